@@ -1,0 +1,118 @@
+// The command-line verbs: JSON on stdout, human messages on stderr, exit 2 for bad usage or input.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Leed.Dashboard.Hosting;
+using Leed.Engine.Hosting;
+using Leed.Engine.Storage;
+
+namespace Leed.Dashboard.Cli;
+
+/// <summary>What a running verb can use: its arguments, the output streams, settings and store.</summary>
+public sealed class VerbContext(ParsedArguments args, TextWriter output, TextWriter error, CancellationToken cancellation) : IDisposable
+{
+    private ILeedStore? _store;
+
+    public ParsedArguments Args { get; } = args;
+    public TextWriter Out { get; } = output;
+    public TextWriter Error { get; } = error;
+    public CancellationToken Cancellation { get; } = cancellation;
+    public LeedOptions Options { get; } = LeedConfiguration.ForCommandLine(args.Get("data")).ReadOptions();
+
+    /// <summary>The store under <c>--data DIR</c> (default <c>./data</c>), opened on first use.</summary>
+    public ILeedStore Store => _store ??= LiteDbStore.Open(Options.DataDirectory);
+
+    /// <summary>Writes one JSON document (or one line of a stream) to stdout.</summary>
+    public void WriteJson(object value, bool indented = true)
+    {
+        Out.WriteLine(JsonSerializer.Serialize(value, indented ? CommandLine.Indented : CommandLine.Compact));
+        Out.Flush();
+    }
+
+    public void Dispose() => _store?.Dispose();
+}
+
+/// <summary>A command-line verb: its words, help, options and action.</summary>
+public sealed record Verb(string Name, string Help, IReadOnlyList<OptionSpec> Options, Func<VerbContext, Task<int>> Run)
+{
+    public static readonly OptionSpec Data = new("data", "folder of the database (default ./data)", ValueName: "DIR");
+}
+
+public static class CommandLine
+{
+    internal static readonly JsonSerializerOptions Compact = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    internal static readonly JsonSerializerOptions Indented = new(Compact) { WriteIndented = true };
+
+    /// <summary>Every verb; later features add theirs here.</summary>
+    public static IReadOnlyList<Verb> Verbs { get; } =
+    [
+        new("system", "Prints the System page's facts as JSON.", [Verb.Data], SystemVerb.RunAsync),
+    ];
+
+    public static bool HasVerb(string[] args) =>
+        args.Length > 0 && (args[0] is "help" or "--help" or "-h" || Verbs.Any(verb => verb.Name.Split(' ')[0] == args[0]));
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellation = default)
+    {
+        if (args[0] is "help" or "--help" or "-h")
+        {
+            error.WriteLine(Usage());
+            return 0;
+        }
+        Verb? verb = Verbs.Where(candidate => Matches(candidate, args))
+            .OrderByDescending(candidate => candidate.Name.Length).FirstOrDefault();
+        if (verb is null)
+        {
+            error.WriteLine($"error: unknown command '{string.Join(' ', args.TakeWhile(arg => !arg.StartsWith("--")))}'.");
+            error.WriteLine(Usage());
+            return 2;
+        }
+
+        try
+        {
+            int words = verb.Name.Split(' ').Length;
+            ParsedArguments parsed = ParsedArguments.Parse(args[words..], verb.Options, verb.Name);
+            using var context = new VerbContext(parsed, output, error, cancellation);
+            return await verb.Run(context);
+        }
+        catch (UsageException usage)
+        {
+            error.WriteLine($"error: {usage.Message}");
+            error.WriteLine($"usage: {VerbUsage(verb)}");
+            return 2;
+        }
+        catch (InputException input)
+        {
+            error.WriteLine($"error: {input.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("cancelled.");
+            return 1;
+        }
+        catch (Exception failure)
+        {
+            error.WriteLine($"internal error: {failure.Message}");
+            error.WriteLine(failure.ToString());
+            return 1;
+        }
+    }
+
+    private static bool Matches(Verb verb, string[] args)
+    {
+        string[] words = verb.Name.Split(' ');
+        return args.Length >= words.Length && words.Select((word, i) => args[i] == word).All(match => match);
+    }
+
+    private static string VerbUsage(Verb verb) =>
+        verb.Name + string.Concat(verb.Options.Select(option => option.IsFlag ? $" [--{option.Name}]" : $" [--{option.Name} {option.ValueName ?? "VALUE"}]"));
+
+    public static string Usage() =>
+        "LEED Studio. With no command, starts the dashboard on " + DashboardApp.DefaultUrl + " (--urls to change, --data DIR for the data folder).\n" +
+        "Commands:\n" + string.Join("\n", Verbs.Select(verb => $"  {VerbUsage(verb)}\n      {verb.Help}"));
+}

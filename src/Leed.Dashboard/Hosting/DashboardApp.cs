@@ -1,0 +1,54 @@
+// Builds the dashboard web host: engine services, MudBlazor, interactive server components.
+using Leed.Dashboard.Components;
+using MudBlazor.Services;
+
+namespace Leed.Dashboard.Hosting;
+
+public static class DashboardApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    public static WebApplication Build(string[] args)
+    {
+        (string[] hostArgs, string? dataDirectory) = ExtractDataOption(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = hostArgs,
+            // The content root is the build output (appsettings.json, static assets), so that the
+            // working directory is only where ./data lives. A test host may set its own.
+            ContentRootPath = hostArgs.Any(arg => arg.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
+                ? null : AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddLeedSources(dataDirectory);
+        // Package assets (_content/MudBlazor/...) from a build output, whatever the environment.
+        builder.WebHost.UseStaticWebAssets();
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+            builder.WebHost.UseUrls(DefaultUrl); // loopback only unless --urls says otherwise
+
+        builder.Services.AddLeedEngine(builder.Configuration);
+        builder.Services.AddMudServices();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+        var app = builder.Build();
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    /// <summary>Takes <c>--data DIR</c> out of the arguments; ASP.NET's own parser gets the rest.</summary>
+    internal static (string[] HostArgs, string? DataDirectory) ExtractDataOption(string[] args)
+    {
+        var rest = new List<string>();
+        string? data = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--data" && i + 1 < args.Length) data = args[++i];
+            else if (args[i].StartsWith("--data=", StringComparison.Ordinal)) data = args[i]["--data=".Length..];
+            else rest.Add(args[i]);
+        }
+        return (rest.ToArray(), data);
+    }
+}

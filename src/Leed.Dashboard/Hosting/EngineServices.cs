@@ -1,0 +1,19 @@
+// The engine's services in the dashboard's container.
+using Leed.Engine.Hosting;
+using Leed.Engine.Storage;
+
+namespace Leed.Dashboard.Hosting;
+
+public static class EngineServices
+{
+    public static IServiceCollection AddLeedEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        LeedOptions options = configuration.ReadOptions();
+        services.AddSingleton(options);
+        services.AddSingleton(options.Llm);
+        // One LiteDatabase per process, opened on first use.
+        services.AddSingleton<ILeedStore>(_ => LiteDbStore.Open(options.DataDirectory));
+        services.AddSingleton(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), options.Llm));
+        return services;
+    }
+}

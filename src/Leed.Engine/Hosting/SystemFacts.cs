@@ -1,0 +1,57 @@
+// What the System page and the `system` verb report about this process.
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Leed.Engine.Storage;
+using TorchSharp;
+
+namespace Leed.Engine.Hosting;
+
+/// <summary>The active demonstrator as users see it; never carries the API key.</summary>
+public sealed record DemonstratorFacts(string Kind, string Label, string? Endpoint, string? Model, bool ApiKeySet)
+{
+    public const string PlannerLabel = "planner, no LLM";
+
+    public static DemonstratorFacts From(LlmOptions llm) => llm.IsConfigured
+        ? new("llm", $"LLM {llm.Model} at {llm.Endpoint}", llm.Endpoint, llm.Model, !string.IsNullOrEmpty(llm.ApiKey))
+        : new("planner", PlannerLabel, null, null, false);
+}
+
+/// <summary>Versions, threads, storage and demonstrator of the running process.</summary>
+public sealed record SystemFacts(
+    string DotNet,
+    string OperatingSystem,
+    string TorchSharp,
+    string LibTorch,
+    int TorchThreads,
+    int ProcessorCount,
+    string DataDirectory,
+    string DatabasePath,
+    DemonstratorFacts Demonstrator)
+{
+    /// <summary>Reads the facts; loads libtorch (the first TorchSharp call does).</summary>
+    public static SystemFacts Collect(ILeedStore store, LlmOptions llm)
+    {
+        Assembly torchAssembly = typeof(torch).Assembly;
+        string torchSharp = torchAssembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? torchAssembly.GetName().Version?.ToString() ?? "unknown";
+        int plus = torchSharp.IndexOf('+');
+        if (plus >= 0) torchSharp = torchSharp[..plus];
+        return new SystemFacts(
+            RuntimeInformation.FrameworkDescription,
+            RuntimeInformation.OSDescription,
+            torchSharp,
+            TrimRevision(torch.__version__),
+            torch.get_num_threads(),
+            Environment.ProcessorCount,
+            store.DataDirectory,
+            store.DatabasePath,
+            DemonstratorFacts.From(llm));
+    }
+
+    /// <summary>TorchSharp reports libtorch as a four-part version ("2.10.0.0"); users know "2.10.0".</summary>
+    private static string TrimRevision(string version)
+    {
+        string[] parts = version.Split('.');
+        return parts.Length == 4 && parts[3] == "0" ? string.Join('.', parts[..3]) : version;
+    }
+}
