@@ -51,6 +51,9 @@ public static class CommandLine
     public static IReadOnlyList<Verb> Verbs { get; } =
     [
         new("system", "Prints the System page's facts as JSON.", [Verb.Data], SystemVerb.RunAsync),
+        new("maps list", "Lists the maps (presets and imported) as JSON.", [Verb.Data], MapsVerbs.ListAsync),
+        new("maps show", "Prints a map as ASCII ('+' intersection, '.' road, '#' blocked). Argument: NAME.", [Verb.Data], MapsVerbs.ShowAsync),
+        new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
     ];
 
     public static bool HasVerb(string[] args) =>
