@@ -54,6 +54,7 @@ public static class CommandLine
         new("maps list", "Lists the maps (presets and imported) as JSON.", [Verb.Data], MapsVerbs.ListAsync),
         new("maps show", "Prints a map as ASCII ('+' intersection, '.' road, '#' blocked). Argument: NAME.", [Verb.Data], MapsVerbs.ShowAsync),
         new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
+        new("bench planner", "Times the built-in planner (default: large preset, 100 agents).", BenchVerbs.PlannerOptions, BenchVerbs.PlannerAsync),
     ];
 
     public static bool HasVerb(string[] args) =>

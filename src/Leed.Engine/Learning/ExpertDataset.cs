@@ -8,7 +8,8 @@ namespace Leed.Engine.Learning;
 /// </summary>
 public sealed class ExpertTrajectory
 {
-    public ExpertTrajectory(int agent, int observationSize, float[] observations, int[] actions, float[] rewards, bool[] dones, bool valid, bool arrived)
+    public ExpertTrajectory(int agent, int observationSize, float[] observations, int[] actions, float[] rewards, bool[] dones, bool valid, bool arrived,
+        int[]? cells = null)
     {
         int steps = actions.Length;
         if (observations.Length != steps * observationSize || rewards.Length != steps || dones.Length != steps)
@@ -21,6 +22,9 @@ public sealed class ExpertTrajectory
         Dones = dones;
         Valid = valid;
         Arrived = arrived;
+        Cells = cells ?? [];
+        if (Cells.Length != 0 && Cells.Length != steps)
+            throw new ArgumentException($"Agent_{agent}: {Cells.Length} cells for {steps} steps.");
     }
 
     public int Agent { get; }
@@ -36,6 +40,8 @@ public sealed class ExpertTrajectory
     /// <summary>The executed demonstration reached the destination.</summary>
     public bool Arrived { get; }
     public float Return => Rewards.Sum();
+    /// <summary>The agent's cell at each recorded step (-1 while waiting to depart); empty when unknown.</summary>
+    public int[] Cells { get; }
 }
 
 /// <summary>The expert dataset for a scenario: one trajectory per agent (possibly empty).</summary>
