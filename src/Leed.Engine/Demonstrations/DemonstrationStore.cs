@@ -1,0 +1,186 @@
+// Demonstration sets in the store: versioned, immutable once written, with provenance and edits.
+using Leed.Engine.Env;
+using Leed.Engine.Maps;
+using Leed.Engine.Storage;
+
+namespace Leed.Engine.Demonstrations;
+
+/// <summary>One agent of a stored set; instructions kept as grammar lines.</summary>
+public sealed class StoredAgentDemonstration
+{
+    public int Agent { get; set; }
+    public List<string> Instructions { get; set; } = [];
+    public bool Valid { get; set; }
+    public List<string> Errors { get; set; } = [];
+    public int? FirstInvalidIndex { get; set; }
+    public int ExpectedTravelTime { get; set; }
+    public string? Failure { get; set; }
+    /// <summary>True when a person changed this agent's list in this version or an earlier one.</summary>
+    public bool Edited { get; set; }
+}
+
+/// <summary>One agent of the scenario the set was made for.</summary>
+public sealed class StoredAgentSpec
+{
+    public int Origin { get; set; }
+    public int Destination { get; set; }
+    public int Departure { get; set; }
+}
+
+/// <summary>A change a person made, recorded on the version it created.</summary>
+public sealed class DemonstrationEdit
+{
+    public string Editor { get; set; } = "";
+    public int Agent { get; set; }
+    public string Summary { get; set; } = "";
+    public List<string> Before { get; set; } = [];
+    public List<string> After { get; set; } = [];
+    public DateTime At { get; set; }
+}
+
+/// <summary>Quality of one refinement round, as stored.</summary>
+public sealed class StoredRound
+{
+    public int Round { get; set; }
+    public double ParseValidity { get; set; }
+    public double PathValidity { get; set; }
+    public double ArrivalRate { get; set; }
+}
+
+/// <summary>A stored version of a demonstration set. Written once; only <see cref="UsedByRuns"/> grows.</summary>
+public sealed class StoredDemonstrationSet
+{
+    public int Id { get; set; }
+    /// <summary>Id of version 1 of this set; all versions share it.</summary>
+    public int Family { get; set; }
+    public int Version { get; set; }
+    public int? ParentId { get; set; }
+    public string MapName { get; set; } = "";
+    public int? ScenarioSeed { get; set; }
+    public string ScenarioDescription { get; set; } = "";
+    public List<StoredAgentSpec> Scenario { get; set; } = [];
+    public string Demonstrator { get; set; } = "";
+    public string Label { get; set; } = "";
+    public string? Model { get; set; }
+    public string? EndpointHost { get; set; }
+    public string? PromptVersion { get; set; }
+    public List<StoredRound> Rounds { get; set; } = [];
+    public List<StoredAgentDemonstration> Agents { get; set; } = [];
+    public List<DemonstrationEdit> Edits { get; set; } = [];
+    public DateTime CreatedAt { get; set; }
+    public List<string> UsedByRuns { get; set; } = [];
+
+    [LiteDB.BsonIgnore] public double PathValidity => Agents.Count == 0 ? 0 : Agents.Count(agent => agent.Valid) / (double)Agents.Count;
+    [LiteDB.BsonIgnore] public string Title => $"set {Family} v{Version}";
+}
+
+/// <summary>Reads and writes demonstration sets; a new version for every change, never an update in place.</summary>
+public sealed class DemonstrationStore(ILeedStore store)
+{
+    public const string CollectionName = "demo_sets";
+
+    private LiteDB.ILiteCollection<StoredDemonstrationSet> Sets => store.Collection<StoredDemonstrationSet>(CollectionName);
+
+    /// <summary>Saves a freshly generated set as version 1 of a new family.</summary>
+    public StoredDemonstrationSet SaveNew(Scenario scenario, int? scenarioSeed, DemonstrationSet set)
+    {
+        var stored = new StoredDemonstrationSet
+        {
+            Version = 1,
+            MapName = scenario.Map.Name,
+            ScenarioSeed = scenarioSeed,
+            ScenarioDescription = scenario.Description,
+            Scenario = [.. scenario.Agents.Select(agent => new StoredAgentSpec { Origin = agent.Origin, Destination = agent.Destination, Departure = agent.Departure })],
+            Demonstrator = set.Demonstrator,
+            Label = set.Label,
+            Model = set.Model,
+            EndpointHost = set.EndpointHost,
+            PromptVersion = set.PromptVersion,
+            Rounds = [.. set.Rounds.Select(round => new StoredRound { Round = round.Round, ParseValidity = round.ParseValidity, PathValidity = round.PathValidity, ArrivalRate = round.ArrivalRate })],
+            Agents = [.. set.Agents.Select(agent => ToStored(agent, edited: false))],
+            CreatedAt = DateTime.UtcNow,
+        };
+        return store.InTransaction(() =>
+        {
+            Sets.Insert(stored);
+            stored.Family = stored.Id;
+            Sets.Update(stored);
+            return stored;
+        });
+    }
+
+    /// <summary>
+    /// Saves <paramref name="agents"/> (revalidated against the scenario) as the next version after
+    /// <paramref name="baseId"/>; the base version is left exactly as it was.
+    /// </summary>
+    public StoredDemonstrationSet SaveVersion(int baseId, Scenario scenario, IReadOnlyList<AgentDemonstration> agents, IReadOnlyList<DemonstrationEdit> edits)
+    {
+        StoredDemonstrationSet parent = Find(baseId) ?? throw new KeyNotFoundException($"No demonstration set with id {baseId}.");
+        if (agents.Count != parent.Agents.Count) throw new ArgumentException($"The set has {parent.Agents.Count} agents; got {agents.Count}.");
+        var editedAgents = new HashSet<int>(edits.Select(edit => edit.Agent));
+        return store.InTransaction(() =>
+        {
+            int latest = Sets.Find(set => set.Family == parent.Family).Max(set => set.Version);
+            var version = new StoredDemonstrationSet
+            {
+                Family = parent.Family,
+                Version = latest + 1,
+                ParentId = parent.Id,
+                MapName = parent.MapName,
+                ScenarioSeed = parent.ScenarioSeed,
+                ScenarioDescription = parent.ScenarioDescription,
+                Scenario = parent.Scenario,
+                Demonstrator = parent.Demonstrator,
+                Label = editedAgents.Count > 0 && !parent.Label.Contains("edited") ? parent.Label + ", edited" : parent.Label,
+                Model = parent.Model,
+                EndpointHost = parent.EndpointHost,
+                PromptVersion = parent.PromptVersion,
+                Rounds = parent.Rounds,
+                Agents = [.. agents.Select(agent => ToStored(agent, editedAgents.Contains(agent.Agent) || parent.Agents[agent.Agent].Edited))],
+                Edits = [.. parent.Edits, .. edits],
+                CreatedAt = DateTime.UtcNow,
+            };
+            Sets.Insert(version);
+            return version;
+        });
+    }
+
+    /// <summary>Records that a run trained on this version (the only change a stored version ever sees).</summary>
+    public void MarkUsed(int id, string runId) => store.InTransaction(() =>
+    {
+        StoredDemonstrationSet set = Find(id) ?? throw new KeyNotFoundException($"No demonstration set with id {id}.");
+        if (!set.UsedByRuns.Contains(runId)) set.UsedByRuns.Add(runId);
+        return Sets.Update(set);
+    });
+
+    public StoredDemonstrationSet? Find(int id) => Sets.FindById(id);
+
+    /// <summary>Every version, newest first.</summary>
+    public IReadOnlyList<StoredDemonstrationSet> List() => [.. Sets.FindAll().OrderByDescending(set => set.Id)];
+
+    public IReadOnlyList<StoredDemonstrationSet> Versions(int family) => [.. Sets.Find(set => set.Family == family).OrderBy(set => set.Version)];
+
+    /// <summary>The scenario a stored set was made for, on its map.</summary>
+    public static Scenario ScenarioOf(StoredDemonstrationSet set, CityMap map) =>
+        new(map, [.. set.Scenario.Select(agent => new AgentSpec(agent.Origin, agent.Destination, agent.Departure))], set.ScenarioDescription);
+
+    /// <summary>The stored set as the engine's demonstration set (for execution into expert trajectories).</summary>
+    public static DemonstrationSet ToDemonstrationSet(StoredDemonstrationSet stored, Func<string, IReadOnlyList<Instruction>> parse) =>
+        new(stored.Demonstrator, $"{stored.Label} ({stored.Title})",
+            [.. stored.Agents.Select(agent => new AgentDemonstration(agent.Agent, parse(string.Join('\n', agent.Instructions)), agent.Valid,
+                [.. agent.Errors.Select(error => new InstructionError(agent.Agent, agent.FirstInvalidIndex ?? 0, error, []))], agent.ExpectedTravelTime, agent.Failure))],
+            [.. stored.Rounds.Select(round => new RoundQuality(round.Round, round.ParseValidity, round.PathValidity, round.ArrivalRate))],
+            stored.Model, stored.EndpointHost, stored.PromptVersion);
+
+    private static StoredAgentDemonstration ToStored(AgentDemonstration agent, bool edited) => new()
+    {
+        Agent = agent.Agent,
+        Instructions = [.. agent.Instructions.Select(instruction => instruction.Format())],
+        Valid = agent.Valid,
+        Errors = [.. agent.Errors.Select(error => error.Describe())],
+        FirstInvalidIndex = agent.Errors.Count == 0 ? null : agent.Errors.Min(error => error.Index),
+        ExpectedTravelTime = agent.ExpectedTravelTime,
+        Failure = agent.Failure,
+        Edited = edited,
+    };
+}

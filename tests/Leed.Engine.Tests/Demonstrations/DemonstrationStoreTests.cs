@@ -1,0 +1,88 @@
+// Stored demonstration sets: provenance round-trips, edits make new versions, old versions never change.
+using Leed.Engine.Demonstrations;
+using Leed.Engine.Env;
+using Leed.Engine.Maps;
+using Leed.Engine.Storage;
+
+namespace Leed.Engine.Tests.Demonstrations;
+
+public sealed class DemonstrationStoreTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("leed-demos-").FullName;
+    private readonly LiteDbStore _store;
+    private readonly Scenario _scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 4, seed: 5);
+
+    public DemonstrationStoreTests() => _store = LiteDbStore.Open(_folder);
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static IReadOnlyList<Instruction> Parse(string text) =>
+        [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        {
+            string[] parts = line.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries);
+            int agent = int.Parse(parts[2]["Agent_".Length..]);
+            return parts[0] == "MoveTo" ? (Instruction)new MoveTo(agent, int.Parse(parts[1]["Intersection_".Length..])) : new Wait(agent, int.Parse(parts[1]));
+        })];
+
+    [Fact]
+    public void SaveNew_ThenReopenTheDatabase_ProvenanceAndInstructionsRoundTrip()
+    {
+        DemonstrationSet set = new PlannerDemonstrator().Generate(_scenario) with { Model = "test-model", EndpointHost = "127.0.0.1", PromptVersion = "p1" };
+        int id = new DemonstrationStore(_store).SaveNew(_scenario, 5, set).Id;
+        _store.Dispose();
+
+        using var reopened = LiteDbStore.Open(_folder);
+        StoredDemonstrationSet stored = new DemonstrationStore(reopened).Find(id)!;
+        Assert.Equal((1, id), (stored.Version, stored.Family));
+        Assert.Equal(("planner", "planner, no LLM", "test-model", "127.0.0.1", "p1"),
+            (stored.Demonstrator, stored.Label, stored.Model, stored.EndpointHost, stored.PromptVersion));
+        Assert.Equal(set.Rounds[0].PathValidity, Assert.Single(stored.Rounds).PathValidity);
+        Assert.Equal(set.ToInstructionText(), DemonstrationStore.ToDemonstrationSet(stored, Parse).ToInstructionText());
+        Scenario scenario = DemonstrationStore.ScenarioOf(stored, _scenario.Map);
+        Assert.Equal(_scenario.Agents, scenario.Agents);
+    }
+
+    [Fact]
+    public void SaveVersion_AnEdit_CreatesVersionTwoAndLeavesVersionOneUnchanged()
+    {
+        var demos = new DemonstrationStore(_store);
+        DemonstrationSet set = new PlannerDemonstrator().Generate(_scenario);
+        StoredDemonstrationSet first = demos.SaveNew(_scenario, 5, set);
+        string firstText = string.Join('\n', first.Agents[0].Instructions);
+
+        // The researcher breaks agent 0's list on purpose: only a wait remains.
+        IReadOnlyList<Instruction> edited = [new Wait(0, 2)];
+        AgentDemonstration editedAgent = AgentDemonstration.From(InstructionValidator.ValidateAgent(_scenario, 0, edited), edited);
+        var edit = new DemonstrationEdit { Editor = "tester", Agent = 0, Summary = "replaced the route", Before = first.Agents[0].Instructions, After = ["[Wait, 2, Agent_0]"], At = DateTime.UtcNow };
+        StoredDemonstrationSet second = demos.SaveVersion(first.Id, _scenario, [editedAgent, .. set.Agents.Skip(1)], [edit]);
+
+        Assert.Equal((2, first.Family, first.Id), (second.Version, second.Family, second.ParentId!.Value));
+        Assert.False(second.Agents[0].Valid);
+        Assert.True(second.Agents[0].Edited);
+        Assert.False(second.Agents[1].Edited);
+        Assert.Equal("tester", Assert.Single(second.Edits).Editor);
+        Assert.EndsWith("edited", second.Label);
+
+        StoredDemonstrationSet reread = demos.Find(first.Id)!;
+        Assert.Equal(firstText, string.Join('\n', reread.Agents[0].Instructions));
+        Assert.True(reread.Agents[0].Valid);
+        Assert.Empty(reread.Edits);
+        Assert.Equal([1, 2], demos.Versions(first.Family).Select(version => version.Version));
+    }
+
+    [Fact]
+    public void MarkUsed_RecordsTheRunAndNothingElse()
+    {
+        var demos = new DemonstrationStore(_store);
+        StoredDemonstrationSet set = demos.SaveNew(_scenario, 5, new PlannerDemonstrator().Generate(_scenario));
+        demos.MarkUsed(set.Id, "run-1");
+        demos.MarkUsed(set.Id, "run-1");
+        StoredDemonstrationSet reread = demos.Find(set.Id)!;
+        Assert.Equal(["run-1"], reread.UsedByRuns);
+        Assert.Equal(set.Agents.Select(a => a.Instructions.Count), reread.Agents.Select(a => a.Instructions.Count));
+    }
+}
