@@ -1,0 +1,247 @@
+// Turns an LLM's answer text into typed instructions plus located errors; pure, and the answer is only ever data.
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Leed.Engine.Demonstrations;
+
+/// <summary>
+/// Reads demonstrations written in the instruction grammar (ENVIRONMENT.md section 6):
+/// <c>[MoveTo, Intersection_k, Agent_i]</c> and <c>[Wait, s, Agent_i]</c>, one per line, or the
+/// structured JSON answer <c>{"agents":[{"agent":0,"instructions":["[MoveTo, Intersection_3, Agent_0]"]}]}</c>.
+/// </summary>
+/// <remarks>
+/// Models wrap answers in prose, fences and odd casing, so the reader is lenient about layout but
+/// strict about content: anything that looks like an instruction and is not exactly one becomes a
+/// <see cref="ParseError"/> with its position, which the refinement loop sends back verbatim.
+/// The text is matched against fixed patterns and turned into records; it is never evaluated,
+/// executed or spliced into anything that is.
+/// </remarks>
+public static partial class InstructionParser
+{
+    internal const string ExpectedForm =
+        "expected lines such as [MoveTo, Intersection_3, Agent_0] or [Wait, 2, Agent_0], " +
+        "or the JSON answer {\"agents\":[{\"agent\":0,\"instructions\":[\"[MoveTo, Intersection_3, Agent_0]\"]}]}";
+
+    /// <summary>
+    /// Reads an answer in either format: the JSON answer first (bare or inside a <c>```json</c>
+    /// fence), then the line grammar anywhere in the text when there is no usable JSON.
+    /// </summary>
+    public static ParsedInstructions ParseAnswer(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return Failed(new ParseError(0, 0, "", "the answer is empty; " + ExpectedForm));
+
+        var map = new TextMap(text);
+        JsonAttempt json = TryParseJsonAnswer(text, map);
+        if (json.Result is not null) return json.Result;
+
+        ParsedInstructions lines = ParseLines(text, map);
+        if (lines.Instructions.Count > 0 || lines.Errors.Count > 0) return lines;
+
+        // Neither format yielded anything: say so, and if the answer tried to be JSON, say why it failed.
+        var errors = new List<ParseError>();
+        if (json.SyntaxError is not null) errors.Add(json.SyntaxError);
+        errors.Add(new ParseError(0, 0, "", "no instructions found in the answer; " + ExpectedForm));
+        return Failed([.. errors]);
+    }
+
+    /// <summary>Reads every bracketed instruction-like token anywhere in <paramref name="text"/>, in order.</summary>
+    public static ParsedInstructions ParseLines(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return Failed(new ParseError(0, 0, "", "the answer is empty; " + ExpectedForm));
+        return ParseLines(text, new TextMap(text));
+    }
+
+    /// <summary>
+    /// Reads exactly one instruction, with or without its brackets (e.g. an edit typed in the UI).
+    /// </summary>
+    /// <returns>True and the instruction, or false and the reason it is not one.</returns>
+    public static bool TryParse(string? text, out Instruction? instruction, out string reason)
+    {
+        instruction = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            reason = "the instruction is empty; " + ExpectedForm;
+            return false;
+        }
+
+        MatchCollection groups = BracketGroup().Matches(text);
+        string content;
+        if (groups.Count == 0)
+        {
+            if (text.Contains('[') || text.Contains(']'))
+            {
+                reason = "unbalanced brackets; " + ExpectedForm;
+                return false;
+            }
+            content = text;
+        }
+        else if (groups.Count == 1)
+        {
+            content = groups[0].Groups["content"].Value;
+        }
+        else
+        {
+            reason = string.Create(CultureInfo.InvariantCulture, $"expected one instruction, found {groups.Count}");
+            return false;
+        }
+        return TryParseContent(content, out instruction, out reason);
+    }
+
+    private static ParsedInstructions ParseLines(string text, TextMap map)
+    {
+        var instructions = new List<LocatedInstruction>();
+        var errors = new List<ParseError>();
+        foreach (Match group in BracketGroup().Matches(text))
+        {
+            string content = group.Groups["content"].Value;
+            if (!LooksLikeInstruction(content)) continue;
+
+            (int line, int column) = map.Locate(group.Index);
+            if (TryParseContent(content, out Instruction? instruction, out string reason))
+                instructions.Add(new LocatedInstruction(instruction!, line, column));
+            else
+                errors.Add(new ParseError(line, column, group.Value, reason));
+        }
+        return new ParsedInstructions
+        {
+            Instructions = instructions,
+            Errors = errors,
+            Format = instructions.Count > 0 || errors.Count > 0 ? AnswerFormat.Lines : AnswerFormat.None,
+        };
+    }
+
+    // Prose may hold [1]-style references or [links]; only brackets naming a command, an agent or
+    // an intersection are taken as attempts at an instruction, so that a malformed attempt is
+    // reported rather than silently skipped.
+    private static bool LooksLikeInstruction(string content) =>
+        CommandStart().IsMatch(content) || GrammarWord().IsMatch(content);
+
+    private static bool TryParseContent(string content, out Instruction? instruction, out string reason)
+    {
+        instruction = null;
+        string[] parts = content.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 3)
+        {
+            reason = string.Create(CultureInfo.InvariantCulture,
+                $"expected three comma-separated parts [command, target, Agent_<i>], found {parts.Length}");
+            return false;
+        }
+
+        string command = parts[0];
+        bool isMove = command.Equals("MoveTo", StringComparison.OrdinalIgnoreCase);
+        bool isWait = command.Equals("Wait", StringComparison.OrdinalIgnoreCase);
+        if (!isMove && !isWait)
+        {
+            reason = $"unknown command '{command}'; expected MoveTo or Wait";
+            return false;
+        }
+
+        int target;
+        if (isMove)
+        {
+            if (!TryNumbered(parts[1], IntersectionName(), out target, out reason))
+            {
+                reason = $"expected Intersection_<k> as the second part, found '{parts[1]}'{reason}";
+                return false;
+            }
+        }
+        else if (!TryWholeNumber(parts[1], out target, out reason))
+        {
+            return false;
+        }
+
+        if (!TryNumbered(parts[2], AgentName(), out int agent, out reason))
+        {
+            reason = $"expected Agent_<i> as the third part, found '{parts[2]}'{reason}";
+            return false;
+        }
+
+        instruction = isMove ? new MoveTo(agent, target) : new Wait(agent, target);
+        reason = "";
+        return true;
+    }
+
+    private static bool TryNumbered(string part, Regex pattern, out int number, out string detail)
+    {
+        number = 0;
+        detail = "";
+        Match match = pattern.Match(part);
+        if (!match.Success) return false;
+        if (int.TryParse(match.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out number))
+            return true;
+        detail = " (number too large)";
+        return false;
+    }
+
+    private static bool TryWholeNumber(string part, out int steps, out string reason)
+    {
+        steps = 0;
+        if (!WholeNumber().IsMatch(part))
+        {
+            reason = $"expected a whole number of steps (at least 1) as the second part, found '{part}'";
+            return false;
+        }
+        if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out steps))
+        {
+            reason = $"the wait of {part} steps is too long";
+            return false;
+        }
+        if (steps < 1)
+        {
+            reason = $"a wait lasts at least 1 step, found {part}";
+            return false;
+        }
+        reason = "";
+        return true;
+    }
+
+    private static ParsedInstructions Failed(params ParseError[] errors) => new()
+    {
+        Instructions = [],
+        Errors = errors,
+        Format = AnswerFormat.None,
+    };
+
+    // No brackets or line breaks inside, so nested JSON arrays yield only their innermost brackets.
+    [GeneratedRegex(@"\[(?<content>[^\[\]\r\n]*)\]")]
+    private static partial Regex BracketGroup();
+
+    [GeneratedRegex(@"^\s*(moveto|wait)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex CommandStart();
+
+    [GeneratedRegex(@"\b(agent|intersection)_", RegexOptions.IgnoreCase)]
+    private static partial Regex GrammarWord();
+
+    [GeneratedRegex(@"^intersection_(?<n>[0-9]+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex IntersectionName();
+
+    [GeneratedRegex(@"^agent_(?<n>[0-9]+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex AgentName();
+
+    [GeneratedRegex(@"^[0-9]+$")]
+    private static partial Regex WholeNumber();
+
+    /// <summary>Maps character offsets in an answer to 1-based line and column (LF, CRLF or CR).</summary>
+    private sealed class TextMap
+    {
+        private readonly List<int> _lineStarts = [0];
+
+        public TextMap(string text)
+        {
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')))
+                    _lineStarts.Add(i + 1);
+            }
+        }
+
+        public (int Line, int Column) Locate(int offset)
+        {
+            int index = _lineStarts.BinarySearch(offset);
+            if (index < 0) index = ~index - 1;
+            return (index + 1, offset - _lineStarts[index] + 1);
+        }
+    }
+}
