@@ -13,4 +13,7 @@ public sealed class MapCatalog(ILeedStore store)
     public IReadOnlyList<CityMap> List() => [.. PresetMaps.All.Select(preset => PresetMaps.Get(preset.Name))];
 
     public CityMap? Find(string name) => PresetMaps.IsPreset(name) ? PresetMaps.Get(name) : null;
+
+    /// <summary>The scenario stored with an imported map (from a .scen file), or null.</summary>
+    public Env.Scenario? FindScenario(string name) => null;
 }
