@@ -32,3 +32,9 @@ public sealed record RunRow(
     string Notes,
     string Group,
     DateTimeOffset CreatedAt);
+
+/// <summary>New tags for a run, as typed in the run table.</summary>
+public sealed record RunTagsEdit(RunRow Run, IReadOnlyList<string> Tags);
+
+/// <summary>New notes for a run, as typed in the run table.</summary>
+public sealed record RunNotesEdit(RunRow Run, string Notes);
