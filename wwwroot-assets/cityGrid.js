@@ -137,22 +137,21 @@ function drawStatic(grid) {
     const { width, height, cells, intersections } = grid.map;
     const cp = grid.cellPixels;
     const ctx = grid.staticCanvas.getContext('2d');
-    ctx.fillStyle = BLOCKED;
-    ctx.fillRect(0, 0, width * cp, height * cp);
-    ctx.fillStyle = ROAD;
-    for (let y = 0; y < height; y++) {
-        // One rectangle per horizontal run of road cells keeps large maps cheap to draw.
-        let x = 0;
-        while (x < width) {
-            if (cells[y * width + x] === 1) {
-                const start = x;
-                while (x < width && cells[y * width + x] === 1) x++;
-                ctx.fillRect(start * cp, y * cp, (x - start) * cp, cp);
-            } else {
-                x++;
-            }
-        }
+    // One pixel per cell, scaled up without smoothing: a single draw call for any map size.
+    const cellImage = new ImageData(width, height);
+    const road = rgb(ROAD), blocked = rgb(BLOCKED);
+    for (let i = 0; i < width * height; i++) {
+        const colour = cells[i] === 1 ? road : blocked;
+        cellImage.data.set(colour, i * 4);
     }
+    const cellCanvas = document.createElement('canvas');
+    cellCanvas.width = width;
+    cellCanvas.height = height;
+    cellCanvas.getContext('2d').putImageData(cellImage, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.clearRect(0, 0, width * cp, height * cp);
+    ctx.drawImage(cellCanvas, 0, 0, width * cp, height * cp);
+
     ctx.fillStyle = INTERSECTION;
     const dot = Math.max(1, cp * 0.18);
     for (let id = 0; id * 2 < intersections.length; id++) {
@@ -169,6 +168,10 @@ function drawStatic(grid) {
             ctx.fillText(String(id), intersections[2 * id] * cp + 1, intersections[2 * id + 1] * cp + 1);
         }
     }
+}
+
+function rgb(hex) {
+    return [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16), 255];
 }
 
 function drawDynamic(grid) {

@@ -15,8 +15,8 @@ namespace Leed.Components.Charts;
 /// A line chart for learning curves that grow while a run trains. New points arrive through
 /// <see cref="AppendAsync"/> (on the renderer's context) or <see cref="Post"/> (from any thread,
 /// throttled); both only extend the plotted traces. The whole chart is redrawn only when the set
-/// of series, the bands, the axis titles or the smoothing change. With smoothing above zero each
-/// series is drawn twice: the raw values faint, the TensorBoard-style moving average on top.
+/// of series, the bands, the axis titles, the height or the smoothing change. With smoothing above
+/// zero each series is drawn twice: the raw values faint, the TensorBoard-style moving average on top.
 /// </summary>
 public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
 {
@@ -73,7 +73,7 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private IReadOnlyList<ChartSeries>? _builtSeries;
     private IReadOnlyList<BandSeries>? _builtBands;
     private double _builtWeight = -1;
-    private (string X, string Y) _builtTitles;
+    private (string X, string Y, int Height) _builtLayout;
 
     private double Weight => Math.Clamp(Smoothing, 0, Charts.Smoothing.MaxWeight);
 
@@ -94,11 +94,11 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _builtSeries = Series;
 
         if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || Weight != _builtWeight
-            || _builtTitles != (XAxisTitle, YAxisTitle))
+            || _builtLayout != (XAxisTitle, YAxisTitle, Height))
         {
             _builtBands = Bands;
             _builtWeight = Weight;
-            _builtTitles = (XAxisTitle, YAxisTitle);
+            _builtLayout = (XAxisTitle, YAxisTitle, Height);
             RebuildTraces();
         }
     }
