@@ -248,7 +248,7 @@ public sealed class InstructionParserTests
     [Fact]
     public void ParseLines_ProseBracketsThatDoNotNameTheGrammar_AreIgnored()
     {
-        ParsedInstructions parsed = InstructionParser.ParseLines("See [1], [the map] and [a, b, c]. [Wait, 4, Agent_5]");
+        ParsedInstructions parsed = InstructionParser.ParseLines("### [Agent_5]\nSee [1], [the map] and [a, b, c]. [Wait, 4, Agent_5]");
 
         Assert.True(parsed.IsWellFormed);
         Assert.Equal<Instruction>([new Wait(5, 4)], parsed.Instructions.Select(i => i.Instruction));

@@ -231,6 +231,32 @@ public sealed class LlmChatClientTests
     }
 
     [Fact]
+    public async Task CompleteAsync_EndpointWithoutVersionSegment_PostsToChatCompletionsAtTheRoot()
+    {
+        await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply("ok"));
+        using LlmChatClient client = Client(Fast(server) with { Endpoint = new Uri($"http://{server.Host}") });
+
+        await client.CompleteAsync(Ask());
+
+        Assert.Equal("/chat/completions", Assert.Single(server.Requests).Path);
+    }
+
+    [Fact]
+    public async Task Dispose_DuringACall_EndsItAsDisposedWithoutRetrying()
+    {
+        await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Stall(TimeSpan.FromSeconds(20)));
+        LlmChatClient client = Client(Fast(server));
+
+        Task<LlmReply> call = client.CompleteAsync(Ask());
+        await server.WaitForRequestsAsync(1);
+        client.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => call);
+        Assert.Single(server.Requests);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.CompleteAsync(Ask()));
+    }
+
+    [Fact]
     public async Task CompleteAsync_ManyParallelCalls_NeverExceedMaxConcurrencyAtTheServer()
     {
         await using var server = ScriptedOpenAiServer.Start().Otherwise(
