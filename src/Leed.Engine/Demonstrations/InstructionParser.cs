@@ -112,11 +112,11 @@ public static partial class InstructionParser
         };
     }
 
-    // Prose may hold [1]-style references or [links]; only brackets naming a command, an agent or
-    // an intersection are taken as attempts at an instruction, so that a malformed attempt is
-    // reported rather than silently skipped.
+    // Prose may hold [1]-style references, [links] or [Agent_0] headings; only brackets that start
+    // with a command, or list parts naming an agent or an intersection, are taken as attempts at an
+    // instruction, so that a malformed attempt is reported rather than silently skipped.
     private static bool LooksLikeInstruction(string content) =>
-        CommandStart().IsMatch(content) || GrammarWord().IsMatch(content);
+        CommandStart().IsMatch(content) || (content.Contains(',') && GrammarWord().IsMatch(content));
 
     private static bool TryParseContent(string content, out Instruction? instruction, out string reason)
     {
