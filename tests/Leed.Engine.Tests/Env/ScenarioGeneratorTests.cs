@@ -51,6 +51,8 @@ public sealed class ScenarioGeneratorTests
     [Theory]
     [InlineData(4)]
     [InlineData(20)]
+    [InlineData(26)]   // close to the small town's diameter (30): only a few pairs qualify
+    [InlineData(28)]
     public void Generate_EveryTrip_IsAtLeastTheMinimumDistanceLong(int minDistance)
     {
         Scenario scenario = ScenarioGenerator.Generate(Small, 20, seed: 1, new ScenarioOptions { MinDistance = minDistance });
@@ -66,8 +68,9 @@ public sealed class ScenarioGeneratorTests
     {
         var error = Assert.Throws<ArgumentException>(() => ScenarioGenerator.Generate(Small, 3, seed: 1, new ScenarioOptions { MinDistance = 60 }));
 
-        Assert.Contains("60", error.Message);
+        Assert.Contains("60 moves apart", error.Message);
         Assert.Contains(Small.Name, error.Message);
+        Assert.Contains("longest trip is", error.Message);
     }
 
     [Fact]
