@@ -69,6 +69,8 @@ public static class ScenarioGenerator
     {
         options ??= new ScenarioOptions();
         if (agents < 1) throw new ArgumentException($"A scenario needs at least one agent, got {agents}.");
+        if (options.DepartureWindow < 0) throw new ArgumentException($"DepartureWindow must be 0 or more steps, got {options.DepartureWindow}.");
+        if (options.HotspotStrength < 0) throw new ArgumentException($"HotspotStrength must be 0 or more, got {options.HotspotStrength}.");
         RoadGraph graph = map.Graph;
         var random = new SplitMix((ulong)seed * 0x9E3779B97F4A7C15UL + 0x5EED);
 

@@ -95,6 +95,24 @@ public sealed class ScenarioGeneratorTests
     }
 
     [Fact]
+    public void Generate_NegativeDepartureWindow_IsRejectedClearly()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ScenarioGenerator.Generate(Small, 2, seed: 1, new ScenarioOptions { DepartureWindow = -1 }));
+
+        Assert.Contains("DepartureWindow", error.Message);
+    }
+
+    [Fact]
+    public void Generate_NegativeHotspotStrength_IsRejectedClearly()
+    {
+        var options = new ScenarioOptions { Hotspots = [Small.Index(0, 0)], HotspotStrength = -2 };
+
+        var error = Assert.Throws<ArgumentException>(() => ScenarioGenerator.Generate(Small, 2, seed: 1, options));
+
+        Assert.Contains("HotspotStrength", error.Message);
+    }
+
+    [Fact]
     public void Generate_WithAHotspot_DrawsDestinationsClearlyCloserToIt()
     {
         // A hotspot in the north-west corner of the medium city; uniform destinations average about
