@@ -5,7 +5,7 @@ namespace Leed.Engine.Env;
 public sealed record EnvConfig
 {
     /// <summary>Bumped whenever the environment's behaviour changes, so stored results stay comparable.</summary>
-    public const string EnvVersion = "city-grid-1.0";
+    public const string EnvVersion = "city-grid-1.1";
 
     /// <summary>Vehicles one cell holds at once (two lanes).</summary>
     public int CellCapacity { get; init; } = 2;
