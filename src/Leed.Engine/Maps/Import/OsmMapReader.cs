@@ -137,7 +137,10 @@ public static class OsmMapReader
         }
         catch (XmlException error)
         {
-            throw new MapImportException(fileName, error.LineNumber, error.LinePosition, "malformed XML: " + WithoutLocation(error.Message));
+            // Some errors (an empty file, a prohibited DTD) come without a position (line 0).
+            bool located = error.LineNumber > 0;
+            throw new MapImportException(fileName, located ? error.LineNumber : null, located ? error.LinePosition : null,
+                "malformed XML: " + WithoutLocation(error.Message));
         }
 
         void Finish(Way way)
