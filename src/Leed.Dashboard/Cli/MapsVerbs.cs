@@ -92,7 +92,7 @@ internal static class MapsVerbs
 
         CityMap map = imported.Map;
         RoadGraph graph = map.Graph;
-        context.Error.WriteLine($"Saved '{map.Name}' ({map.Source.Description}). Try `maps show {map.Name}`.");
+        context.Error.WriteLine($"Saved '{map.Name}'. {map.Source.Description} Try `maps show {map.Name}`.");
         context.WriteJson(new
         {
             name = map.Name,
