@@ -53,6 +53,9 @@ public static class CommandLine
         new("system", "Prints the System page's facts as JSON.", [Verb.Data], SystemVerb.RunAsync),
         new("maps list", "Lists the maps (presets and imported) as JSON.", [Verb.Data], MapsVerbs.ListAsync),
         new("maps show", "Prints a map as ASCII ('+' intersection, '.' road, '#' blocked). Argument: NAME.", [Verb.Data], MapsVerbs.ShowAsync),
+        new("maps import", "Imports a MovingAI .map (with an optional .scen for agents) or an OpenStreetMap .osm file and stores it; " +
+            "prints its statistics as JSON. Argument: FILE.", MapsVerbs.ImportOptions, MapsVerbs.ImportAsync),
+        new("maps delete", "Deletes an imported map. Argument: NAME.", [Verb.Data], MapsVerbs.DeleteAsync),
         new("demos generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.", DemosVerbs.GenerateOptions, DemosVerbs.GenerateAsync),
         new("demos validate", "Validates an instruction file against a scenario. Argument: FILE. Exit 2 if any agent is invalid.", DemosVerbs.ValidateOptions, DemosVerbs.ValidateAsync),
         new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
