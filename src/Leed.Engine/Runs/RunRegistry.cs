@@ -327,11 +327,18 @@ public sealed class RunRegistry : IDisposable
 
     private void Finish(ActiveRun run, RunStatus status, string? error)
     {
+        // Store the final state before leaving the active set, so a reader never sees a finished run as active.
         run.Record.EndedAt = DateTime.UtcNow;
         run.Record.Error = error;
-        SetStatus(run, status);
-        lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.Flush();
+        run.Record.Status = status;
+        Persist(run);
         _active.TryRemove(run.Record.Id, out _);
+        lock (run.Subscribers)
+            foreach (Subscription subscription in run.Subscribers)
+            {
+                subscription.MarkDirty();
+                subscription.Flush();
+            }
         NotifyList();
     }
 
