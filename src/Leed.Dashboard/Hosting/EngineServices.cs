@@ -13,7 +13,9 @@ public static class EngineServices
         services.AddSingleton(options.Llm);
         // One LiteDatabase per process, opened on first use.
         services.AddSingleton<ILeedStore>(_ => LiteDbStore.Open(options.DataDirectory));
-        services.AddSingleton(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), options.Llm));
+        services.AddSingleton(provider => new LlmSettings(provider.GetRequiredService<ILeedStore>(), options.Llm));
+        // Recomputed per request so the demonstrator shown follows the Settings page.
+        services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
         return services;
     }
 }
