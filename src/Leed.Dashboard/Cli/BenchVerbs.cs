@@ -1,5 +1,6 @@
 // `bench ...`: throughput benchmarks printed as JSON.
 using Leed.Engine.Bench;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 
 namespace Leed.Dashboard.Cli;
@@ -50,5 +51,163 @@ internal static class BenchVerbs
         context.Error.WriteLine($"Benchmarking {envs} x {agents} agents on {map.Name} for {seconds} s...");
         context.WriteJson(EnvBenchmark.Run(map, agents, envs, seconds));
         return Task.FromResult(0);
+    }
+}
+
+/// <summary>`bench train`, `bench scaling`, `bench memory` and `bench learning`: the trainer's benchmarks.</summary>
+internal static class TrainBenchVerbs
+{
+    private static readonly OptionSpec Algo = new("algo", "algorithm (default leed; leed and bc use the built-in planner's demonstrations)", ValueName: "ALGO");
+    private static readonly OptionSpec Envs = new("envs", "parallel environments (default 16)", ValueName: "E");
+    private static readonly OptionSpec Steps = new("steps", "steps per rollout (default 128)", ValueName: "T");
+    private static readonly OptionSpec Threads = new("threads", "torch threads (default 2)", ValueName: "K");
+
+    public static readonly OptionSpec[] TrainOptions =
+    [
+        Verb.Data,
+        new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
+        new("agents", "agents (default 20)", ValueName: "N"),
+        new("seconds", "measuring time after one warm-up iteration (default 20)", ValueName: "S"),
+        Algo, Envs, Steps, Threads,
+    ];
+
+    public static readonly OptionSpec[] ScalingOptions =
+    [
+        Verb.Data,
+        new("map", "map name (default synthetic-large)", ValueName: "NAME"),
+        new("agents", "comma-separated agent counts (default 5,10,20,50,100)", ValueName: "LIST"),
+        new("iterations", "measured iterations per count, after one warm-up (default 2)", ValueName: "I"),
+        Algo, Envs, Steps, Threads,
+    ];
+
+    public static readonly OptionSpec[] MemoryOptions =
+    [
+        Verb.Data,
+        new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
+        new("agents", "agents (default 20)", ValueName: "N"),
+        new("iterations", "iterations (default 1000)", ValueName: "I"),
+        Algo,
+        new("envs", "parallel environments (default 4)", ValueName: "E"),
+        new("steps", "steps per rollout (default 32)", ValueName: "T"),
+        Threads,
+    ];
+
+    public static readonly OptionSpec[] LearningOptions =
+    [
+        Verb.Data,
+        new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
+        new("agents", "agents (default 20)", ValueName: "N"),
+        new("iterations", "iterations per run (default 60)", ValueName: "I"),
+        new("seeds", "comma-separated training seeds (default 1,2,3)", ValueName: "LIST"),
+        new("configs", "comma-separated configurations (default all: " + string.Join(',', LearningBenchmark.DefaultConfigs.Select(c => c.Name)) + ")", ValueName: "LIST"),
+        new("out", "folder for curves.csv, summary.json and summary.md (default bench/out/learning)", ValueName: "DIR"),
+        new("lr", "learning rate for every configuration (default 0.001)", ValueName: "X"),
+        Envs, Steps, Threads,
+    ];
+
+    public static Task<int> TrainAsync(VerbContext context)
+    {
+        CityMap map = FindMap(context, PresetMaps.Medium);
+        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
+        double seconds = context.Args.GetDouble("seconds", 20, 0.1, 3600);
+        Algorithm algorithm = ParseAlgorithm(context);
+        Hyperparameters hp = Common(context, new Hyperparameters());
+        context.Error.WriteLine($"Benchmarking {algorithm.Name()} training: {hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name} for {seconds} s...");
+        context.WriteJson(TrainBenchmark.Run(map, agents, seconds, algorithm, hp, log: context.Error.WriteLine));
+        return Task.FromResult(0);
+    }
+
+    public static Task<int> ScalingAsync(VerbContext context)
+    {
+        CityMap map = FindMap(context, PresetMaps.Large);
+        int[] counts = IntList(context, "agents", [5, 10, 20, 50, 100]);
+        int iterations = context.Args.GetInt("iterations", 2, 1, 1000);
+        Algorithm algorithm = ParseAlgorithm(context);
+        Hyperparameters hp = Common(context, new Hyperparameters());
+        context.Error.WriteLine($"Scaling {algorithm.Name()} on {map.Name}: {string.Join(", ", counts)} agents, {hp.Envs} x {hp.Steps} steps...");
+        context.WriteJson(ScalingBenchmark.Run(map, counts, iterations, algorithm, hp, log: context.Error.WriteLine));
+        return Task.FromResult(0);
+    }
+
+    public static Task<int> MemoryAsync(VerbContext context)
+    {
+        CityMap map = FindMap(context, PresetMaps.Medium);
+        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
+        int iterations = context.Args.GetInt("iterations", 1000, 2, 1_000_000);
+        Algorithm algorithm = ParseAlgorithm(context);
+        Hyperparameters hp = Common(context, new Hyperparameters { Envs = 4, Steps = 32 });
+        context.Error.WriteLine($"Memory over {iterations} iterations of {algorithm.Name()} ({hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name})...");
+        context.WriteJson(MemoryBenchmark.Run(map, agents, iterations, hp, algorithm, log: context.Error.WriteLine));
+        return Task.FromResult(0);
+    }
+
+    public static Task<int> LearningAsync(VerbContext context)
+    {
+        CityMap map = FindMap(context, PresetMaps.Medium);
+        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
+        int[] seeds = IntList(context, "seeds", [1, 2, 3]);
+        Hyperparameters hp = Common(context, new Hyperparameters()) with
+        {
+            Iterations = context.Args.GetInt("iterations", 60, 1, 100_000),
+            LearningRate = context.Args.GetDouble("lr", 1e-3, 1e-7, 1),
+        };
+        IReadOnlyList<LearningConfig> configs = LearningBenchmark.DefaultConfigs;
+        if (context.Args.Get("configs") is { } names)
+        {
+            string[] wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string[] unknown = [.. wanted.Where(name => configs.All(config => config.Name != name))];
+            if (unknown.Length > 0) throw new UsageException($"--configs: unknown {string.Join(", ", unknown)}; known: {string.Join(", ", configs.Select(c => c.Name))}.");
+            configs = [.. configs.Where(config => wanted.Contains(config.Name))];
+        }
+        string output = context.Args.Get("out") ?? Path.Combine("bench", "out", "learning");
+        context.Error.WriteLine($"Learning benchmark on {map.Name}, {agents} agents, seeds {string.Join(",", seeds)}, {hp.Iterations} iterations per run; writing {output}...");
+        LearningBenchmarkResult result = LearningBenchmark.Run(map, agents, seeds, hp, configs, output, log: context.Error.WriteLine);
+        context.WriteJson(new { result.Map, result.Agents, result.Iterations, result.GlobalStepsPerRun, result.Summaries, result.Targets, result.Seconds, output });
+        return Task.FromResult(0);
+    }
+
+    private static CityMap FindMap(VerbContext context, string fallback)
+    {
+        string name = context.Args.Get("map") ?? fallback;
+        return MapCatalog.For(context.Store).Find(name) ?? throw new InputException($"No map named '{name}'. Run `maps list` for the names.");
+    }
+
+    private static Algorithm ParseAlgorithm(VerbContext context)
+    {
+        try
+        {
+            return AlgorithmNames.Parse(context.Args.Get("algo") ?? "leed");
+        }
+        catch (FormatException error)
+        {
+            throw new UsageException($"--algo: {error.Message}");
+        }
+    }
+
+    private static Hyperparameters Common(VerbContext context, Hyperparameters defaults)
+    {
+        Hyperparameters hp = defaults with
+        {
+            Envs = context.Args.GetInt("envs", defaults.Envs, 1, 4096),
+            Steps = context.Args.GetInt("steps", defaults.Steps, 1, 100_000),
+            Threads = context.Args.GetInt("threads", defaults.Threads, 1, 256),
+        };
+        if (hp.BatchSize % hp.Minibatches != 0)
+            throw new UsageException($"--envs x --steps ({hp.BatchSize}) must be divisible by the {hp.Minibatches} minibatches.");
+        return hp;
+    }
+
+    private static int[] IntList(VerbContext context, string option, int[] fallback)
+    {
+        string? text = context.Args.Get(option);
+        if (text is null) return fallback;
+        var values = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) || value < 1)
+                throw new UsageException($"--{option} expects comma-separated positive whole numbers, got '{text}'.");
+            values.Add(value);
+        }
+        return values.Count > 0 ? [.. values] : throw new UsageException($"--{option} is empty.");
     }
 }

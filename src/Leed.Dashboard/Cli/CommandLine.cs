@@ -58,8 +58,13 @@ public static class CommandLine
         new("maps delete", "Deletes an imported map. Argument: NAME.", [Verb.Data], MapsVerbs.DeleteAsync),
         new("demos generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.", DemosVerbs.GenerateOptions, DemosVerbs.GenerateAsync),
         new("demos validate", "Validates an instruction file against a scenario. Argument: FILE. Exit 2 if any agent is invalid.", DemosVerbs.ValidateOptions, DemosVerbs.ValidateAsync),
+        new("train", "Trains one run; streams one JSON line per iteration, writes config.json, metrics.csv and checkpoint.bin to --out.", TrainVerbs.Options, TrainVerbs.TrainAsync),
         new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
         new("bench planner", "Times the built-in planner (default: large preset, 100 agents).", BenchVerbs.PlannerOptions, BenchVerbs.PlannerAsync),
+        new("bench train", "Measures end-to-end training throughput (agent-steps/s), the time split and the ensemble kernels' GFLOP/s.", TrainBenchVerbs.TrainOptions, TrainBenchVerbs.TrainAsync),
+        new("bench scaling", "Seconds per iteration and agent-steps/s per agent count (default: large preset, 5,10,20,50,100 agents).", TrainBenchVerbs.ScalingOptions, TrainBenchVerbs.ScalingAsync),
+        new("bench memory", "Live tensors, RSS and managed heap over many training iterations (flat means no leak).", TrainBenchVerbs.MemoryOptions, TrainBenchVerbs.MemoryAsync),
+        new("bench learning", "LEED vs IPPO vs MAPPO and weight schedules on equal steps, several seeds; writes curves and a summary.", TrainBenchVerbs.LearningOptions, TrainBenchVerbs.LearningAsync),
     ];
 
     public static bool HasVerb(string[] args) =>

@@ -1,0 +1,159 @@
+// Measures end-to-end training throughput, where the time goes, and how close the loop gets to the ensemble kernels' GFLOP/s.
+using System.Diagnostics;
+using Leed.Engine.Env;
+using Leed.Engine.Learning;
+using Leed.Engine.Maps;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Leed.Engine.Bench;
+
+/// <summary>Seconds and shares of the measured iterations spent in each phase.</summary>
+public sealed record TimeSplit(double Environment, double RolloutForward, double UpdateForward, double Backward, double Optimizer, double Other,
+    double EnvironmentShare, double ForwardShare, double BackwardShare, double OptimizerShare, double OtherShare);
+
+/// <summary>What <c>bench train</c> prints.</summary>
+/// <param name="AgentStepsPerSecond">Agent-steps (environment steps x agents) per second of wall time, rollout and update included.</param>
+/// <param name="KernelGflopPerSecond">Forward plus backward of the actor and critic ensembles alone on one minibatch, repeated.</param>
+/// <param name="LoopGflopPerSecond">The network FLOPs the whole loop does per second of wall time.</param>
+/// <param name="KernelFraction">LoopGflopPerSecond / KernelGflopPerSecond.</param>
+public sealed record TrainBenchmarkResult(
+    string Map, int Agents, int Envs, int Steps, string Algorithm, int Threads, int Iterations, double Seconds,
+    long AgentSteps, double AgentStepsPerSecond, double SecondsPerIteration, TimeSplit Split,
+    double KernelGflopPerSecond, double LoopGflopPerSecond, double KernelFraction, double GflopPerIteration,
+    long Parameters, string EnvVersion);
+
+public static class TrainBenchmark
+{
+    /// <summary>
+    /// Trains for about <paramref name="seconds"/> after one warm-up iteration (JIT, first
+    /// allocations) and reports the measured iterations only. LEED and BC use the built-in
+    /// planner's demonstrations (generated before the clock starts).
+    /// </summary>
+    public static TrainBenchmarkResult Run(CityMap map, int agents, double seconds, Algorithm algorithm = Algorithm.Leed,
+        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
+    {
+        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+        ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
+        Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
+        using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
+        trainer.RunIteration();
+        TrainerTimings timings = trainer.Timings;
+        double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
+
+        var clock = Stopwatch.StartNew();
+        int iterations = 0;
+        while (iterations < 2 || clock.Elapsed.TotalSeconds < seconds)
+        {
+            trainer.RunIteration();
+            iterations++;
+            log?.Invoke($"iteration {iterations}: {clock.Elapsed.TotalSeconds:F1} s");
+        }
+        double wall = clock.Elapsed.TotalSeconds;
+        double[] after = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
+        double[] spent = [.. after.Select((value, k) => value - before[k])];
+        double total = spent.Sum();
+        var split = new TimeSplit(R(spent[0]), R(spent[1]), R(spent[2]), R(spent[3]), R(spent[4]), R(spent[5]),
+            Share(spent[0]), Share(spent[1] + spent[2]), Share(spent[3]), Share(spent[4]), Share(spent[5]));
+        double Share(double part) => Math.Round(part / total, 3);
+
+        long agentSteps = (long)iterations * hp.GlobalStepsPerIteration * agents;
+        double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
+        double kernel = KernelGflopPerSecond(agents, trainer.Networks.ObservationSize, trainer.Networks.CriticInputSize, hp, seed);
+        double loop = flopsPerIteration * iterations / wall / 1e9;
+        return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), iterations, R(wall),
+            agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / iterations, 4), split,
+            Math.Round(kernel, 1), Math.Round(loop, 1), Math.Round(loop / kernel, 3), Math.Round(flopsPerIteration / 1e9, 2),
+            trainer.ParameterCount, EnvConfig.EnvVersion);
+    }
+
+    private static double R(double value) => Math.Round(value, 3);
+
+    /// <summary>Multiply-add FLOPs of one forward pass of an MLP per row: 2 * sum(in * out).</summary>
+    public static double ForwardFlops(int inputs, int hidden, int layers, int outputs)
+    {
+        double flops = 0;
+        int width = inputs;
+        for (int layer = 0; layer < layers; layer++) { flops += 2.0 * width * hidden; width = hidden; }
+        return flops + 2.0 * width * outputs;
+    }
+
+    /// <summary>Forward plus backward per row: weight gradients cost a forward, input gradients another, except for the first layer (the observation needs none).</summary>
+    public static double TrainingFlops(int inputs, int hidden, int layers, int outputs) =>
+        3 * ForwardFlops(inputs, hidden, layers, outputs) - 2.0 * inputs * (layers > 0 ? hidden : outputs);
+
+    /// <summary>The network FLOPs of one iteration: rollout forwards, update forwards and backwards, expert batches.</summary>
+    public static double IterationFlops(Trainer trainer, Algorithm algorithm, Hyperparameters hp)
+    {
+        AgentNetworks networks = trainer.Networks;
+        int n = networks.Agents, id = networks.SharedParameters ? n : 0;
+        int observation = networks.ObservationSize + id, critic = networks.CriticInputSize + id;
+        double rows = (double)hp.Envs * hp.Steps * n;
+        double actorForward = ForwardFlops(observation, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount);
+        double criticForward = ForwardFlops(critic, hp.HiddenSize, hp.HiddenLayers, 1);
+        double actorTraining = TrainingFlops(observation, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount);
+        double criticTraining = TrainingFlops(critic, hp.HiddenSize, hp.HiddenLayers, 1);
+        double flops = 0;
+        if (algorithm.UsesPpo()) flops += rows * (actorForward + criticForward) + hp.UpdateEpochs * rows * (actorTraining + criticTraining);
+        else if (algorithm != Algorithm.Demo) flops += rows * actorForward;
+        if (algorithm is Algorithm.Leed or Algorithm.Bc)
+            flops += (double)hp.UpdateEpochs * hp.Minibatches * n * hp.ExpertBatchSize * actorTraining;
+        return flops;
+    }
+
+    /// <summary>GFLOP/s of forward + backward of the actor and critic ensembles on one minibatch, repeated for about a second.</summary>
+    public static double KernelGflopPerSecond(int agents, int observationSize, int criticInputSize, Hyperparameters hp, int seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        using var networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
+            hp.HiddenSize, hp.HiddenLayers, hp.ShareParameters, generator);
+        int rows = hp.MinibatchSize;
+        using var observations = rand(agents, rows, observationSize, generator: generator);    // [N, mb, O]
+        using var criticInputs = rand(agents, rows, criticInputSize, generator: generator);    // [N, mb, C]
+        void Pass()
+        {
+            using var scope = NewDisposeScope();
+            networks.zero_grad();
+            Tensor loss = networks.Logits(observations).log_softmax(-1).sum() + networks.Values(criticInputs).sum();
+            loss.backward();
+        }
+        for (int warm = 0; warm < 3; warm++) Pass();
+        var clock = Stopwatch.StartNew();
+        int passes = 0;
+        while (passes < 5 || clock.Elapsed.TotalSeconds < 1.0) { Pass(); passes++; }
+        int id = hp.ShareParameters ? agents : 0;
+        double flops = (double)agents * rows * (TrainingFlops(observationSize + id, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount)
+            + TrainingFlops(criticInputSize + id, hp.HiddenSize, hp.HiddenLayers, 1));
+        return flops * passes / clock.Elapsed.TotalSeconds / 1e9;
+    }
+}
+
+/// <summary>What <c>bench scaling</c> prints per agent count.</summary>
+public sealed record ScalingPoint(int Agents, double SecondsPerIteration, double AgentStepsPerSecond);
+
+public sealed record ScalingResult(string Map, string Algorithm, int Envs, int Steps, int Threads, IReadOnlyList<ScalingPoint> Results);
+
+public static class ScalingBenchmark
+{
+    /// <summary>For each agent count: one warm-up iteration, then at least <paramref name="iterations"/> measured ones.</summary>
+    public static ScalingResult Run(CityMap map, IReadOnlyList<int> agentCounts, int iterations, Algorithm algorithm = Algorithm.Leed,
+        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
+    {
+        Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
+        var points = new List<ScalingPoint>();
+        foreach (int agents in agentCounts)
+        {
+            Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+            ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
+            using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
+            trainer.RunIteration();
+            var clock = Stopwatch.StartNew();
+            for (int k = 0; k < iterations; k++) trainer.RunIteration();
+            double perIteration = clock.Elapsed.TotalSeconds / iterations;
+            double rate = (double)hp.GlobalStepsPerIteration * agents / perIteration;
+            points.Add(new ScalingPoint(agents, Math.Round(perIteration, 3), Math.Round(rate)));
+            log?.Invoke($"{agents} agents: {perIteration:F2} s/iteration, {rate:F0} agent-steps/s");
+        }
+        return new ScalingResult(map.Name, algorithm.Name(), hp.Envs, hp.Steps, torch.get_num_threads(), points);
+    }
+}

@@ -1,0 +1,141 @@
+// Per-agent actor and critic networks as batched ensembles: one batched matmul runs every agent's own network.
+using Leed.Engine.Maps;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Leed.Engine.Learning;
+
+/// <summary>
+/// M independent linear layers applied at once: member m maps its own rows with its own weights.
+/// Input <c>[M, B, in]</c>, output <c>[M, B, out]</c>, one <c>bmm</c> plus an in-place bias add
+/// (TorchSharp 0.107's <c>baddbmm</c> binds its three tensors in the wrong order, so it is avoided). Members never share
+/// parameters, so a loss on member i's output has exactly zero gradient on member j's weights.
+/// </summary>
+public sealed class EnsembleLinear : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter weight; // [M, in, out]
+    private readonly Parameter bias;   // [M, 1, out]
+
+    /// <param name="gain">Orthogonal-init gain (CleanRL: sqrt(2) hidden, 0.01 policy head, 1 value head).</param>
+    /// <param name="generator">Draws the initial weights, so initialisation does not depend on torch's global generator.</param>
+    public EnsembleLinear(int members, int inputs, int outputs, double gain, Generator generator) : base(nameof(EnsembleLinear))
+    {
+        weight = new Parameter(empty(members, inputs, outputs));
+        bias = new Parameter(zeros(members, 1, outputs));
+        using (no_grad())
+        {
+            for (int m = 0; m < members; m++)
+            {
+                using var slice = weight[m];
+                Orthogonal(slice, gain, generator);
+            }
+        }
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => input.bmm(weight).add_(bias);
+
+    /// <summary>
+    /// Fills a 2-D tensor with a (semi-)orthogonal matrix times <paramref name="gain"/>, as
+    /// <c>torch.nn.init.orthogonal_</c> does (QR of a Gaussian matrix, signs fixed by R's diagonal),
+    /// but drawing from <paramref name="generator"/>.
+    /// </summary>
+    public static void Orthogonal(Tensor target, double gain, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        long rows = target.shape[0], columns = target.shape[1];
+        bool tall = rows >= columns;
+        Tensor gaussian = tall ? randn(rows, columns, generator: generator) : randn(columns, rows, generator: generator);
+        (Tensor q, Tensor r) = linalg.qr(gaussian);
+        Tensor orthogonal = q * r.diagonal().sign().unsqueeze(0);
+        target.copy_((tall ? orthogonal : orthogonal.t()) * gain);
+    }
+}
+
+/// <summary>An ensemble MLP: tanh hidden layers, a linear head; <c>[M, B, in] -> [M, B, out]</c>.</summary>
+public sealed class EnsembleMlp : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<EnsembleLinear> hidden;
+    private readonly EnsembleLinear head;
+
+    public EnsembleMlp(int members, int inputs, int hiddenSize, int hiddenLayers, int outputs, double headGain, Generator generator)
+        : base(nameof(EnsembleMlp))
+    {
+        hidden = new ModuleList<EnsembleLinear>();
+        for (int layer = 0; layer < hiddenLayers; layer++)
+            hidden.Add(new EnsembleLinear(members, layer == 0 ? inputs : hiddenSize, hiddenSize, Math.Sqrt(2), generator));
+        head = new EnsembleLinear(members, hiddenLayers == 0 ? inputs : hiddenSize, outputs, headGain, generator);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        Tensor x = input;
+        foreach (EnsembleLinear layer in hidden) x = layer.forward(x).tanh_();
+        return head.forward(x);
+    }
+}
+
+/// <summary>
+/// Every agent's actor and critic. By default each agent has its own parameters (a member of each
+/// ensemble). With <c>shareParameters</c> there is one member and each row carries a one-hot agent
+/// id, so the same shapes go in and out. The critic reads either the agent's observation (IPPO,
+/// LEED) or the global state (MAPPO): one critic per agent on the same state, so each learns its
+/// own agent's return without needing an id.
+/// </summary>
+public sealed class AgentNetworks : nn.Module
+{
+    /// <summary>The logit of an invalid action: finite, so softmax gives it exactly 0 and entropy and log-probabilities stay free of NaN.</summary>
+    public const float MaskedLogit = -1e9f;
+
+    private readonly EnsembleMlp actor;
+    private readonly EnsembleMlp critic;
+
+    public AgentNetworks(int agents, int observationSize, int criticInputSize, int maskOffset, int hiddenSize, int hiddenLayers,
+        bool shareParameters, Generator generator) : base(nameof(AgentNetworks))
+    {
+        Agents = agents;
+        ObservationSize = observationSize;
+        CriticInputSize = criticInputSize;
+        MaskOffset = maskOffset;
+        SharedParameters = shareParameters;
+        int members = shareParameters ? 1 : agents, id = shareParameters ? agents : 0;
+        actor = new EnsembleMlp(members, observationSize + id, hiddenSize, hiddenLayers, Directions.ActionCount, 0.01, generator);
+        critic = new EnsembleMlp(members, criticInputSize + id, hiddenSize, hiddenLayers, 1, 1.0, generator);
+        RegisterComponents();
+    }
+
+    public int Agents { get; }
+    public int ObservationSize { get; }
+    public int CriticInputSize { get; }
+    public int MaskOffset { get; }
+    public bool SharedParameters { get; }
+
+    /// <summary>Observations <c>[N, B, O]</c> to action logits <c>[N, B, A]</c>, invalid actions at <see cref="MaskedLogit"/>.</summary>
+    public Tensor Logits(Tensor observations)
+    {
+        Tensor logits = Run(actor, observations);                                       // [N, B, A]
+        return Mask(logits, observations);
+    }
+
+    /// <summary>Sets the logits of actions the observation's mask forbids to <see cref="MaskedLogit"/>.</summary>
+    public Tensor Mask(Tensor logits, Tensor observations)
+    {
+        Tensor invalid = observations.narrow(-1, MaskOffset, Directions.ActionCount).lt(0.5f); // [N, B, A]
+        return logits.masked_fill(invalid, MaskedLogit);
+    }
+
+    /// <summary>Critic inputs <c>[N, B, C]</c> to values <c>[N, B]</c>.</summary>
+    public Tensor Values(Tensor inputs) => Run(critic, inputs).squeeze(-1);
+
+    private Tensor Run(EnsembleMlp network, Tensor input)
+    {
+        if (!SharedParameters) return network.forward(input);
+        long n = input.shape[0], rows = input.shape[1];
+        Tensor id = eye(n).unsqueeze(1).expand(n, rows, n);                             // [N, B, N]
+        Tensor joined = cat([input, id], -1).reshape(1, n * rows, -1);                   // [1, N*B, D+N]
+        Tensor output = network.forward(joined);                                        // [1, N*B, out]
+        return output.reshape(n, rows, -1);                                             // [N, B, out]
+    }
+}

@@ -1,0 +1,142 @@
+// The expert dataset turned into what the trainer needs: padded tensors, action sequences, paths, returns.
+using Leed.Engine.Env;
+using Leed.Engine.Maps;
+using static TorchSharp.torch;
+
+namespace Leed.Engine.Learning;
+
+/// <summary>
+/// Per agent, the demonstration steps the expert loss can learn from: steps where the agent was
+/// driving (waiting steps allow only Stay and teach nothing) and whose action its own mask allows.
+/// Agents whose demonstration is invalid or has no such step are not <see cref="Usable"/> and get
+/// weight 0. Tensors are padded to the longest demonstration; padded rows allow only Stay and are
+/// never sampled.
+/// </summary>
+public sealed class PreparedDemonstrations : IDisposable
+{
+    private PreparedDemonstrations(int agents) => Agents = agents;
+
+    public int Agents { get; }
+    /// <summary>[N] the agent has at least one usable step.</summary>
+    public bool[] Usable { get; private init; } = [];
+    /// <summary>[N] usable steps per agent.</summary>
+    public int[] StepCounts { get; private init; } = [];
+    /// <summary>[N] the demonstrated actions while driving, in order (what <c>demo</c> replays).</summary>
+    public int[][] DrivingActions { get; private init; } = [];
+    /// <summary>[N] the demonstration's cells while driving, then the destination if it arrived (what DTW compares).</summary>
+    public int[][] Paths { get; private init; } = [];
+    /// <summary>[N] the demonstration's return (unscaled).</summary>
+    public float[] Returns { get; private init; } = [];
+    public int UsableAgents => Usable.Count(usable => usable);
+
+    /// <summary><c>[N, K, O]</c> observations of usable steps.</summary>
+    public Tensor Observations { get; private init; } = null!;
+    /// <summary><c>[N, K]</c> int64 actions.</summary>
+    public Tensor Actions { get; private init; } = null!;
+    /// <summary><c>[N, K]</c> 1 on real (unpadded) steps.</summary>
+    public Tensor StepMask { get; private init; } = null!;
+    /// <summary><c>[N, 1]</c> usable steps per agent as floats (at least 1, so sampling indices stay in range).</summary>
+    public Tensor SamplingCounts { get; private init; } = null!;
+    /// <summary><c>[N]</c> 1 for usable agents.</summary>
+    public Tensor UsableMask { get; private init; } = null!;
+
+    public static PreparedDemonstrations From(ExpertDataset dataset, Scenario scenario, ObservationLayout layout)
+    {
+        int agents = scenario.AgentCount, size = layout.Size;
+        if (dataset.AgentCount != agents)
+            throw new ArgumentException($"The demonstrations cover {dataset.AgentCount} agents; the scenario has {agents}.");
+        var byAgent = new ExpertTrajectory?[agents];
+        foreach (ExpertTrajectory trajectory in dataset.Agents)
+        {
+            if ((uint)trajectory.Agent >= (uint)agents) throw new ArgumentException($"The demonstrations name Agent_{trajectory.Agent}; the scenario has {agents} agents.");
+            if (trajectory.Steps > 0 && trajectory.ObservationSize != size)
+                throw new ArgumentException($"Agent_{trajectory.Agent}'s demonstration has observations of {trajectory.ObservationSize} floats; the environment writes {size}. Were they recorded with another environment configuration?");
+            byAgent[trajectory.Agent] = trajectory;
+        }
+
+        int drivingFlag = layout.ScalarOffset + 7, maskOffset = layout.MaskOffset;
+        var usableSteps = new List<int>[agents];
+        var drivingActions = new int[agents][];
+        var paths = new int[agents][];
+        var returns = new float[agents];
+        int width = scenario.Map.Width, height = scenario.Map.Height;
+        for (int i = 0; i < agents; i++)
+        {
+            usableSteps[i] = [];
+            ExpertTrajectory? trajectory = byAgent[i];
+            if (trajectory is null || !trajectory.Valid || trajectory.Steps == 0)
+            {
+                drivingActions[i] = [];
+                paths[i] = [];
+                continue;
+            }
+            var actions = new List<int>();
+            var path = new List<int>();
+            for (int k = 0; k < trajectory.Steps; k++)
+            {
+                ReadOnlySpan<float> obs = trajectory.Observations.AsSpan(k * size, size);
+                if (obs[drivingFlag] < 0.5f) continue;
+                int action = trajectory.Actions[k];
+                actions.Add(action);
+                path.Add(trajectory.Cells.Length > 0 ? trajectory.Cells[k] : CellFromObservation(obs, layout, width, height));
+                if ((uint)action < Directions.ActionCount && obs[maskOffset + action] > 0.5f) usableSteps[i].Add(k);
+            }
+            if (trajectory.Arrived) path.Add(scenario.Agents[i].Destination);
+            drivingActions[i] = [.. actions];
+            paths[i] = [.. path];
+            returns[i] = trajectory.Return;
+        }
+
+        int longest = Math.Max(1, usableSteps.Max(steps => steps.Count));
+        var observations = new float[agents * longest * size];
+        var expertActions = new long[agents * longest];
+        var stepMask = new float[agents * longest];
+        var counts = new float[agents];
+        var usable = new bool[agents];
+        for (int i = 0; i < agents; i++)
+        {
+            for (int row = 0; row < longest; row++)
+                observations[(i * longest + row) * size + maskOffset] = 1f; // padding allows only Stay
+            List<int> steps = usableSteps[i];
+            for (int row = 0; row < steps.Count; row++)
+            {
+                byAgent[i]!.Observations.AsSpan(steps[row] * size, size).CopyTo(observations.AsSpan((i * longest + row) * size, size));
+                expertActions[i * longest + row] = byAgent[i]!.Actions[steps[row]];
+                stepMask[i * longest + row] = 1f;
+            }
+            usable[i] = steps.Count > 0;
+            counts[i] = Math.Max(1, steps.Count);
+        }
+
+        return new PreparedDemonstrations(agents)
+        {
+            Usable = usable,
+            StepCounts = [.. usableSteps.Select(steps => steps.Count)],
+            DrivingActions = drivingActions,
+            Paths = paths,
+            Returns = returns,
+            Observations = tensor(observations, [agents, longest, size]),
+            Actions = tensor(expertActions, [agents, longest]),
+            StepMask = tensor(stepMask, [agents, longest]),
+            SamplingCounts = tensor(counts, [agents, 1]),
+            UsableMask = tensor([.. usable.Select(u => u ? 1f : 0f)], [agents]),
+        };
+    }
+
+    /// <summary>Recovers the agent's cell from the normalised position scalars of its observation.</summary>
+    public static int CellFromObservation(ReadOnlySpan<float> observation, ObservationLayout layout, int width, int height)
+    {
+        int x = (int)MathF.Round(observation[layout.ScalarOffset] * Math.Max(1, width - 1));
+        int y = (int)MathF.Round(observation[layout.ScalarOffset + 1] * Math.Max(1, height - 1));
+        return y * width + x;
+    }
+
+    public void Dispose()
+    {
+        Observations.Dispose();
+        Actions.Dispose();
+        StepMask.Dispose();
+        SamplingCounts.Dispose();
+        UsableMask.Dispose();
+    }
+}
