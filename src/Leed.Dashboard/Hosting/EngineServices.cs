@@ -1,5 +1,6 @@
 // The engine's services in the dashboard's container.
 using Leed.Engine.Hosting;
+using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 
 namespace Leed.Dashboard.Hosting;
@@ -16,6 +17,12 @@ public static class EngineServices
         services.AddSingleton(provider => new LlmSettings(provider.GetRequiredService<ILeedStore>(), options.Llm));
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
+        services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
+        services.AddSingleton<IRunWorkloadFactory>(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>()));
+        // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
+        int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
+        services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(),
+            provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent));
         return services;
     }
 }
