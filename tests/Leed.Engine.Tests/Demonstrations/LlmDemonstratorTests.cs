@@ -244,7 +244,7 @@ public sealed partial class LlmDemonstratorTests
         await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Respond(request =>
             AgentsAskedIn(request).Contains(0) ? ScriptStep.Stall(TimeSpan.FromSeconds(10)) : ScriptStep.Reply(ValidAnswer(scenario, AgentsAskedIn(request)))));
         // Long enough for the answered call on a busy machine, short against the stall.
-        var demonstrator = new LlmDemonstrator(Fast(server) with { Timeout = TimeSpan.FromSeconds(1), MaxRetries = 0 },
+        var demonstrator = new LlmDemonstrator(Fast(server) with { Timeout = TimeSpan.FromSeconds(2), MaxRetries = 0 },
             new LlmDemonstratorOptions { AgentsPerCall = 2 });
 
         DemonstrationSet set = await demonstrator.GenerateAsync(scenario);
