@@ -58,6 +58,8 @@ public static class CommandLine
         new("maps delete", "Deletes an imported map. Argument: NAME.", [Verb.Data], MapsVerbs.DeleteAsync),
         new("demos generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.", DemosVerbs.GenerateOptions, DemosVerbs.GenerateAsync),
         new("demos validate", "Validates an instruction file against a scenario. Argument: FILE. Exit 2 if any agent is invalid.", DemosVerbs.ValidateOptions, DemosVerbs.ValidateAsync),
+        new("demos list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [Verb.Data], DemosVerbs.ListAsync),
+        new("demos show", "Prints a stored set's instructions on stdout and its provenance on stderr (--json: all as JSON). Argument: ID.", DemosVerbs.ShowOptions, DemosVerbs.ShowAsync),
         new("train", "Trains one run; streams one JSON line per iteration, writes config.json, metrics.csv and checkpoint.bin to --out.", TrainVerbs.Options, TrainVerbs.TrainAsync),
         new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
         new("bench planner", "Times the built-in planner (default: large preset, 100 agents).", BenchVerbs.PlannerOptions, BenchVerbs.PlannerAsync),
