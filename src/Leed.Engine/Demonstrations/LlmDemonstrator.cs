@@ -111,8 +111,41 @@ public sealed class LlmDemonstrator : IDemonstrator
         }
     }
 
+    /// <summary>
+    /// Asks again for one agent only, as a refinement round would, with its current list, the
+    /// validator's errors for it and an optional note from the researcher reviewing it. Nothing else
+    /// in the set changes; the caller decides whether to keep the answer.
+    /// </summary>
+    /// <param name="current">The agent's list as it stands (possibly edited by hand).</param>
+    /// <param name="errors">The validator's errors for <paramref name="current"/>; may be empty when the researcher just wants another route.</param>
+    /// <param name="note">What the researcher wants changed, sent with the feedback; null or blank for none.</param>
+    /// <exception cref="LlmException">The call failed after the client's retries; the transcript so far is on <see cref="LlmGenerationException.Transcript"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
+    public async Task<AgentRefinement> RefineAgentAsync(Scenario scenario, int agent, IReadOnlyList<Instruction> current,
+        IReadOnlyList<InstructionError> errors, string? note, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(errors);
+        if ((uint)agent >= (uint)scenario.AgentCount)
+            throw new ArgumentOutOfRangeException(nameof(agent), agent, Invariant($"The scenario has agents 0 to {scenario.AgentCount - 1}."));
+        cancellation.ThrowIfCancellationRequested();
+        var transcript = new ConcurrentQueue<LlmCallRecord>();
+        using var client = new LlmChatClient(_endpoint, transcript.Enqueue);
+        var generation = new Generation(this, scenario, client, null, cancellation);
+        try
+        {
+            AgentDemonstration refined = await generation.RefineOneAsync(agent, current, errors, note).ConfigureAwait(false);
+            return new AgentRefinement(refined, [.. transcript]);
+        }
+        catch (LlmException failure) when (failure is not LlmGenerationException)
+        {
+            throw new LlmGenerationException($"Asking again for Agent_{agent} failed: {failure.Message}", failure, [.. transcript]);
+        }
+    }
+
     /// <summary>Agents asked about together, with the problems of their previous answer that belong to none of them alone.</summary>
-    private sealed record Group(IReadOnlyList<int> Agents, IReadOnlyList<string> SharedProblems, bool IsRefinement);
+    private sealed record Group(IReadOnlyList<int> Agents, IReadOnlyList<string> SharedProblems, bool IsRefinement, string? Note = null);
 
     /// <summary>One call as planned: its agents and the user message that fits the budget.</summary>
     private sealed record PlannedCall(IReadOnlyList<int> Agents, string UserPrompt, bool IsRefinement);
@@ -204,6 +237,21 @@ public sealed class LlmDemonstrator : IDemonstrator
             return new DemonstrationSet(_owner.Kind, _owner.Label, Demonstrations(), rounds, _client.Model, _client.Host, PromptVersion);
         }
 
+        /// <summary>One refinement call for one agent, from the given list and errors; failures propagate.</summary>
+        public async Task<AgentDemonstration> RefineOneAsync(int agent, IReadOnlyList<Instruction> current, IReadOnlyList<InstructionError> errors, string? note)
+        {
+            AgentState state = _states[agent];
+            state.Instructions = current;
+            // The caller's errors are what the researcher saw; the validation is recomputed so the route is the real one.
+            state.Validation = InstructionValidator.ValidateAgent(_scenario, agent, current) with { Errors = errors };
+            List<PlannedCall> calls = [.. Plan(new Group([agent], [], IsRefinement: true, note))];
+            if (calls.Count == 0) throw new LlmException(state.Failure ?? "the prompt does not fit the budget", LlmOutcome.Refused, _client.Host, 0);
+            Interlocked.Increment(ref _calls);
+            string text = (await CompleteAsync(1, calls[0]).ConfigureAwait(false)).Text;
+            Apply(calls[0], text);
+            return AgentDemonstration.From(state.Validation, state.Instructions, state.Failure);
+        }
+
         /// <summary>
         /// The whole graph when it fits; else a corridor around the agents' shortest routes, narrower
         /// and narrower; else the group split in two. An agent whose route alone does not fit fails.
@@ -211,6 +259,7 @@ public sealed class LlmDemonstrator : IDemonstrator
         private IEnumerable<PlannedCall> Plan(Group group)
         {
             string? feedback = group.IsRefinement ? LlmPrompts.Feedback(_scenario, [.. group.Agents.Select(FeedbackOf)], group.SharedProblems) : null;
+            if (feedback is not null && !string.IsNullOrWhiteSpace(group.Note)) feedback += LlmPrompts.ResearcherNote(group.Note);
             int budget = _options.MaxPromptChars - LlmPrompts.System(ToolsOn).Length;
 
             string user = LlmPrompts.User(_scenario, group.Agents, null, feedback);
@@ -372,3 +421,6 @@ public sealed class LlmDemonstrator : IDemonstrator
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>What <see cref="LlmDemonstrator.RefineAgentAsync"/> produced: the agent's new list, validated, and the calls it took.</summary>
+public sealed record AgentRefinement(AgentDemonstration Demonstration, IReadOnlyList<LlmCallRecord> Transcript);

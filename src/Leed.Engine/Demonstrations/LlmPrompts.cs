@@ -179,6 +179,21 @@ public static class LlmPrompts
         return text.ToString();
     }
 
+    /// <summary>Longest researcher note sent; a note is guidance, not a place for a whole route file.</summary>
+    internal const int MaxNoteChars = 1_000;
+
+    /// <summary>
+    /// The researcher's note for a focused refinement of one vehicle (Demonstrations page), appended
+    /// to <see cref="Feedback"/>. Only focused refinements carry it and their full prompts are in the
+    /// transcript, so the generation prompt, and with it <see cref="Version"/>, is unchanged.
+    /// </summary>
+    public static string ResearcherNote(string note)
+    {
+        string text = note.Trim();
+        if (text.Length > MaxNoteChars) text = text[..MaxNoteChars] + " ...";
+        return "\nA researcher reviewing this vehicle's route adds (follow it where the rules allow):\n" + text + "\n";
+    }
+
     /// <summary>
     /// The node the agent is at just before instruction <paramref name="index"/>, following the
     /// validator's rule that a non-adjacent hop still moves the agent (so each error stands alone).
