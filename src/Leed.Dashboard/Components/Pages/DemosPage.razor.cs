@@ -12,7 +12,7 @@ using MudBlazor;
 
 namespace Leed.Dashboard.Components.Pages;
 
-public sealed partial class Demos
+public sealed partial class DemosPage
 {
     public const string DefaultEditor = "researcher";
 
