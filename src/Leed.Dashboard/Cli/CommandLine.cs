@@ -53,8 +53,13 @@ public static class CommandLine
         new("system", "Prints the System page's facts as JSON.", [Verb.Data], SystemVerb.RunAsync),
         new("maps list", "Lists the maps (presets and imported) as JSON.", [Verb.Data], MapsVerbs.ListAsync),
         new("maps show", "Prints a map as ASCII ('+' intersection, '.' road, '#' blocked). Argument: NAME.", [Verb.Data], MapsVerbs.ShowAsync),
+        new("maps import", "Imports a MovingAI .map (with an optional .scen for agents) or an OpenStreetMap .osm file and stores it; " +
+            "prints its statistics as JSON. Argument: FILE.", MapsVerbs.ImportOptions, MapsVerbs.ImportAsync),
+        new("maps delete", "Deletes an imported map. Argument: NAME.", [Verb.Data], MapsVerbs.DeleteAsync),
         new("demos generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.", DemosVerbs.GenerateOptions, DemosVerbs.GenerateAsync),
         new("demos validate", "Validates an instruction file against a scenario. Argument: FILE. Exit 2 if any agent is invalid.", DemosVerbs.ValidateOptions, DemosVerbs.ValidateAsync),
+        new("demos list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [Verb.Data], DemosVerbs.ListAsync),
+        new("demos show", "Prints a stored set's instructions on stdout and its provenance on stderr (--json: all as JSON). Argument: ID.", DemosVerbs.ShowOptions, DemosVerbs.ShowAsync),
         new("train", "Trains one run; streams one JSON line per iteration, writes config.json, metrics.csv and checkpoint.bin to --out.", TrainVerbs.Options, TrainVerbs.TrainAsync),
         new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
         new("bench planner", "Times the built-in planner (default: large preset, 100 agents).", BenchVerbs.PlannerOptions, BenchVerbs.PlannerAsync),

@@ -98,7 +98,7 @@ public sealed class LlmChatClient : IDisposable
         }
     }
 
-    /// <summary>Releases the HTTP connections. Calls still running fail.</summary>
+    /// <summary>Releases the HTTP connections. Calls still running fail with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         _disposed = true;
@@ -160,6 +160,7 @@ public sealed class LlmChatClient : IDisposable
             }
             retries++;
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            ObjectDisposedException.ThrowIf(_disposed, this);
         }
     }
 
@@ -212,6 +213,10 @@ public sealed class LlmChatClient : IDisposable
                 PromptTokens = prompt,
                 CompletionTokens = completion,
             };
+        }
+        catch (Exception) when (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(LlmChatClient), "The LLM client was disposed during the call.");
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {

@@ -86,6 +86,7 @@ internal sealed class ObservingHandler : DelegatingHandler
     }
 
     /// <summary>A short description of a transport failure, e.g. "connection refused".</summary>
+    /// <remarks>SocketsHttpHandler reports a reset during the response as the response ending early, so the two read alike.</remarks>
     internal static string DescribeTransportError(Exception error)
     {
         for (Exception? e = error; e is not null; e = e.InnerException)
@@ -109,7 +110,7 @@ internal sealed class ObservingHandler : DelegatingHandler
             {
                 switch (http.HttpRequestError)
                 {
-                    case HttpRequestError.ResponseEnded: return "the server closed the connection before answering";
+                    case HttpRequestError.ResponseEnded: return "the connection closed before an answer arrived";
                     case HttpRequestError.NameResolutionError: return "host name not found";
                     case HttpRequestError.SecureConnectionError: return "the TLS handshake failed";
                     case HttpRequestError.InvalidResponse: return "the server sent an invalid HTTP response";
@@ -117,7 +118,7 @@ internal sealed class ObservingHandler : DelegatingHandler
                 }
             }
             if (e is HttpIOException io && io.HttpRequestError == HttpRequestError.ResponseEnded)
-                return "the server closed the connection before answering";
+                return "the connection closed before an answer arrived";
         }
         return error.GetBaseException().Message;
     }

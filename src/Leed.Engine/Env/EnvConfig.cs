@@ -5,7 +5,7 @@ namespace Leed.Engine.Env;
 public sealed record EnvConfig
 {
     /// <summary>Bumped whenever the environment's behaviour changes, so stored results stay comparable.</summary>
-    public const string EnvVersion = "city-grid-1.0";
+    public const string EnvVersion = "city-grid-1.1";
 
     /// <summary>Vehicles one cell holds at once (two lanes).</summary>
     public int CellCapacity { get; init; } = 2;
@@ -33,7 +33,8 @@ public sealed record EnvConfig
     /// <summary>Throws with a clear message when a value is out of range.</summary>
     public void Validate()
     {
-        if (CellCapacity < 1) throw new ArgumentException($"CellCapacity must be at least 1, got {CellCapacity}.");
+        // Occupancy is counted in bytes (it is copied into observations every step).
+        if (CellCapacity is < 1 or > 255) throw new ArgumentException($"CellCapacity must be from 1 to 255, got {CellCapacity}.");
         if (PatchSize < 1 || PatchSize % 2 == 0) throw new ArgumentException($"PatchSize must be odd and positive, got {PatchSize}.");
         if (MaxSteps is < 1) throw new ArgumentException($"MaxSteps must be at least 1, got {MaxSteps}.");
         if (StateGrid < 1) throw new ArgumentException($"StateGrid must be at least 1, got {StateGrid}.");

@@ -69,6 +69,8 @@ public static class ScenarioGenerator
     {
         options ??= new ScenarioOptions();
         if (agents < 1) throw new ArgumentException($"A scenario needs at least one agent, got {agents}.");
+        if (options.DepartureWindow < 0) throw new ArgumentException($"DepartureWindow must be 0 or more steps, got {options.DepartureWindow}.");
+        if (options.HotspotStrength < 0) throw new ArgumentException($"HotspotStrength must be 0 or more, got {options.HotspotStrength}.");
         RoadGraph graph = map.Graph;
         var random = new SplitMix((ulong)seed * 0x9E3779B97F4A7C15UL + 0x5EED);
 
@@ -83,21 +85,27 @@ public static class ScenarioGenerator
         double[] weights = HotspotWeights(map, nodes, options);
         int minDistance = options.MinDistance ?? Math.Max(2, (map.Width + map.Height) / 8);
         var result = new List<AgentSpec>(agents);
+        List<(int Origin, double[] Weights)>? farPairs = null;
         for (int i = 0; i < agents; i++)
         {
             AgentSpec? spec = null;
-            for (int attempt = 0; attempt < 200 && spec is null; attempt++)
+            for (int attempt = 0; attempt < 150 && spec is null; attempt++)
             {
                 int origin = nodes[random.Next(nodes.Length)];
                 int destination = nodes[Pick(ref random, weights)];
                 int[] distance = graph.CellDistancesFrom(origin);
-                // Relax the minimum when the map is too small for it.
-                int required = attempt < 150 ? minDistance : Math.Max(1, minDistance / 2);
-                if (destination != origin && distance[destination] >= required)
+                if (destination != origin && distance[destination] >= minDistance)
                     spec = new AgentSpec(origin, destination, random.Next(0, options.DepartureWindow));
             }
-            result.Add(spec ?? throw new ArgumentException(
-                $"Could not place Agent_{i} with origin and destination at least {minDistance} moves apart on '{map.Name}'."));
+            if (spec is null)
+            {
+                // The minimum is hard to meet by chance: draw among the pairs that meet it (never
+                // shorten the trip, the description promises the minimum).
+                farPairs ??= FarPairs(graph, nodes, weights, minDistance, map.Name);
+                (int origin, double[] farWeights) = farPairs[random.Next(farPairs.Count)];
+                spec = new AgentSpec(origin, nodes[Pick(ref random, farWeights)], random.Next(0, options.DepartureWindow));
+            }
+            result.Add(spec);
         }
         string hotspots = options.Hotspots.Count > 0 ? $", {options.Hotspots.Count} hotspot(s)" : "";
         return new Scenario(map, result, $"generated: seed {seed}, {agents} agents, min distance {minDistance}{hotspots}");
@@ -121,6 +129,28 @@ public static class ScenarioGenerator
         return weights;
     }
 
+    /// <summary>Every origin that has a destination at least <paramref name="minDistance"/> away, with only those destinations weighted.</summary>
+    private static List<(int Origin, double[] Weights)> FarPairs(RoadGraph graph, int[] nodes, double[] weights, int minDistance, string mapName)
+    {
+        var pairs = new List<(int, double[])>();
+        int longest = 0;
+        foreach (int origin in nodes)
+        {
+            int[] distance = graph.CellDistancesFrom(origin);
+            var far = new double[nodes.Length];
+            bool any = false;
+            for (int n = 0; n < nodes.Length; n++)
+            {
+                longest = Math.Max(longest, distance[nodes[n]]);
+                if (nodes[n] != origin && distance[nodes[n]] >= minDistance) (far[n], any) = (weights[n], true);
+            }
+            if (any) pairs.Add((origin, far));
+        }
+        if (pairs.Count == 0)
+            throw new ArgumentException($"No two intersections of '{mapName}' are {minDistance} moves apart (the longest trip is {longest} moves); choose a smaller MinDistance.");
+        return pairs;
+    }
+
     private static int Pick(ref SplitMix random, double[] weights)
     {
         double total = 0;
@@ -131,6 +161,9 @@ public static class ScenarioGenerator
             target -= weights[i];
             if (target < 0) return i;
         }
-        return weights.Length - 1;
+        // Rounding left a sliver: take the last index that can be drawn at all.
+        int last = weights.Length - 1;
+        while (last > 0 && weights[last] <= 0) last--;
+        return last;
     }
 }

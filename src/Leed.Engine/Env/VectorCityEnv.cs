@@ -6,7 +6,12 @@ namespace Leed.Engine.Env;
 /// <summary>Where an agent is in its life cycle.</summary>
 public enum AgentStatus : byte { Waiting = 0, Driving = 1, Arrived = 2, TimedOut = 3 }
 
-/// <summary>What one finished episode of one environment measured.</summary>
+/// <summary>
+/// What one finished episode of one environment measured. <c>MeanTravelTime</c>: steps from each
+/// arrived agent's scheduled departure to its arrival, averaged (NaN when nobody arrived).
+/// <c>Congestion</c>: the share of active agent-steps (driving, or due to depart) that were delayed
+/// by a blocked move or a full origin.
+/// </summary>
 public readonly record struct EpisodeSummary(float TeamReturn, int Arrived, int Agents, float MeanTravelTime, float Congestion, int Steps);
 
 /// <summary>
@@ -45,7 +50,7 @@ public sealed class VectorCityEnv
     private readonly float[] _occupancyPadded;   // [E*paddedCells] occupancy / capacity
     private readonly int[] _time;                // [E]
     private readonly ulong[] _rng;               // [E] SplitMix state
-    private readonly int[] _arrivedCount, _liveCount, _delays, _drivingSteps, _episodeIndex; // [E]
+    private readonly int[] _arrivedCount, _liveCount, _delays, _activeSteps, _episodeIndex; // [E]
     private readonly long[] _travelTimeSum;      // [E]
     private readonly byte[] _episodeDone;        // [E] the last step ended this env's episode
     private readonly EpisodeSummary[] _lastEpisode; // [E]
@@ -111,7 +116,7 @@ public sealed class VectorCityEnv
         _arrivedCount = new int[_envs];
         _liveCount = new int[_envs];
         _delays = new int[_envs];
-        _drivingSteps = new int[_envs];
+        _activeSteps = new int[_envs];
         _episodeIndex = new int[_envs];
         _travelTimeSum = new long[_envs];
         _episodeDone = new byte[_envs];
@@ -213,12 +218,13 @@ public sealed class VectorCityEnv
                 position[i] = origin;
                 AddOccupancy(env, origin, +1);
                 rewards[i] = _stepReward;
-                _drivingSteps[env]++;
+                _activeSteps[env]++;
                 _order[i] = -1; // entered this step: does not move until the next one
             }
             else
             {
                 rewards[i] = _delayReward;
+                _activeSteps[env]++;
                 _delays[env]++;
             }
         }
@@ -235,7 +241,7 @@ public sealed class VectorCityEnv
             int i = _order[k];
             if (i < 0 || status[i] != AgentStatus.Driving) continue;
             rewards[i] += _stepReward;
-            _drivingSteps[env]++;
+            _activeSteps[env]++;
             int action = actions[i];
             if ((uint)action >= Directions.ActionCount || action == 0) continue;
             int from = position[i];
@@ -295,7 +301,7 @@ public sealed class VectorCityEnv
         _lastEpisode[env] = new EpisodeSummary(
             team, arrived, _agents,
             arrived > 0 ? (float)_travelTimeSum[env] / arrived : float.NaN,
-            _drivingSteps[env] + _delays[env] > 0 ? (float)_delays[env] / (_drivingSteps[env] + _delays[env]) : 0f,
+            _activeSteps[env] > 0 ? (float)_delays[env] / _activeSteps[env] : 0f,
             time);
         if (AutoReset)
         {
@@ -312,7 +318,7 @@ public sealed class VectorCityEnv
         _arrivedCount[env] = 0;
         _liveCount[env] = _agents;
         _delays[env] = 0;
-        _drivingSteps[env] = 0;
+        _activeSteps[env] = 0;
         _travelTimeSum[env] = 0;
         _position.AsSpan(first, _agents).Fill(-1);
         _status.AsSpan(first, _agents).Fill(AgentStatus.Waiting);

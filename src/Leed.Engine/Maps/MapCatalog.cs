@@ -1,19 +1,24 @@
 // Every map a run can use: the built-in presets and the maps imported into the store.
+using Leed.Engine.Env;
 using Leed.Engine.Storage;
 
 namespace Leed.Engine.Maps;
 
-/// <summary>Looks maps up by name across the presets and the store.</summary>
+/// <summary>Looks maps up by name across the presets (first) and the stored, imported maps.</summary>
 public sealed class MapCatalog(ILeedStore store)
 {
     public static MapCatalog For(ILeedStore store) => new(store);
 
     public ILeedStore Store { get; } = store;
 
-    public IReadOnlyList<CityMap> List() => [.. PresetMaps.All.Select(preset => PresetMaps.Get(preset.Name))];
+    /// <summary>The imported maps.</summary>
+    public MapRepository Stored { get; } = new(store);
 
-    public CityMap? Find(string name) => PresetMaps.IsPreset(name) ? PresetMaps.Get(name) : null;
+    /// <summary>The presets, then the stored maps by name.</summary>
+    public IReadOnlyList<CityMap> List() => [.. PresetMaps.All.Select(preset => PresetMaps.Get(preset.Name)), .. Stored.List()];
 
-    /// <summary>The scenario stored with an imported map (from a .scen file), or null.</summary>
-    public Env.Scenario? FindScenario(string name) => null;
+    public CityMap? Find(string name) => PresetMaps.IsPreset(name) ? PresetMaps.Get(name) : Stored.Find(name);
+
+    /// <summary>The agents imported with a map (.scen), or null: presets and maps imported alone have none.</summary>
+    public Scenario? FindScenario(string name) => PresetMaps.IsPreset(name) ? null : Stored.FindScenario(name);
 }

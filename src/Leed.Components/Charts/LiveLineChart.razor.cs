@@ -1,0 +1,312 @@
+// The live line chart's logic: builds Plotly traces from view records, extends them on append, redraws only when the set of lines changes.
+using System.Globalization;
+using Leed.Components.Views;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+using Plotly.Blazor.Traces.ScatterLib;
+using XAxisTitle = Plotly.Blazor.LayoutLib.XAxisLib.Title;
+using YAxisTitle = Plotly.Blazor.LayoutLib.YAxisLib.Title;
+
+namespace Leed.Components.Charts;
+
+/// <summary>
+/// A line chart for learning curves that grow while a run trains. New points arrive through
+/// <see cref="AppendAsync"/> (on the renderer's context) or <see cref="Post"/> (from any thread,
+/// throttled); both only extend the plotted traces. The whole chart is redrawn only when the set
+/// of series, the bands, the axis titles, the height or the smoothing change. With smoothing above
+/// zero each series is drawn twice: the raw values faint, the TensorBoard-style moving average on top.
+/// </summary>
+public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
+{
+    // Tableau 10, the palette TensorBoard and matplotlib users know.
+    private static readonly string[] Palette =
+        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    /// <summary>The DOM id of the chart's element, so tests and scripts can find it.</summary>
+    [Parameter, EditorRequired] public string Id { get; set; } = "";
+
+    /// <summary>
+    /// The initial lines. A list with a different set of keys or names replaces everything drawn;
+    /// the same keys again leave the appended data alone.
+    /// </summary>
+    [Parameter] public IReadOnlyList<ChartSeries> Series { get; set; } = [];
+
+    /// <summary>Mean lines with filled bands (for example across seeds), drawn under the series.</summary>
+    [Parameter] public IReadOnlyList<BandSeries>? Bands { get; set; }
+
+    /// <summary>Moving-average weight in [0, 0.99]; 0 draws the raw values only.</summary>
+    [Parameter] public double Smoothing { get; set; }
+
+    [Parameter] public string XAxisTitle { get; set; } = "environment steps";
+
+    [Parameter] public string YAxisTitle { get; set; } = "";
+
+    /// <summary>The chart's height in CSS pixels.</summary>
+    [Parameter] public int Height { get; set; } = 320;
+
+    /// <summary>The least time between two pushes of points posted with <see cref="Post"/>; read once.</summary>
+    [Parameter] public TimeSpan PushInterval { get; set; } = ThrottledPush.DefaultInterval;
+
+    private sealed class Line(string key, string name, List<SeriesPoint> points)
+    {
+        public string Key { get; } = key;
+        public string Name { get; } = name;
+        public List<SeriesPoint> Points { get; } = points;
+        public int RawTrace { get; set; }
+        public int SmoothedTrace { get; set; } = -1;
+        public EmaState Ema { get; set; }
+    }
+
+    private PlotlyChart? _chart;
+    private readonly List<ITrace> _traces = [];
+    private readonly Layout _layout = new() { AutoSize = true };
+    private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
+    private readonly List<Line> _lines = [];
+    private ThrottledPush? _throttle;
+    private bool _plotted;
+    private bool _redrawPending;
+    private bool _disposed;
+
+    // What the current traces were built from.
+    private IReadOnlyList<ChartSeries>? _builtSeries;
+    private IReadOnlyList<BandSeries>? _builtBands;
+    private double _builtWeight = -1;
+    private (string X, string Y, int Height) _builtLayout;
+
+    private double Weight => Math.Clamp(Smoothing, 0, Charts.Smoothing.MaxWeight);
+
+    protected override void OnInitialized()
+    {
+        _throttle = new ThrottledPush(AppendAsync, InvokeAsync, PushInterval, OnPushFailed);
+    }
+
+    protected override void OnParametersSet()
+    {
+        var seriesChanged = !ReferenceEquals(Series, _builtSeries) && !SameLines(Series, _lines);
+        if (seriesChanged)
+        {
+            _lines.Clear();
+            foreach (var s in Series)
+                _lines.Add(new Line(s.Key, s.Name, [.. s.Points]));
+        }
+        _builtSeries = Series;
+
+        if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || Weight != _builtWeight
+            || _builtLayout != (XAxisTitle, YAxisTitle, Height))
+        {
+            _builtBands = Bands;
+            _builtWeight = Weight;
+            _builtLayout = (XAxisTitle, YAxisTitle, Height);
+            RebuildTraces();
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            // The Plotly component draws its first plot itself, from the traces as they are now.
+            _plotted = true;
+            _redrawPending = false;
+            return;
+        }
+        if (_redrawPending)
+            await RedrawAsync();
+    }
+
+    /// <summary>
+    /// Appends points to the lines with the same keys by extending the plotted traces (no
+    /// redraw). A key that is not drawn yet adds a line, which redraws the chart once.
+    /// Call on the renderer's context; from other threads use <see cref="Post"/>.
+    /// </summary>
+    public async Task AppendAsync(IReadOnlyList<SeriesDelta> deltas)
+    {
+        if (_disposed || deltas.Count == 0)
+            return;
+
+        var added = false;
+        foreach (var delta in deltas)
+        {
+            if (_lines.All(l => l.Key != delta.Key))
+            {
+                _lines.Add(new Line(delta.Key, delta.Key, []));
+                added = true;
+            }
+        }
+        if (added)
+        {
+            foreach (var delta in deltas)
+                _lines.First(l => l.Key == delta.Key).Points.AddRange(delta.NewPoints);
+            RebuildTraces();
+            await RedrawAsync();
+            return;
+        }
+
+        var xs = new List<object[]>();
+        var ys = new List<object[]>();
+        var indices = new List<int>();
+        var weight = Weight;
+        foreach (var delta in deltas)
+        {
+            if (delta.NewPoints.Count == 0)
+                continue;
+            var line = _lines.First(l => l.Key == delta.Key);
+            line.Points.AddRange(delta.NewPoints);
+            var x = delta.NewPoints.Select(p => (object)p.X).ToArray();
+            xs.Add(x);
+            ys.Add(delta.NewPoints.Select(p => (object)p.Y).ToArray());
+            indices.Add(line.RawTrace);
+            if (line.SmoothedTrace >= 0)
+            {
+                var smoothed = new double[delta.NewPoints.Count];
+                line.Ema = Charts.Smoothing.Ema(line.Ema, delta.NewPoints.Select(p => p.Y).ToArray(), weight, smoothed);
+                xs.Add(x);
+                ys.Add(smoothed.Select(v => (object)v).ToArray());
+                indices.Add(line.SmoothedTrace);
+            }
+        }
+        if (indices.Count == 0)
+            return;
+
+        if (_chart is not null && _plotted)
+        {
+            // Plotly.Blazor extends its own copy of the trace data as well as the plot in the page.
+            await _chart.ExtendTraces(xs, ys, indices);
+        }
+        else
+        {
+            // Not drawn yet: the first plot will pick these up.
+            for (var i = 0; i < indices.Count; i++)
+            {
+                var trace = (Scatter)_traces[indices[i]];
+                foreach (var x in xs[i])
+                    trace.X.Add(x);
+                foreach (var y in ys[i])
+                    trace.Y.Add(y);
+            }
+        }
+    }
+
+    /// <summary>Queues points from any thread; they reach the chart at most once per <see cref="PushInterval"/>.</summary>
+    public void Post(IReadOnlyList<SeriesDelta> deltas) => _throttle?.Post(deltas);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        if (_throttle is not null)
+            await _throttle.DisposeAsync();
+    }
+
+    private async Task RedrawAsync()
+    {
+        _redrawPending = false;
+        if (_chart is null || !_plotted || _disposed)
+        {
+            _redrawPending = !_disposed;
+            return;
+        }
+        try
+        {
+            await _chart.React();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser is gone; nothing left to draw on.
+        }
+    }
+
+    private void RebuildTraces()
+    {
+        _traces.Clear();
+        var colour = 0;
+        foreach (var band in Bands ?? [])
+            AddBand(band, Palette[colour++ % Palette.Length]);
+
+        var weight = Weight;
+        foreach (var line in _lines)
+        {
+            var c = Palette[colour++ % Palette.Length];
+            var ys = line.Points.Select(p => p.Y).ToArray();
+            line.RawTrace = _traces.Count;
+            _traces.Add(LineTrace(line.Key, line.Name, line.Points.Select(p => p.X), ys, c,
+                faint: weight > 0, showLegend: weight == 0));
+            if (weight > 0)
+            {
+                var smoothed = new double[ys.Length];
+                line.Ema = Charts.Smoothing.Ema(default, ys, weight, smoothed);
+                line.SmoothedTrace = _traces.Count;
+                _traces.Add(LineTrace(line.Key, line.Name, line.Points.Select(p => p.X), smoothed, c,
+                    faint: false, showLegend: true));
+            }
+            else
+            {
+                line.SmoothedTrace = -1;
+                line.Ema = default;
+            }
+        }
+
+        _layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new XAxisTitle { Text = XAxisTitle } }];
+        _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = YAxisTitle } }];
+        _layout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 50 };
+        _layout.Height = Height;
+        _redrawPending = true;
+    }
+
+    private void AddBand(BandSeries band, string colour)
+    {
+        var fill = ToRgba(colour, 0.2);
+        // Upper edge first, then the lower edge filled up to it, then the mean on top.
+        _traces.Add(new Scatter
+        {
+            Name = band.Name + " (upper)", LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
+            X = [.. band.X.Cast<object>()], Y = [.. band.Upper.Cast<object>()],
+            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = colour },
+            HoverInfo = HoverInfoFlag.Skip,
+        });
+        _traces.Add(new Scatter
+        {
+            Name = band.Name + " (lower)", LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
+            X = [.. band.X.Cast<object>()], Y = [.. band.Lower.Cast<object>()],
+            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = colour },
+            Fill = FillEnum.ToNextY, FillColor = fill, HoverInfo = HoverInfoFlag.Skip,
+        });
+        _traces.Add(LineTrace(band.Key, band.Name, band.X, band.Mean, colour, faint: false, showLegend: true));
+    }
+
+    private static Scatter LineTrace(string key, string name, IEnumerable<double> x, IEnumerable<double> y,
+        string colour, bool faint, bool showLegend) => new()
+    {
+        Name = name,
+        LegendGroup = key,
+        ShowLegend = showLegend,
+        Mode = ModeFlag.Lines,
+        X = [.. x.Cast<object>()],
+        Y = [.. y.Cast<object>()],
+        Opacity = faint ? 0.25m : 1m,
+        Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = colour, Width = faint ? 1 : 2 },
+    };
+
+    private static bool SameLines(IReadOnlyList<ChartSeries> series, List<Line> lines) =>
+        series.Count == lines.Count
+        && series.Zip(lines).All(pair => pair.First.Key == pair.Second.Key && pair.First.Name == pair.Second.Name);
+
+    private static string ToRgba(string hex, double alpha)
+    {
+        var r = Convert.ToInt32(hex.Substring(1, 2), 16);
+        var g = Convert.ToInt32(hex.Substring(3, 2), 16);
+        var b = Convert.ToInt32(hex.Substring(5, 2), 16);
+        return string.Create(CultureInfo.InvariantCulture, $"rgba({r}, {g}, {b}, {alpha})");
+    }
+
+    private void OnPushFailed(Exception error)
+    {
+        if (error is JSDisconnectedException || _disposed)
+            return;
+        // Surface it like any other component error (error boundary or the circuit's log).
+        _ = InvokeAsync(() => DispatchExceptionAsync(error));
+    }
+}

@@ -1,0 +1,237 @@
+// The city grid component: sends the map once, then each snapshot, to the canvas renderer, and maps clicks back to intersections or agents.
+using Leed.Components.Views;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace Leed.Components.Grid;
+
+/// <summary>
+/// Draws a city map with its agents and routes on an HTML canvas. Roads and intersections are
+/// drawn once per map; agents, destinations and routes are redrawn for each snapshot, at most once
+/// per animation frame, with no DOM element per agent. After each draw the wrapper element carries
+/// <c>data-agents</c> (the number of agents drawn) and <c>data-step</c>.
+/// </summary>
+public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
+{
+    /// <summary>Where the renderer module is served from.</summary>
+    public const string ModulePath = "./_content/Leed.Components/cityGrid.js";
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>The map to draw; the static layer is redrawn only when this reference changes.</summary>
+    [Parameter, EditorRequired] public CityGridView? Map { get; set; }
+
+    /// <summary>The agents at one step; only driving and timed-out agents are on the grid.</summary>
+    [Parameter] public GridSnapshot? Snapshot { get; set; }
+
+    /// <summary>Routes drawn as polylines over the map.</summary>
+    [Parameter] public IReadOnlyList<RouteOverlay>? Routes { get; set; }
+
+    /// <summary>An agent to emphasise; the others are drawn faded.</summary>
+    [Parameter] public int? HighlightAgent { get; set; }
+
+    /// <summary>
+    /// When set, only these intersection ids are clickable and they are ringed on the map; when
+    /// null, every intersection is clickable.
+    /// </summary>
+    [Parameter] public IReadOnlySet<int>? SelectableIntersections { get; set; }
+
+    /// <summary>The size of one cell in CSS pixels; intersection ids are written from 16 upwards.</summary>
+    [Parameter] public int CellPixels { get; set; } = 8;
+
+    /// <summary>The wrapper element's id.</summary>
+    [Parameter] public string? Id { get; set; }
+
+    /// <summary>Extra CSS classes for the wrapper element.</summary>
+    [Parameter] public string? Class { get; set; }
+
+    /// <summary>Raised with the intersection id when a clickable intersection is clicked.</summary>
+    [Parameter] public EventCallback<int> OnIntersectionClicked { get; set; }
+
+    /// <summary>Raised with the agent index when a cell holding an agent is clicked.</summary>
+    [Parameter] public EventCallback<int> OnAgentClicked { get; set; }
+
+    private ElementReference _wrapper;
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<CityGrid>? _self;
+    private bool _disposed;
+
+    private CityGridView? _indexedMap;
+    private Dictionary<GridPoint, int> _intersectionAt = [];
+
+    // What the renderer has been sent, so each render pushes only what changed.
+    private CityGridView? _sentMap;
+    private int _sentCellPixels;
+    private GridSnapshot? _sentSnapshot;
+    private IReadOnlyList<RouteOverlay>? _sentRoutes;
+    private (int? Highlight, IReadOnlySet<int>? Selectable)? _sentOverlay;
+
+    protected override void OnParametersSet()
+    {
+        if (!ReferenceEquals(Map, _indexedMap))
+        {
+            _indexedMap = Map;
+            _intersectionAt = IndexIntersections(Map);
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _self = DotNetObjectReference.Create(this);
+            var module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+            if (_disposed)
+            {
+                await module.DisposeAsync();
+                return;
+            }
+            await module.InvokeVoidAsync("init", _wrapper, _self);
+            _module = module;
+        }
+        await PushChangesAsync();
+    }
+
+    /// <summary>Called by the renderer with the cell under a click.</summary>
+    [JSInvokable]
+    public async Task OnCellClicked(int x, int y)
+    {
+        if (_disposed || Map is null || !Map.Contains(x, y))
+            return;
+
+        if (_intersectionAt.TryGetValue(new GridPoint(x, y), out var id)
+            && (SelectableIntersections is null || SelectableIntersections.Contains(id))
+            && OnIntersectionClicked.HasDelegate)
+        {
+            await OnIntersectionClicked.InvokeAsync(id);
+            return;
+        }
+
+        if (AgentAt(x, y) is { } agent)
+            await OnAgentClicked.InvokeAsync(agent);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.InvokeVoidAsync("dispose", _wrapper);
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser is gone, and the module with it.
+            }
+            _module = null;
+        }
+        _self?.Dispose();
+    }
+
+    private async Task PushChangesAsync()
+    {
+        if (_module is null || _disposed || Map is null)
+            return;
+
+        if (!ReferenceEquals(Map, _sentMap) || CellPixels != _sentCellPixels)
+        {
+            _sentMap = Map;
+            _sentCellPixels = CellPixels;
+            await _module.InvokeVoidAsync("setMap", _wrapper, Map.Width, Map.Height, Map.Cells,
+                FlattenPoints(Map.Intersections), CellPixels);
+        }
+
+        if (!ReferenceEquals(Routes, _sentRoutes))
+        {
+            _sentRoutes = Routes;
+            await _module.InvokeVoidAsync("setRoutes", _wrapper, ToRendererRoutes(Routes));
+        }
+
+        var overlay = (HighlightAgent, SelectableIntersections);
+        if (_sentOverlay != overlay)
+        {
+            _sentOverlay = overlay;
+            await _module.InvokeVoidAsync("setOverlay", _wrapper, HighlightAgent, SelectableIntersections?.ToArray());
+        }
+
+        if (Snapshot is not null && !ReferenceEquals(Snapshot, _sentSnapshot))
+        {
+            _sentSnapshot = Snapshot;
+            await _module.InvokeVoidAsync("setSnapshot", _wrapper, Snapshot.Step, FlattenAgents(Snapshot.Agents));
+        }
+    }
+
+    private int? AgentAt(int x, int y)
+    {
+        if (Snapshot is null)
+            return null;
+        int? found = null;
+        foreach (var marker in Snapshot.Agents)
+        {
+            if (marker.X != x || marker.Y != y || !IsOnGrid(marker.Status))
+                continue;
+            // When two vehicles share the cell, the highlighted one wins, then the lower index.
+            if (marker.Agent == HighlightAgent)
+                return marker.Agent;
+            found ??= marker.Agent;
+        }
+        return found;
+    }
+
+    private static bool IsOnGrid(AgentStatus status) => status is AgentStatus.Driving or AgentStatus.TimedOut;
+
+    private static Dictionary<GridPoint, int> IndexIntersections(CityGridView? map)
+    {
+        var index = new Dictionary<GridPoint, int>();
+        if (map is null)
+            return index;
+        for (var id = 0; id < map.Intersections.Count; id++)
+            index.TryAdd(map.Intersections[id], id);
+        return index;
+    }
+
+    private static int[] FlattenPoints(IReadOnlyList<GridPoint> points)
+    {
+        var flat = new int[points.Count * 2];
+        for (var i = 0; i < points.Count; i++)
+        {
+            flat[2 * i] = points[i].X;
+            flat[2 * i + 1] = points[i].Y;
+        }
+        return flat;
+    }
+
+    // Six ints per agent keep a 100-agent snapshot to one small array: agent, x, y, status, destX, destY.
+    private static int[] FlattenAgents(IReadOnlyList<AgentMarker> agents)
+    {
+        var flat = new int[agents.Count * 6];
+        for (var i = 0; i < agents.Count; i++)
+        {
+            var a = agents[i];
+            flat[6 * i] = a.Agent;
+            flat[6 * i + 1] = a.X;
+            flat[6 * i + 2] = a.Y;
+            flat[6 * i + 3] = (int)a.Status;
+            flat[6 * i + 4] = a.DestX;
+            flat[6 * i + 5] = a.DestY;
+        }
+        return flat;
+    }
+
+    private static object[] ToRendererRoutes(IReadOnlyList<RouteOverlay>? routes) =>
+        routes is null
+            ? []
+            : routes.Select(r => (object)new
+            {
+                agent = r.Agent,
+                path = FlattenPoints(r.Path),
+                origin = new[] { r.Origin.X, r.Origin.Y },
+                destination = new[] { r.Destination.X, r.Destination.Y },
+                invalidHop = r.InvalidHopIndex,
+                colour = r.Colour,
+            }).ToArray();
+}

@@ -1,0 +1,104 @@
+// The Runs page: every run in a sortable, filterable table; tags, notes, delete, compare.
+using Leed.Components.Views;
+using Leed.Dashboard.Views;
+using Leed.Engine.Runs;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace Leed.Dashboard.Components.Pages;
+
+public partial class Runs : IDisposable
+{
+    [Inject] private RunRegistry Registry { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    private IReadOnlyList<RunRow> _rows = [];
+    private IReadOnlyCollection<RunRow> _selected = [];
+    private RunRow? _pendingDelete;
+    private bool _confirmVisible, _ready, _dirty;
+    private IDisposable? _subscription;
+    private PeriodicTimer? _timer;
+
+    protected override void OnInitialized()
+    {
+        Load();
+        _subscription = Registry.SubscribeList(() => _dirty = true);
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!firstRender) return;
+        _ready = true;
+        StateHasChanged();
+        _ = RefreshLoopAsync();
+    }
+
+    /// <summary>Reloads at most once a second: when runs changed, or while some are active (their progress moves).</summary>
+    private async Task RefreshLoopAsync()
+    {
+        _timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await _timer.WaitForNextTickAsync())
+            {
+                if (!_dirty && !_rows.Any(row => row.Status is Leed.Components.Views.RunStatus.Running or Leed.Components.Views.RunStatus.Queued or Leed.Components.Views.RunStatus.Paused)) continue;
+                _dirty = false;
+                await InvokeAsync(() =>
+                {
+                    Load();
+                    StateHasChanged();
+                });
+            }
+        }
+        catch (ObjectDisposedException) { }
+    }
+
+    private void Load() => _rows = [.. Registry.List().Select(ViewMapper.ToRow)];
+
+    private void OnSelectionChanged(IReadOnlyCollection<RunRow> selected) => _selected = selected;
+
+    private void CompareSelected() => Navigation.NavigateTo("compare?runs=" + Uri.EscapeDataString(string.Join(',', _selected.Select(row => row.Id))));
+
+    private void OnTagsChanged(RunTagsEdit edit) => Update(edit.Run.Id, run => run.Tags = [.. edit.Tags]);
+
+    private void OnNotesChanged(RunNotesEdit edit) => Update(edit.Run.Id, run => run.Notes = edit.Notes);
+
+    private void Update(string id, Action<RunRecord> change)
+    {
+        RunRecord? run = Registry.Get(id);
+        if (run is null) return;
+        change(run);
+        Registry.Store.Save(run);
+        Load();
+    }
+
+    private void AskDelete(RunRow row)
+    {
+        _pendingDelete = row;
+        _confirmVisible = true;
+    }
+
+    private void ConfirmDelete()
+    {
+        _confirmVisible = false;
+        if (_pendingDelete is null) return;
+        try
+        {
+            Registry.Delete(_pendingDelete.Id);
+            Snackbar.Add($"Deleted {_pendingDelete.Name}.", Severity.Success);
+        }
+        catch (InvalidOperationException error)
+        {
+            Snackbar.Add(error.Message, Severity.Warning);
+        }
+        _pendingDelete = null;
+        Load();
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _timer?.Dispose();
+    }
+}

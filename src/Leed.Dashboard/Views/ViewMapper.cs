@@ -1,0 +1,82 @@
+// Maps engine objects to the component library's view records (the components never see the engine).
+using Leed.Components.Views;
+using Leed.Engine.Maps;
+using Leed.Engine.Runs;
+using EngineRunStatus = Leed.Engine.Runs.RunStatus;
+using ViewRunStatus = Leed.Components.Views.RunStatus;
+
+namespace Leed.Dashboard.Views;
+
+public static class ViewMapper
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CityMap, CityGridView> GridViews = [];
+
+    /// <summary>The map as the grid component draws it (cached per map: maps are immutable).</summary>
+    public static CityGridView ToGridView(CityMap map, RoadGraph? graph = null)
+    {
+        if (graph is null && GridViews.TryGetValue(map, out CityGridView? cached)) return cached;
+        RoadGraph g = graph ?? map.Graph;
+        var cells = new byte[map.CellCount];
+        for (int cell = 0; cell < cells.Length; cell++) cells[cell] = map.IsRoad(cell) ? (byte)1 : (byte)0;
+        var view = new CityGridView(map.Width, map.Height, cells,
+            [.. g.IntersectionCells.Select(cell => new GridPoint(cell % map.Width, cell / map.Width))], map.Name);
+        if (graph is null) GridViews.AddOrUpdate(map, view);
+        return view;
+    }
+
+    public static GridPoint Point(CityMap map, int cell) => new(cell % map.Width, cell / map.Width);
+
+    /// <summary>Step <paramref name="step"/> of an episode snapshot as grid markers.</summary>
+    public static GridSnapshot ToGridSnapshot(EpisodeSnapshot snapshot, int step, int width)
+    {
+        int[] positions = snapshot.Positions[step];
+        byte[] statuses = snapshot.Statuses[step];
+        var markers = new AgentMarker[positions.Length];
+        for (int agent = 0; agent < positions.Length; agent++)
+        {
+            int cell = positions[agent], destination = snapshot.Destinations[agent];
+            markers[agent] = new AgentMarker(agent, cell < 0 ? -1 : cell % width, cell < 0 ? -1 : cell / width,
+                (AgentStatus)statuses[agent], destination % width, destination / width);
+        }
+        return new GridSnapshot(step, markers);
+    }
+
+    public static RunRow ToRow(RunRecord run) => new(
+        run.Id,
+        run.Spec.Name,
+        run.Spec.Algorithm,
+        run.Spec.Map,
+        run.Spec.Agents,
+        run.DemonstrationLabel ?? DemonstratorText(run.Spec),
+        run.Spec.Seed,
+        ToViewStatus(run.Status),
+        run.Progress,
+        run.BestReturn,
+        run.LastReturn,
+        run.GlobalStep,
+        TimeSpan.FromSeconds(run.WallSeconds),
+        run.Tags,
+        run.Notes,
+        run.Spec.Group ?? "",
+        new DateTimeOffset(DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Utc)));
+
+    public static string DemonstratorText(RunSpec spec) => spec.Algorithm is "ippo" or "mappo" or "random"
+        ? "none"
+        : spec.Demonstrator switch
+        {
+            "set" => $"set {spec.DemoSetId}",
+            "llm" => "LLM",
+            _ => "planner, no LLM",
+        };
+
+    public static ViewRunStatus ToViewStatus(EngineRunStatus status) => status switch
+    {
+        EngineRunStatus.Queued => ViewRunStatus.Queued,
+        EngineRunStatus.Running => ViewRunStatus.Running,
+        EngineRunStatus.Paused => ViewRunStatus.Paused,
+        EngineRunStatus.Completed => ViewRunStatus.Completed,
+        EngineRunStatus.Stopped => ViewRunStatus.Stopped,
+        EngineRunStatus.Failed => ViewRunStatus.Failed,
+        _ => ViewRunStatus.Interrupted,
+    };
+}

@@ -1,0 +1,70 @@
+// What a run is: its configuration, its status, and the records stored as it trains.
+namespace Leed.Engine.Runs;
+
+/// <summary>Life cycle of a run.</summary>
+public enum RunStatus { Queued, Running, Paused, Completed, Stopped, Failed, Interrupted }
+
+/// <summary>Everything needed to start (or restart) a run; stored with it and shown in the UI.</summary>
+public sealed class RunSpec
+{
+    public string Name { get; set; } = "";
+    /// <summary>leed, ippo, mappo, bc, demo or random.</summary>
+    public string Algorithm { get; set; } = "leed";
+    public string Map { get; set; } = "";
+    public int Agents { get; set; } = 20;
+    public int ScenarioSeed { get; set; } = 1;
+    /// <summary>Where demonstrations come from: "planner", "llm" or "set" (with <see cref="DemoSetId"/>).</summary>
+    public string Demonstrator { get; set; } = "planner";
+    public int? DemoSetId { get; set; }
+    /// <summary>LEED weight schedule: fixed:w, decay, or dynamic.</summary>
+    public string Weight { get; set; } = "dynamic";
+    public int Seed { get; set; } = 1;
+    public int Iterations { get; set; } = 100;
+    /// <summary>Runs that differ only by seed share a group.</summary>
+    public string? Group { get; set; }
+    /// <summary>Hyperparameters as name/value pairs (the trainer's record, flattened).</summary>
+    public Dictionary<string, double> Hyperparameters { get; set; } = [];
+    public string EnvVersion { get; set; } = Env.EnvConfig.EnvVersion;
+
+    /// <summary>A copy with <paramref name="change"/> applied (the original stays as stored).</summary>
+    public RunSpec With(Action<RunSpec> change)
+    {
+        var copy = (RunSpec)MemberwiseClone();
+        copy.Hyperparameters = new Dictionary<string, double>(Hyperparameters);
+        change(copy);
+        return copy;
+    }
+}
+
+/// <summary>A run as stored: configuration, status and progress summary.</summary>
+public sealed class RunRecord
+{
+    public string Id { get; set; } = "";
+    public RunSpec Spec { get; set; } = new();
+    public RunStatus Status { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+    public int Iteration { get; set; }
+    public long GlobalStep { get; set; }
+    public double? BestReturn { get; set; }
+    public double? LastReturn { get; set; }
+    public double WallSeconds { get; set; }
+    public string? Error { get; set; }
+    /// <summary>Label of the demonstrations used, e.g. "planner, no LLM" or "LLM m at host (set 3 v2)".</summary>
+    public string? DemonstrationLabel { get; set; }
+    public string? CheckpointId { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string Notes { get; set; } = "";
+
+    [LiteDB.BsonIgnore] public double Progress => Spec.Iterations <= 0 ? 0 : Math.Clamp(Iteration / (double)Spec.Iterations, 0, 1);
+    [LiteDB.BsonIgnore] public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;
+}
+
+/// <summary>One iteration's metrics (names from the trainer's metric-name constants).</summary>
+public sealed record MetricRecord(int Iteration, long GlobalStep, double WallSeconds, IReadOnlyDictionary<string, double> Values);
+
+/// <summary>Where every agent was at every step of one episode, for the live map.</summary>
+/// <param name="Positions">Per step, per agent: cell index, or -1 when off the grid.</param>
+/// <param name="Statuses">Per step, per agent: 0 waiting, 1 driving, 2 arrived, 3 timed out.</param>
+public sealed record EpisodeSnapshot(int Iteration, IReadOnlyList<int[]> Positions, IReadOnlyList<byte[]> Statuses, int[] Destinations);

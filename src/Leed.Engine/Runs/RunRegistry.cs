@@ -1,0 +1,457 @@
+// The process-wide owner of runs: queue, concurrency limit, pause/stop, persistence and throttled pushes.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Leed.Engine.Runs;
+
+/// <summary>Does the work of one run on the run's own thread (the trainer behind an adapter).</summary>
+public interface IRunWorkload
+{
+    /// <summary>Trains until done; returns normally when finished, throws OperationCanceledException when stopped.</summary>
+    void Execute(RunContext context);
+}
+
+/// <summary>Makes the workload for a run (the dashboard plugs the trainer in here).</summary>
+public interface IRunWorkloadFactory
+{
+    IRunWorkload Create(RunRecord run);
+}
+
+/// <summary>What a push to a subscriber carries: everything new since the last push.</summary>
+public sealed record RunUpdate(RunRecord Run, IReadOnlyList<MetricRecord> NewMetrics, EpisodeSnapshot? Snapshot);
+
+/// <summary>The run's side of the registry: report progress, honour pause and stop, keep checkpoints.</summary>
+public sealed class RunContext
+{
+    private readonly RunRegistry _registry;
+    private readonly RunRegistry.ActiveRun _active;
+
+    internal RunContext(RunRegistry registry, RunRegistry.ActiveRun active)
+    {
+        _registry = registry;
+        _active = active;
+    }
+
+    public RunRecord Run => _active.Record;
+    public RunSpec Spec => _active.Record.Spec;
+    public CancellationToken Cancellation => _active.Stop.Token;
+
+    /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
+    public bool SnapshotWanted => _active.Watchers > 0 && _active.SinceSnapshot.Elapsed >= _registry.SnapshotInterval;
+
+    /// <summary>Blocks while the run is paused; throws when it is stopped.</summary>
+    public void WaitWhilePaused()
+    {
+        if (!_active.Running.IsSet)
+        {
+            _registry.SetStatus(_active, RunStatus.Paused);
+            _active.Running.Wait(Cancellation);
+            _registry.SetStatus(_active, RunStatus.Running);
+        }
+        Cancellation.ThrowIfCancellationRequested();
+    }
+
+    public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);
+
+    public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
+
+    public void SetDemonstrationLabel(string label)
+    {
+        _active.Record.DemonstrationLabel = label;
+        _registry.Persist(_active);
+    }
+
+    public void SaveCheckpoint(Action<Stream> write)
+    {
+        using var buffer = new MemoryStream();
+        write(buffer);
+        buffer.Position = 0;
+        _registry.Store.SaveCheckpoint(Run.Id, buffer);
+        _active.Record.CheckpointId = RunStore.CheckpointId(Run.Id);
+    }
+
+    /// <summary>Reads the run's stored checkpoint into <paramref name="read"/>; false when it has none.</summary>
+    public bool TryLoadCheckpoint(Action<Stream> read)
+    {
+        using var buffer = new MemoryStream();
+        if (!_registry.Store.LoadCheckpoint(Run.Id, buffer)) return false;
+        buffer.Position = 0;
+        read(buffer);
+        return true;
+    }
+}
+
+/// <summary>
+/// Owns every run of the process. Runs are queued and started on their own threads up to
+/// <see cref="MaxConcurrent"/> at once; each iteration's metrics are persisted as they come and
+/// kept in a bounded ring in memory; subscribers get coalesced updates at most every
+/// <see cref="PushInterval"/>. Runs outlive the views that watch them.
+/// </summary>
+public sealed class RunRegistry : IDisposable
+{
+    public const int RecentCapacity = 4096;
+
+    private readonly IRunWorkloadFactory _factory;
+    private readonly ConcurrentDictionary<string, ActiveRun> _active = new();
+    private readonly LinkedList<string> _queue = new();
+    private readonly object _gate = new();
+    private readonly List<Action> _listWatchers = [];
+    private int _running;
+    private bool _disposed;
+
+    public RunRegistry(RunStore store, IRunWorkloadFactory factory, int maxConcurrent = 1)
+    {
+        if (maxConcurrent < 1) throw new ArgumentException($"At least one run must be allowed at a time, got {maxConcurrent}.");
+        Store = store;
+        _factory = factory;
+        MaxConcurrent = maxConcurrent;
+        MarkInterrupted();
+    }
+
+    public RunStore Store { get; }
+    public int MaxConcurrent { get; }
+    public TimeSpan PushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Queues a run; it starts when a slot is free.</summary>
+    public RunRecord Submit(RunSpec spec)
+    {
+        var record = new RunRecord
+        {
+            Id = NewId(),
+            Spec = spec,
+            Status = RunStatus.Queued,
+            CreatedAt = DateTime.UtcNow,
+        };
+        if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} n{spec.Agents} s{spec.Seed}";
+        var active = new ActiveRun(record);
+        _active[record.Id] = active;
+        Store.Save(record);
+        lock (_gate) _queue.AddLast(record.Id);
+        NotifyList();
+        Dispatch();
+        return record;
+    }
+
+    /// <summary>Queues one run per seed; they share a group named after the configuration.</summary>
+    public IReadOnlyList<RunRecord> SubmitGroup(RunSpec spec, IReadOnlyList<int> seeds)
+    {
+        string group = spec.Group ?? $"{spec.Algorithm}-{spec.Map}-n{spec.Agents}-{DateTime.UtcNow:MMddHHmmss}";
+        return [.. seeds.Select(seed => Submit(spec.With(copy =>
+        {
+            copy.Seed = seed;
+            copy.Group = seeds.Count > 1 || spec.Group is not null ? group : null;
+            copy.Name = string.IsNullOrWhiteSpace(spec.Name) ? "" : seeds.Count > 1 ? $"{spec.Name} s{seed}" : spec.Name;
+        })))];
+    }
+
+    /// <summary>Requeues an interrupted or stopped run; it continues from its last checkpoint when it has one.</summary>
+    public RunRecord Restart(string id)
+    {
+        RunRecord record = Store.Find(id) ?? throw new KeyNotFoundException($"No run with id {id}.");
+        if (_active.ContainsKey(id)) throw new InvalidOperationException($"Run {id} is already {record.Status.ToString().ToLowerInvariant()}.");
+        record.Status = RunStatus.Queued;
+        record.Error = null;
+        record.EndedAt = null;
+        _active[id] = new ActiveRun(record);
+        Store.Save(record);
+        lock (_gate) _queue.AddLast(id);
+        NotifyList();
+        Dispatch();
+        return record;
+    }
+
+    public void Pause(string id)
+    {
+        ActiveRun run = Require(id);
+        run.Running.Reset();
+        if (run.Record.Status == RunStatus.Queued) SetStatus(run, RunStatus.Paused);
+    }
+
+    public void Resume(string id)
+    {
+        ActiveRun run = Require(id);
+        run.Running.Set();
+        if (run.Record.Status == RunStatus.Paused && run.Thread is null) SetStatus(run, RunStatus.Queued);
+    }
+
+    /// <summary>Stops a run (a queued one never starts); its metrics so far stay stored.</summary>
+    public void Stop(string id)
+    {
+        ActiveRun run = Require(id);
+        run.Stop.Cancel();
+        bool wasQueued;
+        lock (_gate) wasQueued = _queue.Remove(id);
+        if (wasQueued) Finish(run, RunStatus.Stopped, null);
+    }
+
+    /// <summary>Deletes a finished run with everything stored for it.</summary>
+    public bool Delete(string id)
+    {
+        if (_active.ContainsKey(id)) throw new InvalidOperationException($"Run {id} is still active: stop it first.");
+        bool deleted = Store.Delete(id);
+        NotifyList();
+        return deleted;
+    }
+
+    public RunRecord? Get(string id) => _active.TryGetValue(id, out ActiveRun? run) ? run.Record : Store.Find(id);
+
+    /// <summary>Every run, newest first, with live status for active ones.</summary>
+    public IReadOnlyList<RunRecord> List() =>
+        [.. Store.List().Select(stored => _active.TryGetValue(stored.Id, out ActiveRun? run) ? run.Record : stored)];
+
+    /// <summary>The in-memory recent metrics of an active run, or the stored series of a finished one.</summary>
+    public IReadOnlyList<MetricRecord> Metrics(string id)
+    {
+        if (!_active.TryGetValue(id, out ActiveRun? run)) return Store.MetricsOf(id);
+        lock (run.Recent) return run.Recent.Count < run.Record.Iteration ? Store.MetricsOf(id) : [.. run.Recent];
+    }
+
+    public EpisodeSnapshot? LatestSnapshot(string id) => _active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null;
+
+    /// <summary>
+    /// Calls <paramref name="onUpdate"/> (on a timer thread) with what changed, at most once per
+    /// <see cref="PushInterval"/>. Dispose the result to stop.
+    /// </summary>
+    public IDisposable Subscribe(string id, Action<RunUpdate> onUpdate)
+    {
+        ActiveRun? run = _active.GetValueOrDefault(id);
+        var subscription = new Subscription(this, run, onUpdate, PushInterval);
+        if (run is not null)
+        {
+            lock (run.Subscribers) run.Subscribers.Add(subscription);
+            Interlocked.Increment(ref run.Watchers);
+        }
+        return subscription;
+    }
+
+    /// <summary>Called (throttled by the caller) whenever runs are added, removed or change status.</summary>
+    public IDisposable SubscribeList(Action onChanged)
+    {
+        lock (_listWatchers) _listWatchers.Add(onChanged);
+        return new Unsubscriber(() => { lock (_listWatchers) _listWatchers.Remove(onChanged); });
+    }
+
+    internal void OnIteration(ActiveRun run, MetricRecord metrics)
+    {
+        RunRecord record = run.Record;
+        record.Iteration = metrics.Iteration;
+        record.GlobalStep = metrics.GlobalStep;
+        record.WallSeconds = metrics.WallSeconds;
+        if (metrics.Values.TryGetValue(MetricNamesForRuns.EpisodicReturn, out double value) && double.IsFinite(value))
+        {
+            record.LastReturn = value;
+            record.BestReturn = record.BestReturn is null ? value : Math.Max(record.BestReturn.Value, value);
+        }
+        Store.AppendMetric(record.Id, metrics);
+        Store.Save(record);
+        lock (run.Recent)
+        {
+            if (run.Recent.Count == RecentCapacity) run.Recent.RemoveAt(0);
+            run.Recent.Add(metrics);
+        }
+        lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.Enqueue(metrics);
+    }
+
+    internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
+    {
+        run.Snapshot = snapshot;
+        run.SinceSnapshot.Restart();
+        lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkSnapshot(snapshot);
+    }
+
+    internal void SetStatus(ActiveRun run, RunStatus status)
+    {
+        run.Record.Status = status;
+        Persist(run);
+        lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkDirty();
+        NotifyList();
+    }
+
+    internal void Persist(ActiveRun run) => Store.Save(run.Record);
+
+    private void Dispatch()
+    {
+        while (true)
+        {
+            ActiveRun? next = null;
+            lock (_gate)
+            {
+                if (_disposed || _running >= MaxConcurrent) return;
+                for (LinkedListNode<string>? node = _queue.First; node is not null; node = node.Next)
+                {
+                    ActiveRun candidate = _active[node.Value];
+                    if (!candidate.Running.IsSet) continue; // paused while queued: skip until resumed
+                    _queue.Remove(node);
+                    next = candidate;
+                    _running++;
+                    break;
+                }
+            }
+            if (next is null) return;
+            Start(next);
+        }
+    }
+
+    private void Start(ActiveRun run)
+    {
+        run.Record.StartedAt ??= DateTime.UtcNow;
+        SetStatus(run, RunStatus.Running);
+        run.Thread = new Thread(() => Execute(run)) { IsBackground = true, Name = $"run {run.Record.Id}" };
+        run.Thread.Start();
+    }
+
+    private void Execute(ActiveRun run)
+    {
+        RunStatus outcome;
+        string? error = null;
+        try
+        {
+            _factory.Create(run.Record).Execute(new RunContext(this, run));
+            outcome = run.Stop.IsCancellationRequested ? RunStatus.Stopped : RunStatus.Completed;
+        }
+        catch (OperationCanceledException) when (run.Stop.IsCancellationRequested)
+        {
+            outcome = RunStatus.Stopped;
+        }
+        catch (Exception failure)
+        {
+            outcome = RunStatus.Failed;
+            error = failure.Message;
+            Trace.TraceError($"Run {run.Record.Id} failed: {failure}");
+        }
+        lock (_gate) _running--;
+        Finish(run, outcome, error);
+        Dispatch();
+    }
+
+    private void Finish(ActiveRun run, RunStatus status, string? error)
+    {
+        // Store the final state before leaving the active set, so a reader never sees a finished run as active.
+        run.Record.EndedAt = DateTime.UtcNow;
+        run.Record.Error = error;
+        run.Record.Status = status;
+        Persist(run);
+        _active.TryRemove(run.Record.Id, out _);
+        lock (run.Subscribers)
+            foreach (Subscription subscription in run.Subscribers)
+            {
+                subscription.MarkDirty();
+                subscription.Flush();
+            }
+        NotifyList();
+    }
+
+    private void MarkInterrupted()
+    {
+        foreach (RunRecord run in Store.List().Where(run => run.IsActive))
+        {
+            run.Status = RunStatus.Interrupted;
+            run.Error = "The server stopped while this run was active. Its metrics up to then are kept; restart it to continue from its last checkpoint.";
+            Store.Save(run);
+        }
+    }
+
+    private ActiveRun Require(string id) =>
+        _active.TryGetValue(id, out ActiveRun? run) ? run : throw new InvalidOperationException($"Run {id} is not active.");
+
+    private void NotifyList()
+    {
+        Action[] watchers;
+        lock (_listWatchers) watchers = [.. _listWatchers];
+        foreach (Action watcher in watchers) watcher();
+    }
+
+    private static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    public void Dispose()
+    {
+        lock (_gate) _disposed = true;
+        foreach (ActiveRun run in _active.Values) run.Stop.Cancel();
+        foreach (ActiveRun run in _active.Values) run.Thread?.Join(TimeSpan.FromSeconds(10));
+    }
+
+    internal sealed class ActiveRun(RunRecord record)
+    {
+        public RunRecord Record { get; } = record;
+        public CancellationTokenSource Stop { get; } = new();
+        public ManualResetEventSlim Running { get; } = new(initialState: true);
+        public List<MetricRecord> Recent { get; } = [];
+        public List<Subscription> Subscribers { get; } = [];
+        public Stopwatch SinceSnapshot { get; } = Stopwatch.StartNew();
+        public EpisodeSnapshot? Snapshot { get; set; }
+        public Thread? Thread { get; set; }
+        public int Watchers;
+    }
+
+    internal sealed class Subscription : IDisposable
+    {
+        private readonly RunRegistry _registry;
+        private readonly ActiveRun? _run;
+        private readonly Action<RunUpdate> _onUpdate;
+        private readonly Timer _timer;
+        private readonly object _lock = new();
+        private List<MetricRecord> _pending = [];
+        private EpisodeSnapshot? _snapshot;
+        private bool _dirty, _disposed;
+
+        public Subscription(RunRegistry registry, ActiveRun? run, Action<RunUpdate> onUpdate, TimeSpan interval)
+        {
+            (_registry, _run, _onUpdate) = (registry, run, onUpdate);
+            _timer = new Timer(_ => Flush(), null, interval, interval);
+        }
+
+        public void Enqueue(MetricRecord metric)
+        {
+            lock (_lock) { _pending.Add(metric); _dirty = true; }
+        }
+
+        public void MarkSnapshot(EpisodeSnapshot snapshot)
+        {
+            lock (_lock) { _snapshot = snapshot; _dirty = true; }
+        }
+
+        public void MarkDirty()
+        {
+            lock (_lock) _dirty = true;
+        }
+
+        public void Flush()
+        {
+            RunUpdate update;
+            lock (_lock)
+            {
+                if (_disposed || !_dirty || _run is null) return;
+                update = new RunUpdate(_run.Record, _pending, _snapshot);
+                _pending = [];
+                _snapshot = null;
+                _dirty = false;
+            }
+            _onUpdate(update);
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+            }
+            _timer.Dispose();
+            if (_run is null) return;
+            lock (_run.Subscribers) _run.Subscribers.Remove(this);
+            Interlocked.Decrement(ref _run.Watchers);
+        }
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}
+
+/// <summary>The metric names the registry itself reads (the full set lives with the trainer).</summary>
+internal static class MetricNamesForRuns
+{
+    public const string EpisodicReturn = "charts/episodic_return";
+}

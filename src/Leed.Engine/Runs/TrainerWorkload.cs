@@ -1,0 +1,158 @@
+// Runs the real trainer for a registry run: scenario, demonstrations, training, metrics, snapshots, checkpoints.
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Leed.Engine.Demonstrations;
+using Leed.Engine.Env;
+using Leed.Engine.Learning;
+using Leed.Engine.Maps;
+using Leed.Engine.Storage;
+
+namespace Leed.Engine.Runs;
+
+/// <summary>Everything a run needs before its first iteration.</summary>
+public sealed record PreparedRun(Scenario Scenario, ExpertDataset? Demonstrations, string DemonstrationLabel, Algorithm Algorithm,
+    IWeightSchedule? Weights, Hyperparameters Hyperparameters);
+
+/// <summary>Makes <see cref="TrainerWorkload"/>s; demonstrations come from the planner or a stored set.</summary>
+public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>? llmDemonstrator = null) : IRunWorkloadFactory
+{
+    /// <summary>Iterations between checkpoints (and always after the last one).</summary>
+    public int CheckpointEvery { get; init; } = 10;
+
+    public IRunWorkload Create(RunRecord run) => new TrainerWorkload(this, store, llmDemonstrator);
+
+    /// <summary>Resolves map, scenario, demonstrations and hyperparameters; throws with a clear message when something is missing.</summary>
+    public PreparedRun Prepare(RunSpec spec, CancellationToken cancellation = default) =>
+        TrainerWorkload.Prepare(store, llmDemonstrator, spec, cancellation);
+}
+
+/// <summary>One run's training loop on the run's own thread.</summary>
+public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore store, Func<IDemonstrator>? llmDemonstrator) : IRunWorkload
+{
+    public void Execute(RunContext context)
+    {
+        RunSpec spec = context.Spec;
+        PreparedRun prepared = Prepare(store, llmDemonstrator, spec, context.Cancellation);
+        context.SetDemonstrationLabel(prepared.DemonstrationLabel);
+        if (spec.DemoSetId is int setId && prepared.Demonstrations is not null) new DemonstrationStore(store).MarkUsed(setId, context.Run.Id);
+
+        Trainer? trainer = null;
+        context.TryLoadCheckpoint(stream => trainer = Trainer.LoadCheckpoint(stream, prepared.Scenario, prepared.Demonstrations));
+        trainer ??= new Trainer(prepared.Scenario, prepared.Demonstrations, prepared.Algorithm, prepared.Weights, prepared.Hyperparameters, spec.Seed);
+        using (trainer)
+        {
+            double priorWall = context.Run.WallSeconds;
+            var clock = Stopwatch.StartNew();
+            int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
+            while (trainer.Iteration < spec.Iterations)
+            {
+                context.WaitWhilePaused();
+                IterationMetrics metrics = trainer.RunIteration();
+                context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + clock.Elapsed.TotalSeconds, metrics.Values));
+                if (context.SnapshotWanted || trainer.Iteration == spec.Iterations)
+                    context.ReportSnapshot(ToSnapshot(trainer.RecordEpisode(greedy: false), destinations));
+                if (trainer.Iteration % factory.CheckpointEvery == 0 || trainer.Iteration == spec.Iterations)
+                    context.SaveCheckpoint(trainer.SaveCheckpoint);
+            }
+        }
+    }
+
+    internal static PreparedRun Prepare(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunSpec spec, CancellationToken cancellation)
+    {
+        var catalog = MapCatalog.For(store);
+        CityMap map = catalog.Find(spec.Map) ?? throw new ArgumentException($"No map named '{spec.Map}'.");
+        Algorithm algorithm = AlgorithmNames.Parse(spec.Algorithm);
+        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
+        IWeightSchedule? weights = algorithm == Algorithm.Leed ? WeightSchedules.Parse(spec.Weight) : null;
+
+        Scenario scenario;
+        ExpertDataset? dataset = null;
+        string label = "none";
+        if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations())
+        {
+            int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
+            var demos = new DemonstrationStore(store);
+            StoredDemonstrationSet stored = demos.Find(id) ?? throw new ArgumentException($"No demonstration set with id {id}.");
+            CityMap setMap = catalog.Find(stored.MapName) ?? throw new ArgumentException($"Set {id} was made for map '{stored.MapName}', which no longer exists.");
+            scenario = DemonstrationStore.ScenarioOf(stored, setMap);
+            DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored, ParseStored);
+            ExecutionResult execution = InstructionExecutor.Execute(scenario, set);
+            dataset = execution.Dataset;
+            label = set.Label;
+        }
+        else
+        {
+            scenario = spec.Agents <= 0 && catalog.FindScenario(map.Name) is { } own
+                ? own
+                : ScenarioGenerator.Generate(map, Math.Max(1, spec.Agents), spec.ScenarioSeed);
+            if (algorithm.NeedsDemonstrations())
+            {
+                IDemonstrator demonstrator = spec.Demonstrator == "llm"
+                    ? llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.")
+                    : new PlannerDemonstrator();
+                DemonstrationSet set = demonstrator.GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
+                if (demonstrator.Kind == "llm") new DemonstrationStore(store).SaveNew(scenario, spec.ScenarioSeed, set);
+                dataset = InstructionExecutor.Execute(scenario, set).Dataset;
+                label = set.Label;
+            }
+        }
+        if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
+            throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name()} cannot train.");
+        return new PreparedRun(scenario, dataset, label, algorithm, weights, hyperparameters);
+    }
+
+    private static IReadOnlyList<Instruction> ParseStored(string text)
+    {
+        ParsedInstructions parsed = InstructionParser.ParseLines(text.Length == 0 ? " " : text);
+        return [.. parsed.Instructions.Select(located => located.Instruction)];
+    }
+
+    private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations) => new(
+        trace.Iteration,
+        trace.Positions,
+        [.. trace.Statuses.Select(step => step.Select(status => (byte)status).ToArray())],
+        destinations);
+}
+
+/// <summary>Hyperparameters as name/value pairs (how a run stores them) and back.</summary>
+public static class HyperparameterValues
+{
+    private static readonly PropertyInfo[] Settable = [.. typeof(Hyperparameters).GetProperties()
+        .Where(property => property.CanWrite && (property.PropertyType == typeof(int) || property.PropertyType == typeof(double)
+            || property.PropertyType == typeof(bool) || property.PropertyType == typeof(double?)))];
+
+    /// <summary>Names and values of every numeric or boolean setting (booleans as 0/1, unset nullable as NaN).</summary>
+    public static Dictionary<string, double> ToValues(Hyperparameters hyperparameters) => Settable.ToDictionary(property => property.Name, property =>
+        property.GetValue(hyperparameters) switch
+        {
+            int value => value,
+            double value => value,
+            bool value => value ? 1 : 0,
+            _ => double.NaN,
+        });
+
+    public static IReadOnlyList<string> Names => [.. Settable.Select(property => property.Name)];
+
+    public static Type TypeOf(string name) => Settable.First(property => property.Name == name).PropertyType;
+
+    /// <summary>A copy of <paramref name="baseline"/> with <paramref name="values"/> applied; unknown names are refused.</summary>
+    public static Hyperparameters Apply(Hyperparameters baseline, IReadOnlyDictionary<string, double> values)
+    {
+        Hyperparameters result = baseline with { };
+        foreach ((string name, double value) in values)
+        {
+            PropertyInfo property = Settable.FirstOrDefault(candidate => candidate.Name == name)
+                ?? throw new ArgumentException($"Unknown hyperparameter '{name}'. Known: {string.Join(", ", Names)}.");
+            object? converted = property.PropertyType == typeof(int) ? checked((int)value)
+                : property.PropertyType == typeof(bool) ? value != 0
+                : property.PropertyType == typeof(double?) ? (double.IsNaN(value) ? null : value)
+                : value;
+            property.SetValue(result, converted);
+        }
+        result.Validate();
+        return result;
+    }
+
+    public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,169 @@
+// The live chart draws raw and smoothed lines, appends without redrawing, redraws when the lines change, and stops when disposed.
+using System.Diagnostics;
+using Bunit;
+using Leed.Components.Charts;
+using Leed.Components.Views;
+using Plotly.Blazor;
+using Plotly.Blazor.Traces;
+using Plotly.Blazor.Traces.ScatterLib;
+
+namespace Leed.Components.Tests.Charts;
+
+public sealed class LiveLineChartTests : ComponentTestBase
+{
+    private static readonly ChartSeries Return = new("charts/episodic_return", "Return", [new(0, 2), new(1, 4)]);
+
+    private IRenderedComponent<LiveLineChart> RenderChart(double smoothing = 0.5, IReadOnlyList<ChartSeries>? series = null,
+        IReadOnlyList<BandSeries>? bands = null) =>
+        Ctx.Render<LiveLineChart>(p => p
+            .Add(c => c.Id, "return-chart")
+            .Add(c => c.Series, series ?? [Return])
+            .Add(c => c.Bands, bands)
+            .Add(c => c.Smoothing, smoothing)
+            .Add(c => c.YAxisTitle, "return"));
+
+    private IList<ITrace> Traces(IRenderedComponent<LiveLineChart> chart) => chart.FindComponent<PlotlyChart>().Instance.Data;
+
+    private static double[] Ys(ITrace trace) => ((Scatter)trace).Y.Select(Convert.ToDouble).ToArray();
+
+    // Pushes do not re-render the component, so poll rather than wait for a render.
+    private static async Task Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+        Assert.True(condition(), "the condition did not hold within 10 s");
+    }
+
+    private int Calls(string identifier) => Ctx.JSInterop.Invocations[identifier].Count;
+
+    [Fact]
+    public void FirstRender_PlotsTheRawLineFaint_AndTheSmoothedLineOnTop_InAnElementWithTheGivenId()
+    {
+        var chart = RenderChart(smoothing: 0.5);
+
+        var traces = Traces(chart);
+        Assert.Equal(2, traces.Count);
+        Assert.Equal([2.0, 4.0], Ys(traces[0]));
+        Assert.True(((Scatter)traces[0]).Opacity < 1);
+        Assert.Equal(2.0, Ys(traces[1])[0], 12);
+        Assert.Equal(10.0 / 3.0, Ys(traces[1])[1], 12);
+        Assert.Equal("return-chart", chart.Find("div.leed-live-chart").Id);
+        Assert.Equal(1, Calls("newPlot"));
+    }
+
+    [Fact]
+    public void WithoutSmoothing_EachSeriesIsOneFullLine()
+    {
+        var chart = RenderChart(smoothing: 0);
+
+        var trace = (Scatter)Assert.Single(Traces(chart));
+        Assert.Equal(1m, trace.Opacity);
+        Assert.Equal("Return", trace.Name);
+    }
+
+    [Fact]
+    public async Task Append_ExtendsTheRawAndSmoothedTraces_WithoutARedraw()
+    {
+        var chart = RenderChart(smoothing: 0.5);
+
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(Return.Key, [new SeriesPoint(2, 8)])]));
+
+        Assert.Equal(1, Calls("extendTraces"));
+        Assert.Equal(0, Calls("react"));
+        var extend = Ctx.JSInterop.Invocations["extendTraces"].Single().Arguments;
+        Assert.Equal("return-chart", extend[0]);
+        Assert.Equal([0, 1], (int[])extend[3]!);
+        var ys = ((IEnumerable<IEnumerable<object>>)extend[2]!).Select(y => y.Select(Convert.ToDouble).Single()).ToArray();
+        Assert.Equal(8.0, ys[0]);
+        Assert.Equal(6.0, ys[1], 12);            // the moving average continues: 2, 10/3, 6
+        Assert.Equal([2.0, 4.0, 8.0], Ys(Traces(chart)[0]));   // appended once, not twice
+    }
+
+    [Fact]
+    public async Task ChangingTheSmoothing_RedrawsOnce_FromEveryPointSoFar()
+    {
+        var chart = RenderChart(smoothing: 0.5);
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(Return.Key, [new SeriesPoint(2, 8)])]));
+
+        chart.Render(p => p.Add(c => c.Smoothing, 0.9));
+
+        Assert.Equal(1, Calls("react"));
+        var smoothed = Ys(Traces(chart)[1]);
+        Assert.Equal(Smoothing.Ema([2.0, 4.0, 8.0], 0.9), smoothed);
+    }
+
+    [Fact]
+    public void TheSameSeriesAgain_DoesNotRedraw_ButADifferentSetDoes()
+    {
+        var chart = RenderChart();
+
+        chart.Render(p => p.Add(c => c.Series, [Return with { Points = [] }]));
+        Assert.Equal(0, Calls("react"));
+
+        chart.Render(p => p.Add(c => c.Series, [Return, new ChartSeries("losses/value_loss", "Value loss", [new(0, 1)])]));
+        Assert.Equal(1, Calls("react"));
+        Assert.Equal(4, Traces(chart).Count);
+    }
+
+    [Fact]
+    public async Task AppendingToAnUnknownKey_AddsALine_WithOneRedraw()
+    {
+        var chart = RenderChart(smoothing: 0);
+
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta("losses/entropy", [new SeriesPoint(0, 1.5)])]));
+
+        Assert.Equal(1, Calls("react"));
+        Assert.Equal(0, Calls("extendTraces"));
+        Assert.Equal(2, Traces(chart).Count);
+        Assert.Equal([1.5], Ys(Traces(chart)[1]));
+    }
+
+    [Fact]
+    public void ABand_IsDrawnAsAFilledAreaBetweenLowerAndUpper_UnderItsMeanLine()
+    {
+        var band = new BandSeries("leed", "LEED (5 seeds)", [0, 1], [1, 2], [0.5, 1.5], [1.5, 2.5]);
+
+        var chart = RenderChart(smoothing: 0, series: [], bands: [band]);
+
+        var traces = Traces(chart).Cast<Scatter>().ToArray();
+        Assert.Equal(3, traces.Length);
+        Assert.Equal([1.5, 2.5], Ys(traces[0]));
+        Assert.Equal([0.5, 1.5], Ys(traces[1]));
+        Assert.Equal(FillEnum.ToNextY, traces[1].Fill);
+        Assert.Equal([1.0, 2.0], Ys(traces[2]));
+        Assert.Equal("LEED (5 seeds)", traces[2].Name);
+    }
+
+    [Fact]
+    public async Task AHundredPostsInFiftyMilliseconds_ReachTheChartInAtMostTwoPushes()
+    {
+        var chart = RenderChart(smoothing: 0);
+        var clock = Stopwatch.StartNew();
+
+        for (var i = 0; i < 100; i++)
+        {
+            chart.Instance.Post([new SeriesDelta(Return.Key, [new SeriesPoint(10 + i, i)])]);
+            while (clock.Elapsed < TimeSpan.FromMilliseconds(0.5 * (i + 1)))
+                Thread.SpinWait(50);
+        }
+
+        await Eventually(() => Ys(Traces(chart)[0]).Length == 102);
+        Assert.InRange(Calls("extendTraces"), 1, 2);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (double)i), Ys(Traces(chart)[0]).Skip(2));
+    }
+
+    [Fact]
+    public async Task Disposing_StopsThePushTimer_SoNoPostedPointArrivesAfterwards()
+    {
+        var chart = RenderChart(smoothing: 0);
+        chart.Instance.Post([new SeriesDelta(Return.Key, [new SeriesPoint(2, 1)])]);
+        await Eventually(() => Calls("extendTraces") == 1);
+
+        chart.Instance.Post([new SeriesDelta(Return.Key, [new SeriesPoint(3, 1)])]);   // waits for the next interval
+        await Ctx.DisposeComponentsAsync();
+        await Task.Delay(ThrottledPush.DefaultInterval * 2);
+
+        Assert.Equal(1, Calls("extendTraces"));
+    }
+}

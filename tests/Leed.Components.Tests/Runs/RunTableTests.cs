@@ -1,0 +1,160 @@
+// The run table as a researcher uses it: search, threshold, sort, select, edit tags and notes, delete, and a thousand runs.
+using System.Diagnostics;
+using Bunit;
+using Leed.Components.Runs;
+using Leed.Components.Views;
+using Microsoft.AspNetCore.Components.Web;
+
+namespace Leed.Components.Tests.Runs;
+
+public sealed class RunTableTests : ComponentTestBase
+{
+    private static RunRow Run(int i, string algorithm = "LEED", double? best = null, string[]? tags = null, string notes = "") =>
+        new($"run-{i:D4}", $"Run {i:D4}", algorithm, "city48", 20, "planner", i, RunStatus.Completed, 1.0,
+            best, best, 100_000 + i, TimeSpan.FromMinutes(i), tags ?? [], notes, "sweep-a",
+            new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero).AddHours(i));
+
+    private static readonly RunRow[] Runs =
+    [
+        Run(1, "LEED", best: 80, tags: ["baseline"]),
+        Run(2, "IPPO", best: 12.5),
+        Run(3, "MAPPO", best: 55, notes: "diverged after 2M steps"),
+        Run(4, "LEED", best: null),
+    ];
+
+    private readonly List<RunRow> _deleted = [];
+    private readonly List<RunTagsEdit> _tagEdits = [];
+    private readonly List<RunNotesEdit> _noteEdits = [];
+    private readonly List<IReadOnlyCollection<RunRow>> _selections = [];
+
+    private IRenderedComponent<RunTable> RenderTable(IReadOnlyList<RunRow>? rows = null) =>
+        Ctx.Render<RunTable>(p => p
+            .Add(c => c.Rows, rows ?? Runs)
+            .Add(c => c.OnDeleteRequested, run => _deleted.Add(run))
+            .Add(c => c.OnTagsChanged, edit => _tagEdits.Add(edit))
+            .Add(c => c.OnNotesChanged, edit => _noteEdits.Add(edit))
+            .Add(c => c.OnSelectionChanged, selected => _selections.Add(selected)));
+
+    private static string[] Names(IRenderedComponent<RunTable> table) =>
+        table.FindAll("tbody td[data-label=Name]").Select(td => td.TextContent.Trim()).ToArray();
+
+    [Theory]
+    [InlineData("mappo", new[] { "Run 0003" })]                 // algorithm, any case
+    [InlineData("baseline", new[] { "Run 0001" })]              // a tag
+    [InlineData("diverged", new[] { "Run 0003" })]              // the notes
+    [InlineData("leed 0004", new[] { "Run 0004" })]             // every word must match somewhere
+    [InlineData("city48", new[] { "Run 0001", "Run 0002", "Run 0003", "Run 0004" })]
+    [InlineData("nothing-like-this", new string[0])]
+    public void TheSearchBox_MatchesAnyColumn(string text, string[] expected)
+    {
+        var table = RenderTable();
+
+        table.Find("input[data-test=run-search]").Input(text);
+
+        Assert.Equal(expected, Names(table));
+    }
+
+    [Fact]
+    public void AMinimumBestReturn_HidesRunsBelowIt_AndRunsWithNoReturnYet()
+    {
+        var table = RenderTable();
+
+        table.Find("input[data-test=run-minimum]").Input("50");
+
+        Assert.Equal(["Run 0001", "Run 0003"], Names(table));
+    }
+
+    [Fact]
+    public void ClickingAColumnHeader_SortsByIt_AndClickingAgainReverses()
+    {
+        var table = RenderTable(Runs.Where(r => r.BestReturn is not null).ToArray());
+        var header = () => table.FindAll("span.sortable-column-header").Single(h => h.TextContent.Trim() == "Best return");
+
+        header().Click();
+        Assert.Equal(["Run 0002", "Run 0003", "Run 0001"], Names(table));
+
+        header().Click();
+        Assert.Equal(["Run 0001", "Run 0003", "Run 0002"], Names(table));
+    }
+
+    [Fact]
+    public void TheDeleteButton_AsksThePageToDeleteThatRun()
+    {
+        var table = RenderTable();
+
+        table.FindAll("button[data-test=run-delete]")[2].Click();
+
+        Assert.Equal("run-0003", Assert.Single(_deleted).Id);
+    }
+
+    [Fact]
+    public void EditingTags_AndPressingEnter_RaisesTheCleanedTags()
+    {
+        var table = RenderTable();
+        table.FindAll("button[data-test=run-edit-tags]")[0].Click();
+        var input = table.Find("input[data-test=run-tags-input]");
+        Assert.Equal("baseline", input.GetAttribute("value"));
+
+        input.Input("baseline,  seed-sweep, , Baseline, ablation");
+        table.Find("input[data-test=run-tags-input]").KeyDown(new KeyboardEventArgs { Key = "Enter" });
+
+        var edit = Assert.Single(_tagEdits);
+        Assert.Equal("run-0001", edit.Run.Id);
+        Assert.Equal(["baseline", "seed-sweep", "ablation"], edit.Tags);
+        Assert.Empty(table.FindAll("input[data-test=run-tags-input]"));
+    }
+
+    [Fact]
+    public void EditingNotes_SavesWithTheButton_AndEscapeCancelsWithoutRaising()
+    {
+        var table = RenderTable();
+
+        table.FindAll("button[data-test=run-edit-notes]")[1].Click();
+        table.Find("input[data-test=run-notes-input]").Input("  try a lower learning rate ");
+        table.Find("button[data-test=run-save]").Click();
+
+        table.FindAll("button[data-test=run-edit-notes]")[0].Click();
+        table.Find("input[data-test=run-notes-input]").Input("never saved");
+        table.Find("input[data-test=run-notes-input]").KeyDown(new KeyboardEventArgs { Key = "Escape" });
+
+        var edit = Assert.Single(_noteEdits);
+        Assert.Equal("run-0002", edit.Run.Id);
+        Assert.Equal("try a lower learning rate", edit.Notes);
+        Assert.Empty(table.FindAll("input[data-test=run-notes-input]"));
+    }
+
+    [Fact]
+    public void TickingRows_RaisesTheWholeSelectionEachTime()
+    {
+        var table = RenderTable();
+
+        table.FindAll("tbody input.mud-checkbox-input")[0].Change(true);
+        table.FindAll("tbody input.mud-checkbox-input")[2].Change(true);
+
+        Assert.Equal(2, _selections.Count);
+        Assert.Equal(["run-0001", "run-0003"], _selections[^1].Select(r => r.Id).Order());
+    }
+
+    [Fact]
+    public void TagsAreShownAsChips()
+    {
+        var table = RenderTable([Run(1, tags: ["baseline", "5-seeds"])]);
+
+        Assert.Equal(["baseline", "5-seeds"], table.FindAll(".leed-run-tag").Select(c => c.TextContent.Trim()));
+    }
+
+    [Fact]
+    public void AThousandRuns_RenderOnePageOfFifty_Quickly()
+    {
+        var rows = Enumerable.Range(0, 1_000).Select(i => Run(i, best: i)).ToArray();
+        var clock = Stopwatch.StartNew();
+
+        var table = RenderTable(rows);
+
+        clock.Stop();
+        Assert.Equal(50, table.FindAll("tbody tr.mud-table-row").Count);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        table.Find("input[data-test=run-minimum]").Input("990");
+        Assert.Equal(10, Names(table).Length);
+    }
+}

@@ -1,0 +1,94 @@
+// A real dashboard on a free loopback port with a temporary data folder, and headless Chromium to drive it.
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+
+namespace Leed.Dashboard.Tests.Browser;
+
+/// <summary>
+/// Starts the app on Kestrel (a real socket, so a browser can reach it) and one Chromium. Extra
+/// configuration (e.g. an LLM endpoint) can be given by subclasses through <see cref="Settings"/>.
+/// </summary>
+public class AppServerFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private WebApplicationFactory<Program>? _factory;
+    private IPlaywright? _playwright;
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("leed-e2e-").FullName;
+    public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
+    public Uri BaseAddress { get; private set; } = default!;
+    public IBrowser Browser { get; private set; } = default!;
+    public IServiceProvider Services => _factory!.Services;
+
+    /// <summary>Configuration given to the app (Leed:DataDirectory is set already).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public virtual async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(ArtifactsDirectory);
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("Leed:DataDirectory", DataDirectory);
+            foreach ((string key, string? value) in Settings) host.UseSetting(key, value);
+        });
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        BaseAddress = _factory.ClientOptions.BaseAddress;
+
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"The browser tests need Chromium at {ChromiumPath}: run ./test.sh (it installs Debian's package) or apt-get install chromium.");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            ],
+        });
+    }
+
+    /// <summary>A fresh page with a 15 s expect timeout and animations off (stable screenshots).</summary>
+    public async Task<IPage> NewPageAsync()
+    {
+        IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 1000 },
+            AcceptDownloads = true,
+            ReducedMotion = ReducedMotion.Reduce,
+        });
+        context.SetDefaultTimeout(15_000);
+        IPage page = await context.NewPageAsync();
+        await page.AddInitScriptAsync("document.addEventListener('DOMContentLoaded', () => { const s = document.createElement('style'); s.textContent = '*,*::before,*::after{transition:none!important;animation:none!important}'; document.head.appendChild(s); });");
+        return page;
+    }
+
+    /// <summary>Navigates and waits until the page's interactive circuit marks it ready.</summary>
+    public static async Task GotoReadyAsync(IPage page, string path, string readySelector)
+    {
+        await page.GotoAsync(path);
+        await page.Locator($"{readySelector}[data-ready='true']").WaitForAsync();
+    }
+
+    public async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
+
+    public virtual async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        if (_factory is not null) await _factory.DisposeAsync();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<AppServerFixture>
+{
+    public const string Name = "browser";
+}

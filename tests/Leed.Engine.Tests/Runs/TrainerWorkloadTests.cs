@@ -1,0 +1,99 @@
+// The registry running the real trainer: metrics, snapshots for watchers, checkpoints, demonstration provenance.
+using Leed.Engine.Demonstrations;
+using Leed.Engine.Env;
+using Leed.Engine.Maps;
+using Leed.Engine.Runs;
+using Leed.Engine.Storage;
+
+namespace Leed.Engine.Tests.Runs;
+
+public sealed class TrainerWorkloadTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("leed-train-run-").FullName;
+    private readonly LiteDbStore _store;
+
+    public TrainerWorkloadTests() => _store = LiteDbStore.Open(_folder);
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static RunSpec Tiny(string algorithm, int iterations = 3) => new()
+    {
+        Algorithm = algorithm, Map = PresetMaps.Small, Agents = 3, ScenarioSeed = 2, Seed = 5, Iterations = iterations, Weight = "dynamic",
+        Hyperparameters = new() { ["Envs"] = 2, ["Steps"] = 32, ["Minibatches"] = 2, ["UpdateEpochs"] = 1 },
+    };
+
+    private static void WaitFor(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the run did not get there in 60 s");
+            Thread.Sleep(20);
+        }
+    }
+
+    [Fact]
+    public void LeedRun_WithPlannerDemonstrations_CompletesWithMetricsSnapshotAndCheckpoint()
+    {
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store)) { SnapshotInterval = TimeSpan.Zero };
+        RunRecord run = registry.Submit(Tiny("leed"));
+        var snapshots = new List<EpisodeSnapshot>();
+        using IDisposable watch = registry.Subscribe(run.Id, update => { if (update.Snapshot is not null) lock (snapshots) snapshots.Add(update.Snapshot); });
+
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        Assert.Equal("planner, no LLM", done.DemonstrationLabel);
+        IReadOnlyList<MetricRecord> metrics = new RunStore(_store).MetricsOf(run.Id);
+        Assert.Equal([1, 2, 3], metrics.Select(metric => metric.Iteration));
+        Assert.Contains("losses/expert_loss", metrics[^1].Values.Keys);
+        Assert.Contains("agents/weight/Agent_2", metrics[^1].Values.Keys);
+        Assert.True(metrics[^1].GlobalStep > metrics[0].GlobalStep);
+        Assert.True(new RunStore(_store).LoadCheckpoint(run.Id, new MemoryStream()), "a checkpoint is stored");
+        lock (snapshots)
+        {
+            EpisodeSnapshot snapshot = Assert.IsType<EpisodeSnapshot>(snapshots.LastOrDefault());
+            Assert.Equal(3, snapshot.Positions[0].Length);
+            Assert.True(snapshot.Positions.Count > 1);
+        }
+    }
+
+    [Fact]
+    public void LeedRun_FromAStoredSet_UsesTheSetsScenarioAndMarksTheSetUsed()
+    {
+        Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
+        var demos = new DemonstrationStore(_store);
+        StoredDemonstrationSet set = demos.SaveNew(scenario, 9, new PlannerDemonstrator().Generate(scenario));
+        RunSpec spec = Tiny("leed", iterations: 1);
+        spec.Demonstrator = "set";
+        spec.DemoSetId = set.Id;
+
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        RunRecord run = registry.Submit(spec);
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        Assert.Contains($"set {set.Family} v1", done.DemonstrationLabel);
+        Assert.Equal([run.Id], demos.Find(set.Id)!.UsedByRuns);
+        Assert.Contains("agents/weight/Agent_1", new RunStore(_store).MetricsOf(run.Id)[0].Values.Keys);
+        Assert.DoesNotContain("agents/weight/Agent_2", new RunStore(_store).MetricsOf(run.Id)[0].Values.Keys); // the set's 2 agents, not the spec's 3
+    }
+
+    [Fact]
+    public void Run_WithAnUnknownHyperparameter_FailsWithAMessageNamingIt()
+    {
+        RunSpec spec = Tiny("ippo");
+        spec.Hyperparameters["Learningrate"] = 0.1;
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        RunRecord run = registry.Submit(spec);
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
+    }
+}
