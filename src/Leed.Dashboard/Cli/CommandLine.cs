@@ -66,6 +66,7 @@ public static class CommandLine
         new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
         new("bench planner", "Times the built-in planner (default: large preset, 100 agents).", BenchVerbs.PlannerOptions, BenchVerbs.PlannerAsync),
         new("bench train", "Measures end-to-end training throughput (agent-steps/s), the time split and the ensemble kernels' GFLOP/s.", TrainBenchVerbs.TrainOptions, TrainBenchVerbs.TrainAsync),
+        new("bench kernel", "GFLOP/s of the per-agent ensemble networks' forward + backward alone (the ceiling for the training loop).", TrainBenchVerbs.KernelOptions, TrainBenchVerbs.KernelAsync),
         new("bench scaling", "Seconds per iteration and agent-steps/s per agent count (default: large preset, 5,10,20,50,100 agents).", TrainBenchVerbs.ScalingOptions, TrainBenchVerbs.ScalingAsync),
         new("bench memory", "Live tensors, RSS and managed heap over many training iterations (flat means no leak).", TrainBenchVerbs.MemoryOptions, TrainBenchVerbs.MemoryAsync),
         new("bench learning", "LEED vs IPPO vs MAPPO and weight schedules on equal steps, several seeds; writes curves and a summary.", TrainBenchVerbs.LearningOptions, TrainBenchVerbs.LearningAsync),
