@@ -39,7 +39,7 @@ public static class CompareEndpoints
         if (selection.Problem is { } problem) return Problem(problem + " The Runs page lists every run with its id and group.");
 
         ComparedRun[] compared = [.. selection.Runs.Select(run => new ComparedRun(run, registry.Metrics(run.Id)))];
-        if (layout == "wide") return Download(CompareCsv.Wide(compared), "leed-compare-all-metrics.csv");
+        if (layout == "wide") return Download(CompareCsv.Wide(compared), CsvFileName(null));
 
         string chosen = string.IsNullOrWhiteSpace(metric) ? MetricNames.EpisodicReturn : metric.Trim();
         IReadOnlyList<string> present = RunComparison.MetricNamesOf(compared);
@@ -47,7 +47,7 @@ public static class CompareEndpoints
             return Problem(present.Count == 0
                 ? $"Unknown metric '{chosen}': the selected runs have no metrics stored yet."
                 : $"Unknown metric '{chosen}': none of the selected runs has it. They have: {string.Join(", ", present)}.");
-        return Download(CompareCsv.Long(compared, chosen), $"leed-compare-{FileSafe(chosen)}.csv");
+        return Download(CompareCsv.Long(compared, chosen), CsvFileName(chosen));
     }
 
     private static IResult Download(string csv, string fileName) =>
@@ -56,11 +56,15 @@ public static class CompareEndpoints
     private static IResult Problem(string message) =>
         Results.Text(message + "\n", "text/plain; charset=utf-8", Encoding.UTF8, StatusCodes.Status400BadRequest);
 
-    // charts/episodic_return -> episodic_return; agents/return/Agent_3 -> return-Agent_3
-    private static string FileSafe(string metric)
+    /// <summary>
+    /// The download's file name: <c>leed-compare-episodic_return.csv</c> for one metric
+    /// (<c>charts/</c> and <c>agents/</c> dropped, other slashes as dashes), <c>leed-compare-all-metrics.csv</c> for all.
+    /// </summary>
+    public static string CsvFileName(string? metric)
     {
+        if (metric is null) return "leed-compare-all-metrics.csv";
         string name = metric.StartsWith("charts/", StringComparison.Ordinal) ? metric["charts/".Length..] : metric;
         if (name.StartsWith("agents/", StringComparison.Ordinal)) name = name["agents/".Length..];
-        return new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '-')]);
+        return $"leed-compare-{new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '-')])}.csv";
     }
 }

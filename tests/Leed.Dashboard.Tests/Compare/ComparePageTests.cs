@@ -138,16 +138,28 @@ public sealed class ComparePageTests : IAsyncLifetime
     }
 
     [Fact]
-    public void DownloadPng_AsksPlotlyForAnImageOfTheChartById()
+    public void DownloadPng_AsksPlotlyToSaveTheChartFoundByItsId()
     {
-        var module = _ctx.JSInterop.SetupModule(ComparePage.ExportModulePath);
-        module.Setup<bool>("downloadPng", _ => true).SetResult(true);
+        var download = _ctx.JSInterop.Setup<string>("Plotly.downloadImage", _ => true);
+        download.SetResult("leed-compare-episodic_return.png");
         var page = Open("?runs=s1");
 
         page.Find("#compare-png").Click();
 
-        var call = Assert.Single(module.Invocations["downloadPng"]);
+        var call = Assert.Single(download.Invocations);
         Assert.Equal(ComparePage.ChartId, call.Arguments[0]);
         Assert.Equal(ComparePage.ChartId, page.Find(".leed-live-chart").Id);
+    }
+
+    [Fact]
+    public void DownloadPng_BeforeTheChartIsDrawn_SaysToTryAgain()
+    {
+        _ctx.JSInterop.Setup<string>("Plotly.downloadImage", _ => true).SetException(new Microsoft.JSInterop.JSException("not a plot"));
+        var page = Open("?runs=s1");
+        var snackbar = _ctx.Services.GetRequiredService<MudBlazor.ISnackbar>();
+
+        page.Find("#compare-png").Click();
+
+        Assert.Contains(snackbar.ShownSnackbars, shown => shown.Message?.Contains("not drawn yet") == true);
     }
 }

@@ -9,10 +9,9 @@ using MudBlazor;
 
 namespace Leed.Dashboard.Components.Pages;
 
-public partial class Compare : IAsyncDisposable
+public partial class Compare
 {
     public const string ChartId = "compare-chart";
-    public const string ExportModulePath = "./_content/Leed.Components/chartExport.js";
     private const int MaxListed = 200;
 
     /// <summary>One entry of the run picker: a seed group (all its runs) or a single run.</summary>
@@ -43,7 +42,6 @@ public partial class Compare : IAsyncDisposable
     private Comparison? _comparison;
     private IReadOnlyList<ChartSeries> _series = [];
     private IReadOnlyList<BandSeries>? _bands;
-    private IJSObjectReference? _exportModule;
     private bool _ready;
 
     /// <summary>Groups seeds unless the user said otherwise: on as soon as a group has two selected seeds.</summary>
@@ -68,7 +66,9 @@ public partial class Compare : IAsyncDisposable
 
     private string WideCsvLink => CompareEndpoints.CsvLink(_selected, _metric, wide: true);
 
-    private string CsvFileName => $"leed-compare-{_metric.Replace('/', '-')}.csv";
+    private string CsvFileName => CompareEndpoints.CsvFileName(_metric);
+
+    private string WideCsvFileName => CompareEndpoints.CsvFileName(null);
 
     private string ChartCaption => ByGroup
         ? "Each line is a group's mean over its selected seeds (smoothed first); the band is the 95% Student-t confidence interval "
@@ -215,9 +215,16 @@ public partial class Compare : IAsyncDisposable
 
     private async Task DownloadPngAsync()
     {
-        _exportModule ??= await JS.InvokeAsync<IJSObjectReference>("import", ExportModulePath);
-        bool saved = await _exportModule.InvokeAsync<bool>("downloadPng", ChartId, $"leed-compare-{_metric.Replace('/', '-')}");
-        if (!saved) Snackbar.Add("The chart is not drawn yet: try again in a moment.", Severity.Warning);
+        try
+        {
+            // Plotly.Blazor loads plotly.js as the global Plotly, whose downloadImage saves a drawn chart found by its DOM id.
+            await JS.InvokeAsync<string>("Plotly.downloadImage", ChartId,
+                new { format = "png", filename = Path.GetFileNameWithoutExtension(CsvFileName) });
+        }
+        catch (JSException)
+        {
+            Snackbar.Add("The chart is not drawn yet: try again in a moment.", Severity.Warning);
+        }
     }
 
     private static string FinalReturnText(SummaryRow row) => row.FinalReturn switch
@@ -237,17 +244,4 @@ public partial class Compare : IAsyncDisposable
         TimeSpan.FromSeconds(Math.Round(seconds)) is var time && time.TotalHours >= 1
             ? $"{(int)time.TotalHours}:{time:mm\\:ss}"
             : time.ToString(@"m\:ss");
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_exportModule is null) return;
-        try
-        {
-            await _exportModule.DisposeAsync();
-        }
-        catch (JSDisconnectedException)
-        {
-            // The tab is gone, and the module with it.
-        }
-    }
 }
