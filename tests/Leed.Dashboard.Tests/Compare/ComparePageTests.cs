@@ -118,6 +118,18 @@ public sealed class ComparePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void TheWallTimeToggle_RedrawsTheSameRunsAgainstSecondsOfTraining()
+    {
+        var page = Open("?runs=s1");
+        Assert.Equal([100.0, 200.0, 300.0], ((Scatter)Traces(page)[0]).X.Select(Convert.ToDouble));
+        Assert.Equal("charts/episodic_return", page.Find("#compare-metric").GetAttribute("data-metric"));
+
+        page.FindAll("#compare-axis *").Last(element => element.TextContent.Trim() == "Wall time").Click();
+
+        Assert.Equal([10.0, 20.0, 30.0], ((Scatter)Traces(page)[0]).X.Select(Convert.ToDouble));
+    }
+
+    [Fact]
     public void ALinkToAnUnknownRun_SaysSo_AndShowsTheRest()
     {
         var page = Open("?runs=s1,gone");
