@@ -9,8 +9,6 @@ namespace Leed.Dashboard.Compare;
 /// </summary>
 public sealed record CompareSelection(IReadOnlyList<RunRecord> Runs, IReadOnlyList<string> UnknownRuns, IReadOnlyList<string> UnknownGroups)
 {
-    public bool IsEmpty => Runs.Count == 0;
-
     /// <summary>A sentence naming what was not found, or null when everything was.</summary>
     public string? Problem =>
         (UnknownRuns.Count, UnknownGroups.Count) switch

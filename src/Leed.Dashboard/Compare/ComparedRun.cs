@@ -56,7 +56,10 @@ public sealed class ComparedRun
     public string? Group => string.IsNullOrWhiteSpace(Run.Spec.Group) ? null : Run.Spec.Group;
 
     /// <summary>Where its demonstrations came from, as recorded when it trained (or as configured, before that).</summary>
-    public string Demonstrations => Run.DemonstrationLabel ?? ViewMapper.DemonstratorText(Run.Spec);
+    public string Demonstrations => DemonstrationsOf(Run);
+
+    /// <summary>The label recorded when the run trained, or what its configuration says before it has.</summary>
+    public static string DemonstrationsOf(RunRecord run) => run.DemonstrationLabel ?? ViewMapper.DemonstratorText(run.Spec);
 
     /// <summary>Seconds of training: the last row's clock, or the record's when there are no rows yet.</summary>
     public double WallSeconds => Iterations.Count > 0 ? Iterations[^1].WallSeconds : Run.WallSeconds;

@@ -15,10 +15,7 @@ public sealed record CompareOptions(
 /// Runs of one configuration that differ by seed (<c>RunSpec.Group</c>); a run started alone is a
 /// group of one, keyed by its id.
 /// </summary>
-public sealed record RunGroup(string Key, string Name, IReadOnlyList<ComparedRun> Runs)
-{
-    public bool IsNamedGroup => Runs[0].Group is not null;
-}
+public sealed record RunGroup(string Key, string Name, IReadOnlyList<ComparedRun> Runs);
 
 /// <summary>A run's curve: its raw values and the same values smoothed.</summary>
 public sealed record RunCurve(ComparedRun Run, MetricSeries Raw, MetricSeries Smoothed);
