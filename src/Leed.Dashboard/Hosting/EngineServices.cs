@@ -1,4 +1,5 @@
 // The engine's services in the dashboard's container.
+using Leed.Engine.Demonstrations;
 using Leed.Engine.Hosting;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
@@ -18,11 +19,17 @@ public static class EngineServices
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
-        services.AddSingleton<IRunWorkloadFactory>(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>()));
+        services.AddSingleton<IRunWorkloadFactory>(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
+            () => CreateLlmDemonstrator(provider.GetRequiredService<LlmSettings>().Current)
+                ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
         int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
         services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(),
             provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent));
         return services;
     }
+
+    /// <summary>The LLM demonstrator for the settings in effect, or null when no endpoint is configured.</summary>
+    public static IDemonstrator? CreateLlmDemonstrator(LlmOptions options) =>
+        LlmEndpoint.FromOptions(options) is { } endpoint ? new LlmDemonstrator(endpoint) : null;
 }

@@ -24,6 +24,10 @@ public sealed record RoundQuality(int Round, double ParseValidity, double PathVa
 public sealed record DemonstrationSet(string Demonstrator, string Label, IReadOnlyList<AgentDemonstration> Agents,
     IReadOnlyList<RoundQuality> Rounds, string? Model = null, string? EndpointHost = null, string? PromptVersion = null)
 {
+    /// <summary>Every LLM attempt made while producing the set, in the order they ended; empty for the planner.</summary>
+    /// <remarks>Not part of the stored set itself: <see cref="LlmTranscriptStore"/> keeps it, linked to the set's id.</remarks>
+    public IReadOnlyList<LlmCallRecord> Transcript { get; init; } = [];
+
     public IEnumerable<Instruction> AllInstructions => Agents.SelectMany(agent => agent.Instructions);
 
     public double PathValidity => Agents.Count == 0 ? 0 : Agents.Count(agent => agent.Valid) / (double)Agents.Count;

@@ -198,6 +198,7 @@ public static partial class InstructionParser
         private readonly List<LocatedInstruction> _instructions = [];
         private readonly List<ParseError> _errors = [];
         private readonly List<int> _declared = [];
+        private int? _entryAgent; // the agent of the entry being read, so its errors go back to it
 
         public ParsedInstructions Read(JsonProperty agents)
         {
@@ -224,6 +225,7 @@ public static partial class InstructionParser
 
         private void ReadAgent(string path, JsonElement entry)
         {
+            _entryAgent = null;
             if (entry.ValueKind != JsonValueKind.Object)
             {
                 Error(path, entry, "expected an object {\"agent\": <i>, \"instructions\": [...]}");
@@ -240,6 +242,7 @@ public static partial class InstructionParser
 
             if (agent is int declared)
             {
+                _entryAgent = declared;
                 if (_declared.Contains(declared))
                 {
                     Error($"{path}.{agentProperty.Name}", agentProperty.Value,
@@ -342,7 +345,7 @@ public static partial class InstructionParser
         private void Error(string path, string quoted, string reason)
         {
             (int line, int column) = Locate(path);
-            _errors.Add(new ParseError(line, column, Quote(quoted), reason, path));
+            _errors.Add(new ParseError(line, column, Quote(quoted), reason, path, _entryAgent));
         }
     }
 

@@ -102,7 +102,7 @@ public static partial class InstructionParser
             if (TryParseContent(content, out Instruction? instruction, out string reason))
                 instructions.Add(new LocatedInstruction(instruction!, line, column));
             else
-                errors.Add(new ParseError(line, column, group.Value, reason));
+                errors.Add(new ParseError(line, column, group.Value, reason, Agent: AgentNamedIn(content)));
         }
         return new ParsedInstructions
         {
@@ -197,6 +197,14 @@ public static partial class InstructionParser
         return true;
     }
 
+    /// <summary>The agent a malformed fragment names, when it names exactly one.</summary>
+    private static int? AgentNamedIn(string content)
+    {
+        MatchCollection names = AgentMention().Matches(content);
+        if (names.Count != 1) return null;
+        return int.TryParse(names[0].Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int agent) ? agent : null;
+    }
+
     private static ParsedInstructions Failed(params ParseError[] errors) => new()
     {
         Instructions = [],
@@ -219,6 +227,9 @@ public static partial class InstructionParser
 
     [GeneratedRegex(@"^agent_(?<n>[0-9]+)$", RegexOptions.IgnoreCase)]
     private static partial Regex AgentName();
+
+    [GeneratedRegex(@"\bagent_(?<n>[0-9]+)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex AgentMention();
 
     [GeneratedRegex(@"^[0-9]+$")]
     private static partial Regex WholeNumber();

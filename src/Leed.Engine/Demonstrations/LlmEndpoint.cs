@@ -49,6 +49,14 @@ public sealed record LlmEndpoint(Uri Endpoint, string Model, string? ApiKey = nu
         if (!Uri.TryCreate(options.Endpoint, UriKind.Absolute, out Uri? uri))
             throw new ArgumentException($"Leed:Llm:Endpoint is not a URL: '{options.Endpoint}'. Use e.g. http://127.0.0.1:11434/v1.", nameof(options));
         var endpoint = new LlmEndpoint(uri, options.Model!.Trim(), string.IsNullOrWhiteSpace(options.ApiKey) ? null : options.ApiKey);
+        if (options.TimeoutSeconds is double seconds)
+        {
+            if (!double.IsFinite(seconds) || seconds <= 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+                throw new ArgumentException(Invariant($"Leed:Llm:TimeoutSeconds must be a positive number of seconds, got {seconds}."), nameof(options));
+            endpoint = endpoint with { Timeout = TimeSpan.FromSeconds(seconds) };
+        }
+        if (options.MaxRetries is int retries) endpoint = endpoint with { MaxRetries = retries };
+        if (options.MaxConcurrency is int concurrency) endpoint = endpoint with { MaxConcurrency = concurrency };
         endpoint.Validate();
         return endpoint;
     }

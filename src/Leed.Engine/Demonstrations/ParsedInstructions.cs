@@ -28,7 +28,9 @@ public sealed record LocatedInstruction(Instruction Instruction, int Line, int C
 /// <param name="Text">The offending text exactly as written (may be empty).</param>
 /// <param name="Reason">What is wrong and what was expected.</param>
 /// <param name="JsonPath">For JSON answers, where in the document, e.g. <c>$.agents[0].instructions[2]</c>.</param>
-public sealed record ParseError(int Line, int Column, string Text, string Reason, string? JsonPath = null)
+/// <param name="Agent">The agent the malformed piece belongs to (its JSON entry, or the <c>Agent_i</c> it names), or null when
+/// it concerns no single agent; the refinement loop uses it to send each error back with its agent.</param>
+public sealed record ParseError(int Line, int Column, string Text, string Reason, string? JsonPath = null, int? Agent = null)
 {
     /// <summary>One line of feedback, e.g. <c>line 3, column 1: [Fly, 3, Agent_1]: unknown command 'Fly' ...</c>.</summary>
     public override string ToString()
@@ -41,7 +43,7 @@ public sealed record ParseError(int Line, int Column, string Text, string Reason
     }
 }
 
-/// <summary>The result of <see cref="InstructionParser.ParseAnswer"/> or <see cref="InstructionParser.ParseLines"/>.</summary>
+/// <summary>The result of <see cref="InstructionParser.ParseAnswer"/> or <see cref="InstructionParser.ParseLines(string?)"/>.</summary>
 public sealed record ParsedInstructions
 {
     /// <summary>Every well-formed instruction, in the order it was written.</summary>

@@ -25,6 +25,15 @@ public sealed class LlmOptions
     /// <summary>API key; never stored, logged or shown.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>Seconds one attempt may take; unset keeps the client's default (60). Slow local models need more.</summary>
+    public double? TimeoutSeconds { get; set; }
+
+    /// <summary>Retries after the first attempt on timeouts, 429, 5xx and transport errors; unset keeps the default (4).</summary>
+    public int? MaxRetries { get; set; }
+
+    /// <summary>Calls in flight at once; unset keeps the default (4). Local servers often serve one at a time.</summary>
+    public int? MaxConcurrency { get; set; }
+
     /// <summary>True when an endpoint and a model are both set.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Endpoint) && !string.IsNullOrWhiteSpace(Model);
 }

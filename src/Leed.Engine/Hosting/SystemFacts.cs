@@ -12,8 +12,15 @@ public sealed record DemonstratorFacts(string Kind, string Label, string? Endpoi
     public const string PlannerLabel = "planner, no LLM";
 
     public static DemonstratorFacts From(LlmOptions llm) => llm.IsConfigured
-        ? new("llm", $"LLM {llm.Model} at {llm.Endpoint}", llm.Endpoint, llm.Model, !string.IsNullOrEmpty(llm.ApiKey))
+        ? new("llm", $"LLM {llm.Model} at {SafeHost(llm.Endpoint!)}", SafeEndpoint(llm.Endpoint!), llm.Model, !string.IsNullOrEmpty(llm.ApiKey))
         : new("planner", PlannerLabel, null, null, false);
+
+    /// <summary>Host and port only: a URL may carry user info or a key in its query, which must never be shown.</summary>
+    private static string SafeHost(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) ? uri.Authority : "(invalid endpoint)";
+
+    private static string SafeEndpoint(string endpoint) =>
+        Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? uri) ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : "(invalid endpoint)";
 }
 
 /// <summary>Versions, threads, storage and demonstrator of the running process.</summary>

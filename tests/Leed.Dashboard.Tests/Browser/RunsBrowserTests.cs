@@ -1,0 +1,48 @@
+// Real-browser journey through runs: start a LEED run from New run, watch it live, stop it, start another.
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Leed.Dashboard.Tests.Browser;
+
+[Collection(BrowserCollection.Name)]
+public sealed class RunsBrowserTests(AppServerFixture app)
+{
+    private static async Task<string> StartRunAsync(IPage page, AppServerFixture app, string name, string seeds)
+    {
+        await AppServerFixture.GotoReadyAsync(page, "runs/new", "#new-run-page");
+        await page.Locator("#run-iterations").FillAsync("400");
+        await page.Locator("#run-seeds").FillAsync(seeds);
+        await page.Locator("#run-name").FillAsync(name);
+        await app.ScreenshotAsync(page, "new-run");
+        await page.Locator("#run-start").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/runs/[0-9]{8}-"));
+        await page.Locator("#live-page[data-ready='true']").WaitForAsync();
+        return page.Url.Split('/')[^1];
+    }
+
+    [Fact]
+    public async Task NewRun_StartLeedOnTheSmallPreset_LivePageDrawsCurvesAndAgents_ThenStops()
+    {
+        IPage page = await app.NewPageAsync();
+        string id = await StartRunAsync(page, app, "browser leed", "3");
+
+        // The reward chart gains points and the grid draws the agents of an episode snapshot.
+        await page.WaitForFunctionAsync("() => { const c = document.getElementById('chart-return'); return c && c.data && c.data[0] && c.data[0].x.length >= 2; }",
+            null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await page.WaitForFunctionAsync("() => { const g = document.querySelector('[data-agents]'); return g && Number(g.getAttribute('data-agents')) > 0; }",
+            null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Running");
+        await Expect(page.Locator("#live-page")).ToContainTextAsync("planner, no LLM");
+        await app.ScreenshotAsync(page, "live-run");
+
+        await page.Locator("#live-stop").ClickAsync();
+        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Stopped", new() { Timeout = 30_000 });
+
+        // The Runs page lists it as stopped.
+        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+        await Expect(page.Locator("body")).ToContainTextAsync("browser leed");
+        await app.ScreenshotAsync(page, "runs");
+        Assert.False(string.IsNullOrEmpty(id));
+    }
+}
