@@ -14,8 +14,8 @@ public sealed class CompareBrowserTests(AppServerFixture app)
     public async Task AGroupLink_DrawsTheBand_AndTheCsvAndPngButtonsDownloadFiles()
     {
         RunStore store = app.Services.GetRequiredService<RunStore>();
-        CompareRuns.Save(store, CompareRuns.Make("browser-s1", "browser leed s1", [1, 2, 4], group: "browser-sweep", seed: 1));
-        CompareRuns.Save(store, CompareRuns.Make("browser-s2", "browser leed s2", [3, 4, 5], group: "browser-sweep", seed: 2));
+        CompareRuns.Save(store, CompareRuns.Make("browser-s1", "compare band s1", [1, 2, 4], group: "browser-sweep", seed: 1));
+        CompareRuns.Save(store, CompareRuns.Make("browser-s2", "compare band s2", [3, 4, 5], group: "browser-sweep", seed: 2));
         IPage page = await app.NewPageAsync();
 
         await AppServerFixture.GotoReadyAsync(page, "compare?groups=browser-sweep", "#compare-page");
@@ -28,7 +28,7 @@ public sealed class CompareBrowserTests(AppServerFixture app)
         IDownload csv = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-csv").ClickAsync());
         string text = await File.ReadAllTextAsync(await csv.PathAsync());
         Assert.StartsWith("run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,charts/episodic_return\n", text);
-        Assert.Contains("browser-s2,browser leed s2,browser-sweep,leed,2,3,300,30,5\n", text);
+        Assert.Contains("browser-s2,compare band s2,browser-sweep,leed,2,3,300,30,5\n", text);
 
         IDownload png = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-png").ClickAsync());
         Assert.Equal("leed-compare-episodic_return.png", png.SuggestedFilename);
