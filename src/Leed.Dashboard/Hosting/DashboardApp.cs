@@ -1,4 +1,5 @@
 // Builds the dashboard web host: engine services, MudBlazor, interactive server components.
+using Leed.Dashboard.Compare;
 using Leed.Dashboard.Components;
 using MudBlazor.Services;
 
@@ -38,6 +39,7 @@ public static class DashboardApp
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapCompareEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
