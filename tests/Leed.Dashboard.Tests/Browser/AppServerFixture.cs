@@ -32,7 +32,9 @@ public class AppServerFixture : IAsyncLifetime
         {
             host.UseSetting("Leed:DataDirectory", DataDirectory);
             host.UseSetting("urls", "http://127.0.0.1:0"); // a free port, never the app's default 5000
-            host.UseSetting("DetailedErrors", "true"); // circuit errors reach the browser console, which is kept as an artifact
+            host.UseSetting("DetailedErrors", "true");
+            // Tests share one server: a run another test left running must not queue this test's run.
+            host.UseSetting("Leed:Runs:MaxConcurrent", "4"); // circuit errors reach the browser console, which is kept as an artifact
             foreach ((string key, string? value) in Settings) host.UseSetting(key, value);
         });
         _factory.UseKestrel(0);
