@@ -60,7 +60,8 @@ internal static class TrainBenchVerbs
     private static readonly OptionSpec Algo = new("algo", "algorithm (default leed; leed and bc use the built-in planner's demonstrations)", ValueName: "ALGO");
     private static readonly OptionSpec Envs = new("envs", "parallel environments (default 16)", ValueName: "E");
     private static readonly OptionSpec Steps = new("steps", "steps per rollout (default 128)", ValueName: "T");
-    private static readonly OptionSpec Threads = new("threads", "torch threads (default 2)", ValueName: "K");
+    private static readonly OptionSpec Threads = new("threads", "torch threads for the update (default 2)", ValueName: "K");
+    private static readonly OptionSpec RolloutThreads = new("rollout-threads", "torch threads during rollouts (default 1)", ValueName: "K");
 
     public static readonly OptionSpec[] TrainOptions =
     [
@@ -68,7 +69,17 @@ internal static class TrainBenchVerbs
         new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
         new("agents", "agents (default 20)", ValueName: "N"),
         new("seconds", "measuring time after one warm-up iteration (default 20)", ValueName: "S"),
-        Algo, Envs, Steps, Threads,
+        Algo, Envs, Steps, Threads, RolloutThreads,
+    ];
+
+    public static readonly OptionSpec[] KernelOptions =
+    [
+        Verb.Data,
+        new("agents", "ensemble members (default 20)", ValueName: "N"),
+        new("rows", "rows per member, i.e. the minibatch (default 512)", ValueName: "B"),
+        new("observation", "input width (default 160, the 7x7 observation)", ValueName: "O"),
+        new("hidden", "hidden width (default 64)", ValueName: "H"),
+        Threads,
     ];
 
     public static readonly OptionSpec[] ScalingOptions =
@@ -107,6 +118,7 @@ internal static class TrainBenchVerbs
 
     public static Task<int> TrainAsync(VerbContext context)
     {
+        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Medium);
         int agents = context.Args.GetInt("agents", 20, 1, 10_000);
         double seconds = context.Args.GetDouble("seconds", 20, 0.1, 3600);
@@ -117,8 +129,24 @@ internal static class TrainBenchVerbs
         return Task.FromResult(0);
     }
 
+    public static Task<int> KernelAsync(VerbContext context)
+    {
+        TorchRuntime.PreferPassiveWaiting();
+        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
+        int rows = context.Args.GetInt("rows", 512, 1, 1_000_000);
+        int observation = context.Args.GetInt("observation", 160, 6, 100_000);
+        var hp = new Hyperparameters { Envs = rows, Steps = 1, Minibatches = 1, HiddenSize = context.Args.GetInt("hidden", 64, 1, 8192),
+            Threads = context.Args.GetInt("threads", 2, 1, 256) };
+        TorchSharp.torch.set_num_threads(hp.Threads);
+        (double gflops, double utilisation) = TrainBenchmark.KernelGflopPerSecond(agents, observation, observation, hp, 1);
+        context.WriteJson(new { agents, rows, observation, hidden = hp.HiddenSize, threads = hp.Threads, gflopPerSecond = Math.Round(gflops, 1), cpuUtilisation = utilisation,
+            what = "forward + backward of the actor and critic ensembles (tanh MLP, bmm), FLOPs counted as 2 x multiply-adds" });
+        return Task.FromResult(0);
+    }
+
     public static Task<int> ScalingAsync(VerbContext context)
     {
+        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Large);
         int[] counts = IntList(context, "agents", [5, 10, 20, 50, 100]);
         int iterations = context.Args.GetInt("iterations", 2, 1, 1000);
@@ -131,6 +159,7 @@ internal static class TrainBenchVerbs
 
     public static Task<int> MemoryAsync(VerbContext context)
     {
+        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Medium);
         int agents = context.Args.GetInt("agents", 20, 1, 10_000);
         int iterations = context.Args.GetInt("iterations", 1000, 2, 1_000_000);
@@ -143,6 +172,7 @@ internal static class TrainBenchVerbs
 
     public static Task<int> LearningAsync(VerbContext context)
     {
+        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Medium);
         int agents = context.Args.GetInt("agents", 20, 1, 10_000);
         int[] seeds = IntList(context, "seeds", [1, 2, 3]);
@@ -191,6 +221,7 @@ internal static class TrainBenchVerbs
             Envs = context.Args.GetInt("envs", defaults.Envs, 1, 4096),
             Steps = context.Args.GetInt("steps", defaults.Steps, 1, 100_000),
             Threads = context.Args.GetInt("threads", defaults.Threads, 1, 256),
+            RolloutThreads = context.Args.Has("rollout-threads") ? context.Args.GetInt("rollout-threads", 1, 1, 256) : defaults.RolloutThreads,
         };
         if (hp.BatchSize % hp.Minibatches != 0)
             throw new UsageException($"--envs x --steps ({hp.BatchSize}) must be divisible by the {hp.Minibatches} minibatches.");

@@ -17,11 +17,13 @@ public sealed record TimeSplit(double Environment, double RolloutForward, double
 /// <param name="KernelGflopPerSecond">Forward plus backward of the actor and critic ensembles alone on one minibatch, repeated.</param>
 /// <param name="LoopGflopPerSecond">The network FLOPs the whole loop does per second of wall time.</param>
 /// <param name="KernelFraction">LoopGflopPerSecond / KernelGflopPerSecond.</param>
+/// <param name="CpuUtilisation">Process CPU seconds per wall second while measuring (2.0 = both threads busy all the time).
+/// Well below the thread count means other processes took the cores and the wall-clock figures understate the code.</param>
 public sealed record TrainBenchmarkResult(
     string Map, int Agents, int Envs, int Steps, string Algorithm, int Threads, int Iterations, double Seconds,
     long AgentSteps, double AgentStepsPerSecond, double SecondsPerIteration, TimeSplit Split,
     double KernelGflopPerSecond, double LoopGflopPerSecond, double KernelFraction, double GflopPerIteration,
-    long Parameters, string EnvVersion);
+    double CpuSeconds, double CpuUtilisation, double KernelCpuUtilisation, long Parameters, string EnvVersion);
 
 public static class TrainBenchmark
 {
@@ -41,6 +43,8 @@ public static class TrainBenchmark
         TrainerTimings timings = trainer.Timings;
         double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
 
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         int iterations = 0;
         while (iterations < 2 || clock.Elapsed.TotalSeconds < seconds)
@@ -50,6 +54,8 @@ public static class TrainBenchmark
             log?.Invoke($"iteration {iterations}: {clock.Elapsed.TotalSeconds:F1} s");
         }
         double wall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         double[] after = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
         double[] spent = [.. after.Select((value, k) => value - before[k])];
         double total = spent.Sum();
@@ -59,12 +65,12 @@ public static class TrainBenchmark
 
         long agentSteps = (long)iterations * hp.GlobalStepsPerIteration * agents;
         double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
-        double kernel = KernelGflopPerSecond(agents, trainer.Networks.ObservationSize, trainer.Networks.CriticInputSize, hp, seed);
+        (double kernel, double kernelUtilisation) = KernelGflopPerSecond(agents, trainer.Networks.ObservationSize, trainer.Networks.CriticInputSize, hp, seed);
         double loop = flopsPerIteration * iterations / wall / 1e9;
         return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), iterations, R(wall),
             agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / iterations, 4), split,
             Math.Round(kernel, 1), Math.Round(loop, 1), Math.Round(loop / kernel, 3), Math.Round(flopsPerIteration / 1e9, 2),
-            trainer.ParameterCount, EnvConfig.EnvVersion);
+            R(cpu), Math.Round(cpu / wall, 2), kernelUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion);
     }
 
     private static double R(double value) => Math.Round(value, 3);
@@ -101,8 +107,8 @@ public static class TrainBenchmark
         return flops;
     }
 
-    /// <summary>GFLOP/s of forward + backward of the actor and critic ensembles on one minibatch, repeated for about a second.</summary>
-    public static double KernelGflopPerSecond(int agents, int observationSize, int criticInputSize, Hyperparameters hp, int seed)
+    /// <summary>GFLOP/s (wall clock) of forward + backward of the actor and critic ensembles on one minibatch, repeated for about two seconds, and the CPU utilisation meanwhile.</summary>
+    public static (double GflopPerSecond, double CpuUtilisation) KernelGflopPerSecond(int agents, int observationSize, int criticInputSize, Hyperparameters hp, int seed)
     {
         using var generator = new Generator((ulong)seed);
         using var networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
@@ -118,13 +124,18 @@ public static class TrainBenchmark
             loss.backward();
         }
         for (int warm = 0; warm < 3; warm++) Pass();
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         int passes = 0;
-        while (passes < 5 || clock.Elapsed.TotalSeconds < 1.0) { Pass(); passes++; }
+        while (passes < 5 || clock.Elapsed.TotalSeconds < 2.0) { Pass(); passes++; }
+        double wall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double utilisation = Math.Round((process.TotalProcessorTime - cpuBefore).TotalSeconds / wall, 2);
         int id = hp.ShareParameters ? agents : 0;
         double flops = (double)agents * rows * (TrainingFlops(observationSize + id, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount)
             + TrainingFlops(criticInputSize + id, hp.HiddenSize, hp.HiddenLayers, 1));
-        return flops * passes / clock.Elapsed.TotalSeconds / 1e9;
+        return (flops * passes / wall / 1e9, utilisation);
     }
 }
 

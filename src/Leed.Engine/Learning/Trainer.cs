@@ -84,8 +84,11 @@ public sealed record Hyperparameters
     /// <summary>Finished episodes per agent and iteration whose path is compared with the demonstration by DTW (bounds the cost).</summary>
     public int DtwEpisodes { get; init; } = 4;
 
-    /// <summary>Torch intra-op threads (process-wide). Results are reproducible for the same seed only at the same thread count on the same machine.</summary>
+    /// <summary>Torch intra-op threads for the update (process-wide). Results are reproducible for the same seed only at the same thread counts on the same machine.</summary>
     public int Threads { get; init; } = 2;
+
+    /// <summary>Torch intra-op threads during the rollout, whose per-step tensors are small: one thread avoids a synchronisation per tiny op.</summary>
+    public int RolloutThreads { get; init; } = 1;
 
     /// <summary>Rows per agent in one rollout: <c>Envs * Steps</c> (CleanRL's <c>batch_size</c>, per agent).</summary>
     public int BatchSize => Envs * Steps;
@@ -103,7 +106,7 @@ public sealed record Hyperparameters
         if (UpdateEpochs < 1) throw new ArgumentException($"UpdateEpochs must be positive, got {UpdateEpochs}.");
         if (HiddenSize < 1 || HiddenLayers < 0) throw new ArgumentException($"HiddenSize must be positive and HiddenLayers not negative (got {HiddenSize}, {HiddenLayers}).");
         if (LearningRate <= 0 || Gamma is < 0 or > 1 || GaeLambda is < 0 or > 1) throw new ArgumentException("LearningRate must be positive; Gamma and GaeLambda in [0, 1].");
-        if (ExpertBatchSize < 1 || DtwEpisodes < 0 || Threads < 1) throw new ArgumentException("ExpertBatchSize and Threads must be positive, DtwEpisodes not negative.");
+        if (ExpertBatchSize < 1 || DtwEpisodes < 0 || Threads < 1 || RolloutThreads < 1) throw new ArgumentException("ExpertBatchSize and Threads must be positive, DtwEpisodes not negative.");
     }
 }
 
@@ -159,11 +162,10 @@ public sealed class Trainer : IDisposable
     private readonly Tensor _stateStore;    // [T, E, S] (MAPPO; [1, 1, 1] otherwise)
     private readonly Tensor _actionStore;   // [T, E, N] int64
     private readonly Tensor _logprobStore;  // [T, E, N]
-    private readonly Tensor _valueStore;    // [T, E, N]
     private readonly float[] _rewards;      // [T, E, N] scaled
     private readonly byte[] _dones;         // [T, E, N] terminated or truncated
     private readonly byte[] _alive;         // [T, E, N] alive when the step began
-    private readonly float[] _values;       // [T, E, N] copy of _valueStore for GAE
+    private readonly float[] _values;       // [T, E, N] the critic's values of the rollout, for GAE
     private readonly float[] _advantages;   // [T, E, N]
     private readonly float[] _returns;      // [T, E, N]
     private readonly float[] _nextValues;   // [E, N]
@@ -230,7 +232,6 @@ public sealed class Trainer : IDisposable
         _stateStore = stores && _centralCritic ? zeros(_steps, _envs, _stateSize) : zeros(1, 1, 1); // [T, E, S]
         _actionStore = zeros(_steps, _envs, _agents, dtype: ScalarType.Int64);             // [T, E, N]
         _logprobStore = zeros(_steps, _envs, _agents);                                     // [T, E, N]
-        _valueStore = zeros(_steps, _envs, _agents);                                       // [T, E, N]
         int rows = _steps * _envs * _agents;
         _rewards = new float[rows];
         _dones = new byte[rows];
@@ -288,6 +289,7 @@ public sealed class Trainer : IDisposable
         // Rollout: T steps of all E x N agents; one forward per step for every agent's own network
         // =============================================================================================
         var episodes = new EpisodeTally(_agents);
+        torch.set_num_threads(_hp.RolloutThreads);
         for (int t = 0; t < _steps; t++)
         {
             if (_centralCritic) WriteStates();
@@ -308,13 +310,12 @@ public sealed class Trainer : IDisposable
                 _actions.copy_(action.t());                                                  // [E, N] int32
                 if (ppo)
                 {
+                    // Values are not computed here: one batched pass after the rollout gives the same numbers.
                     Tensor logprob = logits.log_softmax(-1).gather(-1, action.unsqueeze(-1)).squeeze(-1); // [N, E]
-                    Tensor value = _networks.Values(CriticInput(observations, _states));    // [N, E]
                     _obsStore[t].copy_(_observations);
                     if (_centralCritic) _stateStore[t].copy_(_states);
                     _actionStore[t].copy_(action.t());
                     _logprobStore[t].copy_(logprob.t());
-                    _valueStore[t].copy_(value.t());
                 }
             }
             long stepped = Stopwatch.GetTimestamp();
@@ -327,6 +328,7 @@ public sealed class Trainer : IDisposable
             Timings.Environment += Seconds(stepped, Stopwatch.GetTimestamp());
         }
         GlobalStep += _hp.GlobalStepsPerIteration;
+        torch.set_num_threads(_hp.Threads);
 
         // LEED's weights: from this rollout's evidence, used in this iteration's update.
         if (WeightSchedule is not null)
@@ -337,35 +339,41 @@ public sealed class Trainer : IDisposable
         }
 
         Tensor bObs = _obsStore, bStates = _stateStore, bActions = _actionStore, bLogprobs = _logprobStore;
-        Tensor bValues = _valueStore, bAdvantages = _valueStore, bReturns = _valueStore, bAlive = _valueStore;
+        Tensor bValues = _logprobStore, bAdvantages = _logprobStore, bReturns = _logprobStore, bAlive = _logprobStore;
         int batch = _hp.BatchSize;
         if (ppo)
         {
             // =========================================================================================
-            // GAE, per agent: dead steps (after arrival) carry nothing; an arrival ends the agent's trajectory
+            // GAE, per agent: dead steps (after arrival) carry nothing; an arrival ends the agent's trajectory.
+            // The rollout's values come from one batched critic pass over all stored inputs: the
+            // parameters did not change during the rollout, so they equal CleanRL's step-by-step values.
             // =========================================================================================
+            long valuesStart = Stopwatch.GetTimestamp();
+            bObs = _obsStore.permute(2, 0, 1, 3).reshape(_agents, batch, _obsSize);                  // [N, B, O]
+            bStates = _centralCritic ? _stateStore.reshape(1, batch, _stateSize) : _stateStore;       // [1, B, S]
             using (no_grad())
             {
+                Tensor criticInputs = _centralCritic ? bStates.expand(_agents, batch, _stateSize) : bObs;   // [N, B, C]
+                bValues = _networks.Values(criticInputs);                                                 // [N, B]
+                bValues.reshape(_agents, _steps, _envs).permute(1, 2, 0).contiguous().data<float>().CopyTo(_values); // [T, E, N]
                 if (_centralCritic) WriteStates();
                 using var scope = NewDisposeScope();
-                Tensor observations = _observations.transpose(0, 1);                          // [N, E, O]
+                Tensor observations = _observations.transpose(0, 1);                                      // [N, E, O]
                 Tensor nextValue = _networks.Values(CriticInput(observations, _states)).t().contiguous(); // [E, N]
                 nextValue.data<float>().CopyTo(_nextValues);
-                _valueStore.data<float>().CopyTo(_values);
             }
+            Timings.RolloutForward += Seconds(valuesStart, Stopwatch.GetTimestamp());
             Gae.Compute(_rewards, _values, _dones, _alive, _nextValues, (float)_hp.Gamma, (float)_hp.GaeLambda, _advantages, _returns);
 
             // =========================================================================================
-            // Flatten per agent, keeping the agent axis: [T, E, N, ...] -> [N, T*E, ...]
+            // Flatten per agent, keeping the agent axis: [T, E, N, ...] -> [N, T*E, ...] (observations and states above)
             // =========================================================================================
-            bObs = _obsStore.permute(2, 0, 1, 3).reshape(_agents, batch, _obsSize);                  // [N, B, O]
-            bStates = _centralCritic ? _stateStore.reshape(1, batch, _stateSize) : _stateStore;       // [1, B, S]
             bActions = _actionStore.permute(2, 0, 1).reshape(_agents, batch);                         // [N, B]
             bLogprobs = _logprobStore.permute(2, 0, 1).reshape(_agents, batch);                       // [N, B]
-            bValues = _valueStore.permute(2, 0, 1).reshape(_agents, batch);                           // [N, B]
+            bAlive = PerAgent(Array.ConvertAll(_alive, alive => (float)alive));                       // [N, B]
+
             bAdvantages = PerAgent(_advantages);                                                      // [N, B]
             bReturns = PerAgent(_returns);                                                            // [N, B]
-            bAlive = PerAgent(Array.ConvertAll(_alive, alive => (float)alive));                       // [N, B]
         }
 
         if (learns)
@@ -865,7 +873,7 @@ public sealed class Trainer : IDisposable
         _optimizer.Dispose();
         _generator.Dispose();
         _demos?.Dispose();
-        foreach (Tensor buffer in new[] { _observations, _states, _actions, _obsStore, _stateStore, _actionStore, _logprobStore, _valueStore })
+        foreach (Tensor buffer in new[] { _observations, _states, _actions, _obsStore, _stateStore, _actionStore, _logprobStore })
             buffer.Dispose();
     }
 }

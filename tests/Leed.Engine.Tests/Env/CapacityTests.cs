@@ -112,4 +112,22 @@ public sealed class CapacityTests
             Assert.Single(result.Rewards.Values, reward => reward == -2f);
         }
     }
+
+    [Fact]
+    public void Step_OneLaneHeadOn_NeitherVehicleCanPass()
+    {
+        // Each target is full when its mover's turn comes, whatever the order: they cannot swap.
+        TestWorld world = TestWorld.Corridor;
+        for (ulong seed = 0; seed < 8; seed++)
+        {
+            CityParallelEnv env = world.Env(new EnvConfig { CellCapacity = 1 }, seed,
+                world.Agent((1, 0), (5, 0)), world.Agent((2, 0), (0, 0)));
+            env.StepAll();
+
+            ParallelStepResult result = env.StepAll(Move.East, Move.West);
+
+            Assert.Equal((world.Cell(1, 0), world.Cell(2, 0)), (result.Infos["Agent_0"].Cell, result.Infos["Agent_1"].Cell));
+            Assert.All(result.Rewards.Values, reward => Assert.Equal(-2f, reward));
+        }
+    }
 }

@@ -50,7 +50,7 @@ public sealed class ConformanceTests
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(preset), 30, seed: 5);
 
-        ParallelEnvConformance.CheckDeterminism(scenario, seed: 11, steps: 150);
+        ParallelEnvConformance.CheckDeterminism(scenario, seed: 11, steps: 100);
     }
 
     [Fact]

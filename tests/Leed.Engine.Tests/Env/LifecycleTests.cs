@@ -112,6 +112,20 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void Step_AgentWhoseOriginIsItsDestination_ArrivesOnlyByDrivingBackIn()
+    {
+        // Generated scenarios never do this; an imported one might. Entering the grid is not a move.
+        CityParallelEnv env = Corridor.Env(null, Corridor.Agent((2, 0), (2, 0)));
+
+        Assert.False(env.StepAll().Terminations["Agent_0"]);
+        Assert.False(env.StepAll(Move.East).Terminations["Agent_0"]);
+        ParallelStepResult back = env.StepAll(Move.West);
+
+        Assert.True(back.Terminations["Agent_0"]);
+        Assert.Equal(99f, back.Rewards["Agent_0"]);
+    }
+
+    [Fact]
     public void Step_AtMaxSteps_EveryLiveAgentIsTruncatedNotTerminated()
     {
         CityParallelEnv env = Corridor.Env(new EnvConfig { MaxSteps = 4 },

@@ -130,4 +130,37 @@ public sealed class ObservationTests
         Assert.True(occupied > 0f, "Three vehicles on the grid should show in the coarse occupancy map.");
         Assert.Equal(1f / 32, state[^1]);
     }
+
+    [Fact]
+    public void Patches_OnAPreset_MatchTheMapAroundEveryDrivingAgent_WithTheDefault7x7()
+    {
+        CityMap map = PresetMaps.Get(PresetMaps.Small);
+        Scenario scenario = ScenarioGenerator.Generate(map, 20, seed: 6);
+        var env = new CityParallelEnv(scenario);
+        env.Reset(1);
+        ParallelStepResult result = env.Step(new Dictionary<string, int>());
+        for (int step = 0; step < 6; step++) // spread out a little
+            result = env.Step(env.Agents.ToDictionary(agent => agent, agent => step % 2 == 0 ? (int)Move.East : (int)Move.South));
+
+        int checkedAgents = 0;
+        foreach ((string agent, float[] observation) in result.Observations)
+        {
+            AgentInfo info = result.Infos[agent];
+            if (info.Status != AgentStatus.Driving) continue;
+            checkedAgents++;
+            (int x, int y) = map.Coordinates(info.Cell);
+            (int dx, int dy) = map.Coordinates(scenario.Agents[int.Parse(agent.AsSpan(6))].Destination);
+            for (int row = 0; row < 7; row++)
+                for (int column = 0; column < 7; column++)
+                {
+                    int cx = x - 3 + column, cy = y - 3 + row, k = row * 7 + column;
+                    int vehicles = map.InBounds(cx, cy) ? result.Infos.Values.Count(other => other.Cell == map.Index(cx, cy)) : 0;
+                    int others = cx == x && cy == y ? vehicles - 1 : vehicles;
+                    Assert.Equal(map.IsRoad(cx, cy) ? 1f : 0f, observation[k]);
+                    Assert.Equal(others / 2f, observation[49 + k]);
+                    Assert.Equal(cx == dx && cy == dy ? 1f : 0f, observation[98 + k]);
+                }
+        }
+        Assert.True(checkedAgents > 10, $"Only {checkedAgents} agents were driving.");
+    }
 }
