@@ -27,7 +27,8 @@ public abstract class DemosPageTestBase : IAsyncLifetime
         Store = LiteDbStore.Open(_data);
         Ctx.Services.AddMudServices();
         Ctx.Services.AddSingleton<ILeedStore>(Store);
-        Ctx.Services.AddSingleton(new LlmSettings(Store, new LlmOptions()));
+        // Resolved at first render, so a test can point Llm at a scripted endpoint in its constructor.
+        Ctx.Services.AddSingleton(_ => new LlmSettings(Store, Llm));
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.JSInterop.SetupModule(CityGrid.ModulePath);
         Base = new DemonstrationStore(Store).SaveNew(Scenario, 5, new PlannerDemonstrator().Generate(Scenario));
@@ -38,6 +39,9 @@ public abstract class DemosPageTestBase : IAsyncLifetime
 
     protected BunitContext Ctx { get; } = new();
 
+    /// <summary>The configured LLM; none unless a test sets one before rendering.</summary>
+    protected LlmOptions Llm { get; set; } = new();
+
     protected ILeedStore Store { get; }
 
     /// <summary>Version 1, as stored before the test.</summary>
@@ -45,11 +49,11 @@ public abstract class DemosPageTestBase : IAsyncLifetime
 
     protected RoadGraph Graph => Scenario.Graph;
 
-    /// <summary>The page for <see cref="Base"/>, with the popover provider MudBlazor's selects need beside it.</summary>
-    protected IRenderedComponent<DemosPage> RenderPage()
+    /// <summary>The page for <see cref="Base"/> (or another set, or the list for null), with the popover provider MudBlazor's selects need beside it.</summary>
+    protected IRenderedComponent<DemosPage> RenderPage(int? setId = -1)
     {
         Ctx.Render<MudPopoverProvider>();
-        return Ctx.Render<DemosPage>(parameters => parameters.Add(page => page.SetId, Base.Id));
+        return Ctx.Render<DemosPage>(parameters => parameters.Add(page => page.SetId, setId == -1 ? Base.Id : setId));
     }
 
     protected static IReadOnlySet<int> NeighboursOf(int node) => new HashSet<int>(InstructionValidator.Neighbours(Scenario.Graph, node));
@@ -64,7 +68,7 @@ public abstract class DemosPageTestBase : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Ctx.DisposeAsync();
         Store.Dispose();
