@@ -117,7 +117,8 @@ public sealed class LlmDemonstrator : IDemonstrator
     /// in the set changes; the caller decides whether to keep the answer.
     /// </summary>
     /// <param name="current">The agent's list as it stands (possibly edited by hand).</param>
-    /// <param name="errors">The validator's errors for <paramref name="current"/>; may be empty when the researcher just wants another route.</param>
+    /// <param name="errors">The errors the researcher saw for <paramref name="current"/>; when empty, the validator's own are sent, and
+    /// for a valid list the model is asked for a different one.</param>
     /// <param name="note">What the researcher wants changed, sent with the feedback; null or blank for none.</param>
     /// <exception cref="LlmException">The call failed after the client's retries; the transcript so far is on <see cref="LlmGenerationException.Transcript"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
@@ -145,7 +146,7 @@ public sealed class LlmDemonstrator : IDemonstrator
     }
 
     /// <summary>Agents asked about together, with the problems of their previous answer that belong to none of them alone.</summary>
-    private sealed record Group(IReadOnlyList<int> Agents, IReadOnlyList<string> SharedProblems, bool IsRefinement, string? Note = null);
+    private sealed record Group(IReadOnlyList<int> Agents, IReadOnlyList<string> SharedProblems, bool IsRefinement, bool Focused = false, string? Note = null);
 
     /// <summary>One call as planned: its agents and the user message that fits the budget.</summary>
     private sealed record PlannedCall(IReadOnlyList<int> Agents, string UserPrompt, bool IsRefinement);
@@ -242,9 +243,10 @@ public sealed class LlmDemonstrator : IDemonstrator
         {
             AgentState state = _states[agent];
             state.Instructions = current;
-            // The caller's errors are what the researcher saw; the validation is recomputed so the route is the real one.
-            state.Validation = InstructionValidator.ValidateAgent(_scenario, agent, current) with { Errors = errors };
-            List<PlannedCall> calls = [.. Plan(new Group([agent], [], IsRefinement: true, note))];
+            // The caller's errors are what the researcher saw; without any, the validator's own are sent (none for a valid list).
+            AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, current);
+            state.Validation = errors.Count > 0 ? validation with { Errors = errors } : validation;
+            List<PlannedCall> calls = [.. Plan(new Group([agent], [], IsRefinement: true, Focused: true, note))];
             if (calls.Count == 0) throw new LlmException(state.Failure ?? "the prompt does not fit the budget", LlmOutcome.Refused, _client.Host, 0);
             Interlocked.Increment(ref _calls);
             string text = (await CompleteAsync(1, calls[0]).ConfigureAwait(false)).Text;
@@ -258,8 +260,9 @@ public sealed class LlmDemonstrator : IDemonstrator
         /// </summary>
         private IEnumerable<PlannedCall> Plan(Group group)
         {
-            string? feedback = group.IsRefinement ? LlmPrompts.Feedback(_scenario, [.. group.Agents.Select(FeedbackOf)], group.SharedProblems) : null;
-            if (feedback is not null && !string.IsNullOrWhiteSpace(group.Note)) feedback += LlmPrompts.ResearcherNote(group.Note);
+            string? feedback = group.Focused ? LlmPrompts.FocusedFeedback(_scenario, FeedbackOf(group.Agents[0]), group.Note)
+                : group.IsRefinement ? LlmPrompts.Feedback(_scenario, [.. group.Agents.Select(FeedbackOf)], group.SharedProblems)
+                : null;
             int budget = _options.MaxPromptChars - LlmPrompts.System(ToolsOn).Length;
 
             string user = LlmPrompts.User(_scenario, group.Agents, null, feedback);

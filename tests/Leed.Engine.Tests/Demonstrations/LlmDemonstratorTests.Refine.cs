@@ -52,4 +52,20 @@ public sealed partial class LlmDemonstratorTests
         Assert.Contains($"Agent_{agent}", failure.Message);
         Assert.Equal(3, failure.Transcript.Count); // the first attempt and two retries
     }
+
+    [Fact]
+    public async Task RefineAgentAsync_ValidListAndANote_AsksForADifferentListWithoutCallingTheOldOneWrong()
+    {
+        (int agent, _) = NonAdjacentJump(Small);
+        IReadOnlyList<Instruction> valid = ValidList(Small, agent);
+        await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply(ValidAnswer(Small, [agent])));
+
+        await Demonstrator(server).RefineAgentAsync(Small, agent, valid, [], "prefer the ring road");
+
+        string prompt = server.Requests[0].UserPrompt!;
+        Assert.Contains("the previous one was valid", prompt);
+        Assert.DoesNotContain("did not give a valid list", prompt);
+        Assert.Contains(valid[0].Format(), prompt);
+        Assert.Contains("prefer the ring road", prompt);
+    }
 }
