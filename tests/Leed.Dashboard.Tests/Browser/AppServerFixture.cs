@@ -27,6 +27,7 @@ public class AppServerFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
+        Assertions.SetDefaultExpectTimeout(15_000); // Playwright's 5 s is tight on a loaded 2-core CI machine
         Directory.CreateDirectory(ArtifactsDirectory);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
