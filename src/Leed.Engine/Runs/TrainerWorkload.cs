@@ -20,6 +20,13 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
     /// <summary>Iterations between checkpoints (and always after the last one).</summary>
     public int CheckpointEvery { get; init; } = 10;
 
+    /// <summary>
+    /// Share of training time that episode snapshots for watchers may take. Recording an episode
+    /// costs a full episode of forward passes, so without a budget a watched run would slow down;
+    /// the first snapshot is always taken, later ones only while within the budget.
+    /// </summary>
+    public double SnapshotBudget { get; init; } = 0.05;
+
     public IRunWorkload Create(RunRecord run) => new TrainerWorkload(this, store, llmDemonstrator);
 
     /// <summary>Resolves map, scenario, demonstrations and hyperparameters; throws with a clear message when something is missing.</summary>
@@ -45,13 +52,21 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             double priorWall = context.Run.WallSeconds;
             var clock = Stopwatch.StartNew();
             int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
+            double snapshotSeconds = 0;
+            bool firstSnapshot = true;
             while (trainer.Iteration < spec.Iterations)
             {
                 context.WaitWhilePaused();
                 IterationMetrics metrics = trainer.RunIteration();
                 context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + clock.Elapsed.TotalSeconds, metrics.Values));
-                if (context.SnapshotWanted || trainer.Iteration == spec.Iterations)
+                bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * clock.Elapsed.TotalSeconds;
+                if ((context.SnapshotWanted && withinBudget) || trainer.Iteration == spec.Iterations)
+                {
+                    long start = Stopwatch.GetTimestamp();
                     context.ReportSnapshot(ToSnapshot(trainer.RecordEpisode(greedy: false), destinations));
+                    snapshotSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    firstSnapshot = false;
+                }
                 if (trainer.Iteration % factory.CheckpointEvery == 0 || trainer.Iteration == spec.Iterations)
                     context.SaveCheckpoint(trainer.SaveCheckpoint);
             }
