@@ -174,7 +174,6 @@ public sealed class Trainer : IDisposable
     private readonly int[] _paths;          // [E, N, MaxSteps + 2] cells
     private readonly int[] _pathLength;     // [E, N]
     private readonly float[] _weights;      // [N]
-    private readonly int[] _positionsBefore; // [E, N]
 
     private readonly long _startTimestamp;
     private readonly long _startGlobalStep;
@@ -242,7 +241,6 @@ public sealed class Trainer : IDisposable
         _nextValues = new float[_envs * _agents];
         _paths = new int[_envs * _agents * _pathCapacity];
         _pathLength = new int[_envs * _agents];
-        _positionsBefore = new int[_envs * _agents];
 
         _env.Reset((ulong)seed, ObservationSpan);
         _startTimestamp = Stopwatch.GetTimestamp();
@@ -321,7 +319,6 @@ public sealed class Trainer : IDisposable
             long stepped = Stopwatch.GetTimestamp();
             Timings.RolloutForward += Seconds(forward, stepped);
 
-            _env.Positions.CopyTo(_positionsBefore);
             _env.Step(ActionSpan, ObservationSpan);
             _replay?.Observe(_env.Positions, _env.Terminated, _env.EpisodeDone);
             RecordStep(t, episodes);
