@@ -178,7 +178,7 @@ public sealed class Trainer : IDisposable
     private readonly float[] _weights;      // [N]
 
     private readonly long _startTimestamp;
-    private readonly long _startGlobalStep;
+    private long _startGlobalStep; // charts/SPS counts from here (a resumed run starts at its checkpoint's step)
 
     public Trainer(Scenario scenario, ExpertDataset? demonstrations, Algorithm algorithm, IWeightSchedule? weights,
         Hyperparameters hyperparameters, int seed, EnvConfig? environment = null)
@@ -840,7 +840,7 @@ public sealed class Trainer : IDisposable
         if (trainer._obsSize != header.ObservationSize)
             throw new InvalidDataException($"The checkpoint expects observations of {header.ObservationSize} floats; this environment writes {trainer._obsSize}.");
         trainer.Iteration = reader.ReadInt32();
-        trainer.GlobalStep = reader.ReadInt64();
+        trainer.GlobalStep = trainer._startGlobalStep = reader.ReadInt64();
         trainer._networks.load(reader);
         trainer._optimizer.Load(reader);
         byte[] state = reader.ReadBytes(reader.ReadInt32());
