@@ -61,6 +61,8 @@ public static class CommandLine
         new("demos list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [Verb.Data], DemosVerbs.ListAsync),
         new("demos show", "Prints a stored set's instructions on stdout and its provenance on stderr (--json: all as JSON). Argument: ID.", DemosVerbs.ShowOptions, DemosVerbs.ShowAsync),
         new("train", "Trains one run; streams one JSON line per iteration, writes config.json, metrics.csv and checkpoint.bin to --out.", TrainVerbs.Options, TrainVerbs.TrainAsync),
+        new("bench watch", "Trains the same run unwatched and watched (as the Live page watches) and compares their speed.", DashboardBenchVerbs.WatchOptions, DashboardBenchVerbs.WatchAsync),
+        new("bench runs-page", "Times the Runs page's first render with 1,000 stored runs (a temporary data folder).", DashboardBenchVerbs.RunsPageOptions, DashboardBenchVerbs.RunsPageAsync),
         new("bench env", "Measures environment throughput (agent-steps/s) and allocations per step.", BenchVerbs.EnvOptions, BenchVerbs.EnvAsync),
         new("bench planner", "Times the built-in planner (default: large preset, 100 agents).", BenchVerbs.PlannerOptions, BenchVerbs.PlannerAsync),
         new("bench train", "Measures end-to-end training throughput (agent-steps/s), the time split and the ensemble kernels' GFLOP/s.", TrainBenchVerbs.TrainOptions, TrainBenchVerbs.TrainAsync),

@@ -58,10 +58,26 @@ internal static class TrainVerbs
 
         ExpertDataset? demos = null;
         string demosSource = args.Get("demos") ?? "planner";
+        if (int.TryParse(demosSource, out int setId) && !File.Exists(demosSource))
+        {
+            // A stored demonstration set carries its own scenario: train on exactly the agents it was made for.
+            try
+            {
+                (scenario, DemonstrationSet set) = new DemonstrationStore(context.Store).LoadForTraining(setId, catalog);
+                if (scenario.Map.Name != map.Name)
+                    throw new InputException($"--demos {setId}: the set was made for map '{scenario.Map.Name}', not '{map.Name}'.");
+                demosSource = set.Label;
+                demos = InstructionExecutor.Execute(scenario, set).Dataset;
+            }
+            catch (KeyNotFoundException error)
+            {
+                throw new InputException($"--demos {setId}: {error.Message}");
+            }
+        }
         if (algorithm.NeedsDemonstrations() || args.Has("demos"))
         {
             context.Error.WriteLine($"Preparing demonstrations ({demosSource}) for {scenario.AgentCount} agents on {map.Name}...");
-            demos = LoadDemonstrations(demosSource, scenario);
+            demos ??= LoadDemonstrations(demosSource, scenario);
             int usable = demos.Agents.Count(agent => agent.Valid && agent.Steps > 0);
             context.Error.WriteLine($"  {usable} of {scenario.AgentCount} agents have a valid demonstration; arrival rate {demos.ArrivalRate:P0}.");
             if (algorithm.NeedsDemonstrations() && usable == 0)

@@ -1,4 +1,5 @@
 // Builds the dashboard web host: engine services, MudBlazor, interactive server components.
+using Leed.Dashboard.Compare;
 using Leed.Dashboard.Components;
 using MudBlazor.Services;
 
@@ -22,8 +23,12 @@ public static class DashboardApp
         builder.Configuration.AddLeedSources(dataDirectory);
         // Package assets (_content/MudBlazor/...) from a build output, whatever the environment.
         builder.WebHost.UseStaticWebAssets();
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
-            builder.WebHost.UseUrls(DefaultUrl); // loopback only unless --urls says otherwise
+        // Loopback only unless --urls (or ASPNETCORE_URLS, or a test host) says otherwise: the default is the
+        // lowest-priority configuration source, so anything set later wins.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = [new KeyValuePair<string, string?>(WebHostDefaults.ServerUrlsKey, DefaultUrl)],
+        });
 
         builder.Services.AddLeedEngine(builder.Configuration);
         builder.Services.AddMudServices();
@@ -34,6 +39,7 @@ public static class DashboardApp
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapCompareEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -172,6 +172,17 @@ public sealed class DemonstrationStore(ILeedStore store)
             [.. stored.Rounds.Select(round => new RoundQuality(round.Round, round.ParseValidity, round.PathValidity, round.ArrivalRate))],
             stored.Model, stored.EndpointHost, stored.PromptVersion);
 
+    /// <summary>A stored version with the scenario it was made for, ready to execute into expert trajectories.</summary>
+    public (Scenario Scenario, DemonstrationSet Set) LoadForTraining(int id, MapCatalog catalog)
+    {
+        StoredDemonstrationSet stored = Find(id) ?? throw new KeyNotFoundException($"No demonstration set with id {id}. `demos list` shows the stored sets.");
+        CityMap map = catalog.Find(stored.MapName) ?? throw new KeyNotFoundException($"Set {id} was made for map '{stored.MapName}', which no longer exists.");
+        return (ScenarioOf(stored, map), ToDemonstrationSet(stored, ParseStoredLines));
+    }
+
+    private static IReadOnlyList<Instruction> ParseStoredLines(string text) =>
+        text.Length == 0 ? [] : [.. InstructionParser.ParseLines(text).Instructions.Select(located => located.Instruction)];
+
     private static StoredAgentDemonstration ToStored(AgentDemonstration agent, bool edited) => new()
     {
         Agent = agent.Agent,

@@ -111,8 +111,42 @@ public sealed class LlmDemonstrator : IDemonstrator
         }
     }
 
+    /// <summary>
+    /// Asks again for one agent only, as a refinement round would, with its current list, the
+    /// validator's errors for it and an optional note from the researcher reviewing it. Nothing else
+    /// in the set changes; the caller decides whether to keep the answer.
+    /// </summary>
+    /// <param name="current">The agent's list as it stands (possibly edited by hand).</param>
+    /// <param name="errors">The errors the researcher saw for <paramref name="current"/>; when empty, the validator's own are sent, and
+    /// for a valid list the model is asked for a different one.</param>
+    /// <param name="note">What the researcher wants changed, sent with the feedback; null or blank for none.</param>
+    /// <exception cref="LlmException">The call failed after the client's retries; the transcript so far is on <see cref="LlmGenerationException.Transcript"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
+    public async Task<AgentRefinement> RefineAgentAsync(Scenario scenario, int agent, IReadOnlyList<Instruction> current,
+        IReadOnlyList<InstructionError> errors, string? note, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(errors);
+        if ((uint)agent >= (uint)scenario.AgentCount)
+            throw new ArgumentOutOfRangeException(nameof(agent), agent, Invariant($"The scenario has agents 0 to {scenario.AgentCount - 1}."));
+        cancellation.ThrowIfCancellationRequested();
+        var transcript = new ConcurrentQueue<LlmCallRecord>();
+        using var client = new LlmChatClient(_endpoint, transcript.Enqueue);
+        var generation = new Generation(this, scenario, client, null, cancellation);
+        try
+        {
+            AgentDemonstration refined = await generation.RefineOneAsync(agent, current, errors, note).ConfigureAwait(false);
+            return new AgentRefinement(refined, [.. transcript]);
+        }
+        catch (LlmException failure) when (failure is not LlmGenerationException)
+        {
+            throw new LlmGenerationException($"Asking again for Agent_{agent} failed: {failure.Message}", failure, [.. transcript]);
+        }
+    }
+
     /// <summary>Agents asked about together, with the problems of their previous answer that belong to none of them alone.</summary>
-    private sealed record Group(IReadOnlyList<int> Agents, IReadOnlyList<string> SharedProblems, bool IsRefinement);
+    private sealed record Group(IReadOnlyList<int> Agents, IReadOnlyList<string> SharedProblems, bool IsRefinement, bool Focused = false, string? Note = null);
 
     /// <summary>One call as planned: its agents and the user message that fits the budget.</summary>
     private sealed record PlannedCall(IReadOnlyList<int> Agents, string UserPrompt, bool IsRefinement);
@@ -204,13 +238,31 @@ public sealed class LlmDemonstrator : IDemonstrator
             return new DemonstrationSet(_owner.Kind, _owner.Label, Demonstrations(), rounds, _client.Model, _client.Host, PromptVersion);
         }
 
+        /// <summary>One refinement call for one agent, from the given list and errors; failures propagate.</summary>
+        public async Task<AgentDemonstration> RefineOneAsync(int agent, IReadOnlyList<Instruction> current, IReadOnlyList<InstructionError> errors, string? note)
+        {
+            AgentState state = _states[agent];
+            state.Instructions = current;
+            // The caller's errors are what the researcher saw; without any, the validator's own are sent (none for a valid list).
+            AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, current);
+            state.Validation = errors.Count > 0 ? validation with { Errors = errors } : validation;
+            List<PlannedCall> calls = [.. Plan(new Group([agent], [], IsRefinement: true, Focused: true, note))];
+            if (calls.Count == 0) throw new LlmException(state.Failure ?? "the prompt does not fit the budget", LlmOutcome.Refused, _client.Host, 0);
+            Interlocked.Increment(ref _calls);
+            string text = (await CompleteAsync(1, calls[0]).ConfigureAwait(false)).Text;
+            Apply(calls[0], text);
+            return AgentDemonstration.From(state.Validation, state.Instructions, state.Failure);
+        }
+
         /// <summary>
         /// The whole graph when it fits; else a corridor around the agents' shortest routes, narrower
         /// and narrower; else the group split in two. An agent whose route alone does not fit fails.
         /// </summary>
         private IEnumerable<PlannedCall> Plan(Group group)
         {
-            string? feedback = group.IsRefinement ? LlmPrompts.Feedback(_scenario, [.. group.Agents.Select(FeedbackOf)], group.SharedProblems) : null;
+            string? feedback = group.Focused ? LlmPrompts.FocusedFeedback(_scenario, FeedbackOf(group.Agents[0]), group.Note)
+                : group.IsRefinement ? LlmPrompts.Feedback(_scenario, [.. group.Agents.Select(FeedbackOf)], group.SharedProblems)
+                : null;
             int budget = _options.MaxPromptChars - LlmPrompts.System(ToolsOn).Length;
 
             string user = LlmPrompts.User(_scenario, group.Agents, null, feedback);
@@ -372,3 +424,6 @@ public sealed class LlmDemonstrator : IDemonstrator
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>What <see cref="LlmDemonstrator.RefineAgentAsync"/> produced: the agent's new list, validated, and the calls it took.</summary>
+public sealed record AgentRefinement(AgentDemonstration Demonstration, IReadOnlyList<LlmCallRecord> Transcript);

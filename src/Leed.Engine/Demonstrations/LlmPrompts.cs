@@ -179,6 +179,45 @@ public static class LlmPrompts
         return text.ToString();
     }
 
+    /// <summary>Longest researcher note sent; a note is guidance, not a place for a whole route file.</summary>
+    internal const int MaxNoteChars = 1_000;
+
+    /// <summary>
+    /// The refinement section of a focused request for one vehicle (the Demonstrations page's "ask
+    /// again"): the usual <see cref="Feedback"/> when its list has problems, or, when the list is
+    /// valid, a request for a different one; then the researcher's note, if any. Only focused
+    /// requests use these words and their full prompts are in the transcript, so the generation
+    /// prompt, and with it <see cref="Version"/>, is unchanged.
+    /// </summary>
+    public static string FocusedFeedback(Scenario scenario, AgentFeedback agent, string? note)
+    {
+        var text = new StringBuilder();
+        if (agent.Errors.Count > 0 || agent.ParseErrors.Count > 0)
+        {
+            text.Append(Feedback(scenario, [agent], []));
+        }
+        else
+        {
+            text.AppendLine("A researcher reviewing the routes asks for a different list for this vehicle; the previous one was valid.");
+            text.AppendLine();
+            text.AppendLine(Invariant($"Agent_{agent.Agent} (from Intersection_{scenario.OriginNode(agent.Agent)} to Intersection_{scenario.DestinationNode(agent.Agent)}):"));
+            text.AppendLine("  previous instructions:");
+            foreach ((Instruction instruction, int index) in agent.Previous.Take(MaxPreviousInstructionsShown).Select((instruction, index) => (instruction, index)))
+                text.AppendLine(Invariant($"    {index}: {instruction.Format()}"));
+            text.AppendLine();
+            text.AppendLine("Write a complete, valid list for this vehicle; it replaces the previous one.");
+        }
+        if (!string.IsNullOrWhiteSpace(note))
+        {
+            string trimmed = note.Trim();
+            if (trimmed.Length > MaxNoteChars) trimmed = trimmed[..MaxNoteChars] + " ...";
+            text.AppendLine();
+            text.AppendLine("The researcher adds (follow it where the rules allow):");
+            text.AppendLine(trimmed);
+        }
+        return text.ToString();
+    }
+
     /// <summary>
     /// The node the agent is at just before instruction <paramref name="index"/>, following the
     /// validator's rule that a non-adjacent hop still moves the agent (so each error stands alone).

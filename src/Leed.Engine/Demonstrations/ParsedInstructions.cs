@@ -43,7 +43,7 @@ public sealed record ParseError(int Line, int Column, string Text, string Reason
     }
 }
 
-/// <summary>The result of <see cref="InstructionParser.ParseAnswer"/> or <see cref="InstructionParser.ParseLines"/>.</summary>
+/// <summary>The result of <see cref="InstructionParser.ParseAnswer"/> or <see cref="InstructionParser.ParseLines(string?)"/>.</summary>
 public sealed record ParsedInstructions
 {
     /// <summary>Every well-formed instruction, in the order it was written.</summary>

@@ -72,13 +72,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations())
         {
             int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
-            var demos = new DemonstrationStore(store);
-            StoredDemonstrationSet stored = demos.Find(id) ?? throw new ArgumentException($"No demonstration set with id {id}.");
-            CityMap setMap = catalog.Find(stored.MapName) ?? throw new ArgumentException($"Set {id} was made for map '{stored.MapName}', which no longer exists.");
-            scenario = DemonstrationStore.ScenarioOf(stored, setMap);
-            DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored, ParseStored);
-            ExecutionResult execution = InstructionExecutor.Execute(scenario, set);
-            dataset = execution.Dataset;
+            (scenario, DemonstrationSet set) = new DemonstrationStore(store).LoadForTraining(id, catalog);
+            dataset = InstructionExecutor.Execute(scenario, set).Dataset;
             label = set.Label;
         }
         else
@@ -100,12 +95,6 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
             throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name()} cannot train.");
         return new PreparedRun(scenario, dataset, label, algorithm, weights, hyperparameters);
-    }
-
-    private static IReadOnlyList<Instruction> ParseStored(string text)
-    {
-        ParsedInstructions parsed = InstructionParser.ParseLines(text.Length == 0 ? " " : text);
-        return [.. parsed.Instructions.Select(located => located.Instruction)];
     }
 
     private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations) => new(

@@ -27,10 +27,15 @@ public class AppServerFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
+        Assertions.SetDefaultExpectTimeout(15_000); // Playwright's 5 s is tight on a loaded 2-core CI machine
         Directory.CreateDirectory(ArtifactsDirectory);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseSetting("Leed:DataDirectory", DataDirectory);
+            host.UseSetting("urls", "http://127.0.0.1:0"); // a free port, never the app's default 5000
+            host.UseSetting("DetailedErrors", "true");
+            // Tests share one server: a run another test left running must not queue this test's run.
+            host.UseSetting("Leed:Runs:MaxConcurrent", "4"); // circuit errors reach the browser console, which is kept as an artifact
             foreach ((string key, string? value) in Settings) host.UseSetting(key, value);
         });
         _factory.UseKestrel(0);
@@ -64,6 +69,8 @@ public class AppServerFixture : IAsyncLifetime
         });
         context.SetDefaultTimeout(15_000);
         IPage page = await context.NewPageAsync();
+        string console = Path.Combine(ArtifactsDirectory, "browser-console.log");
+        page.Console += (_, message) => { lock (this) File.AppendAllText(console, $"[{message.Type}] {page.Url}: {message.Text}\n"); };
         await page.AddInitScriptAsync("document.addEventListener('DOMContentLoaded', () => { const s = document.createElement('style'); s.textContent = '*,*::before,*::after{transition:none!important;animation:none!important}'; document.head.appendChild(s); });");
         return page;
     }

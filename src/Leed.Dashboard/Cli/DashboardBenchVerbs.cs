@@ -1,0 +1,154 @@
+// `bench watch` and `bench runs-page`: what watching a run costs it, and how fast the Runs page renders 1,000 runs.
+using System.Diagnostics;
+using Leed.Dashboard.Hosting;
+using Leed.Engine.Maps;
+using Leed.Engine.Runs;
+using Leed.Engine.Storage;
+
+namespace Leed.Dashboard.Cli;
+
+internal static class DashboardBenchVerbs
+{
+    public static readonly OptionSpec[] WatchOptions =
+    [
+        Verb.Data,
+        new("map", "map (default synthetic-medium)", ValueName: "NAME"),
+        new("agents", "agents (default 20)", ValueName: "N"),
+        new("iterations", "iterations per measured run (default 12)", ValueName: "I"),
+        new("repeats", "unwatched/watched pairs, alternating (default 2)", ValueName: "R"),
+    ];
+
+    public static readonly OptionSpec[] RunsPageOptions =
+    [
+        new("runs", "stored runs (default 1000)", ValueName: "N"),
+        new("requests", "timed page loads (default 10)", ValueName: "K"),
+    ];
+
+    /// <summary>
+    /// Trains the same LEED run unwatched and watched (a subscriber as the Live page makes one:
+    /// 5 pushes/s and an episode snapshot every 2 s), alternating, in a temporary store, and
+    /// compares environment steps per second after the first iteration.
+    /// </summary>
+    public static Task<int> WatchAsync(VerbContext context)
+    {
+        string map = context.Args.Get("map") ?? PresetMaps.Medium;
+        int agents = context.Args.GetInt("agents", 20, 1, 500);
+        int iterations = context.Args.GetInt("iterations", 12, 3, 10_000);
+        int repeats = context.Args.GetInt("repeats", 2, 1, 20);
+        string folder = Directory.CreateTempSubdirectory("leed-bench-watch-").FullName;
+        try
+        {
+            using var store = LiteDbStore.Open(folder);
+            using var registry = new RunRegistry(new RunStore(store), new TrainerWorkloadFactory(store));
+            var unwatched = new List<double>();
+            var watched = new List<double>();
+            for (int r = 0; r < repeats; r++)
+            {
+                foreach (bool watch in new[] { false, true })
+                {
+                    context.Error.WriteLine($"  {(watch ? "watched" : "unwatched")} run {r + 1}/{repeats}...");
+                    var spec = new RunSpec { Algorithm = "leed", Map = map, Agents = agents, Iterations = iterations, Seed = 1 };
+                    RunRecord run = registry.Submit(spec);
+                    int pushes = 0, snapshots = 0;
+                    using IDisposable? subscription = watch
+                        ? registry.Subscribe(run.Id, update => { pushes++; if (update.Snapshot is not null) snapshots++; })
+                        : null;
+                    while (registry.Get(run.Id) is { IsActive: true }) Thread.Sleep(50);
+                    RunRecord done = registry.Get(run.Id)!;
+                    if (done.Status != RunStatus.Completed) throw new InvalidOperationException($"The benchmark run ended {done.Status}: {done.Error}");
+                    IReadOnlyList<MetricRecord> metrics = registry.Metrics(run.Id);
+                    // Steps per second from the end of iteration 1 (start-up and JIT excluded) to the end.
+                    double sps = (metrics[^1].GlobalStep - metrics[0].GlobalStep) / (metrics[^1].WallSeconds - metrics[0].WallSeconds);
+                    (watch ? watched : unwatched).Add(sps);
+                    if (watch) context.Error.WriteLine($"    {pushes} pushes, {snapshots} snapshots");
+                }
+            }
+            double unwatchedMean = unwatched.Average(), watchedMean = watched.Average();
+            context.WriteJson(new
+            {
+                map, agents, iterations, repeats,
+                unwatchedStepsPerSecond = unwatched.Select(value => Math.Round(value, 1)),
+                watchedStepsPerSecond = watched.Select(value => Math.Round(value, 1)),
+                watchedOverUnwatched = Math.Round(watchedMean / unwatchedMean, 3),
+                note = "watched = a registry subscriber as the Live page makes one (pushes at most every 200 ms, an episode snapshot every 2 s); browser rendering happens on the client",
+            });
+            return Task.FromResult(0);
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Stores N runs (with a few metrics each) in a temporary folder, starts the dashboard and times GET /runs.</summary>
+    public static async Task<int> RunsPageAsync(VerbContext context)
+    {
+        int runs = context.Args.GetInt("runs", 1000, 1, 100_000);
+        int requests = context.Args.GetInt("requests", 10, 1, 1000);
+        string folder = Directory.CreateTempSubdirectory("leed-bench-runs-").FullName;
+        try
+        {
+            using (var store = LiteDbStore.Open(folder))
+            {
+                var runStore = new RunStore(store);
+                for (int i = 0; i < runs; i++)
+                {
+                    var record = new RunRecord
+                    {
+                        Id = $"bench-{i:D5}",
+                        Spec = new RunSpec { Name = $"bench run {i}", Algorithm = i % 2 == 0 ? "leed" : "ippo", Map = PresetMaps.Medium, Agents = 20, Seed = i % 5, Group = $"group-{i / 5}" },
+                        Status = RunStatus.Completed, CreatedAt = DateTime.UtcNow.AddMinutes(-i), Iteration = 100, GlobalStep = 204_800,
+                        BestReturn = i, LastReturn = i - 1, WallSeconds = 60 + i, Tags = ["bench", i % 3 == 0 ? "baseline" : "leed"],
+                    };
+                    runStore.Save(record);
+                }
+            }
+
+            string port = FreePort().ToString();
+            // Logs go to stderr: stdout carries only the JSON result.
+            WebApplication app = DashboardApp.Build(["--urls", $"http://127.0.0.1:{port}", "--data", folder, "--Logging:Console:LogToStandardErrorThreshold=Trace"]);
+            await app.StartAsync(context.Cancellation);
+            try
+            {
+                using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+                var timings = new List<double>();
+                for (int k = 0; k <= requests; k++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    using HttpResponseMessage response = await client.GetAsync("runs", context.Cancellation);
+                    string html = await response.Content.ReadAsStringAsync(context.Cancellation);
+                    double ms = clock.Elapsed.TotalMilliseconds;
+                    if (!response.IsSuccessStatusCode || !html.Contains("bench run 0")) throw new InvalidOperationException($"GET /runs answered {(int)response.StatusCode} without the runs.");
+                    if (k > 0) timings.Add(ms);
+                    else context.Error.WriteLine($"  first (cold) load: {ms:0} ms");
+                }
+                timings.Sort();
+                context.WriteJson(new
+                {
+                    runs,
+                    requests,
+                    medianMilliseconds = Math.Round(timings[timings.Count / 2], 1),
+                    maxMilliseconds = Math.Round(timings[^1], 1),
+                    note = "server-side first render of /runs (prerendered HTML with the first page of the table), after one cold load",
+                });
+            }
+            finally
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,28 @@
+// Turns a comparison into the chart component's view records: a line per run, or a mean with its band per group.
+using System.Globalization;
+using Leed.Components.Views;
+
+namespace Leed.Dashboard.Compare;
+
+public static class CompareChart
+{
+    /// <summary>
+    /// One line per run with its raw points (the chart draws the smoothed line itself). The key
+    /// names the data drawn (run, metric, axis, point count) because the chart keeps lines whose
+    /// keys it has seen: a new axis, metric or refreshed data must read as new lines.
+    /// </summary>
+    public static IReadOnlyList<ChartSeries> RunLines(Comparison comparison) =>
+        [.. comparison.Runs.Select(curve => new ChartSeries(
+            string.Create(CultureInfo.InvariantCulture, $"{curve.Run.Id}|{comparison.Options.Metric}|{comparison.Options.Axis}|{curve.Raw.Count}"),
+            string.IsNullOrWhiteSpace(curve.Run.Name) ? curve.Run.Id : curve.Run.Name,
+            [.. curve.Raw.X.Zip(curve.Raw.Y, (x, y) => new SeriesPoint(x, y))]))];
+
+    /// <summary>One mean line with its 95% band per group, named with the number of seeds behind it.</summary>
+    public static IReadOnlyList<BandSeries> GroupBands(Comparison comparison) =>
+        [.. comparison.GroupCurves.Select(curve => new BandSeries(
+            curve.Group.Key,
+            curve.Band.Seeds == 1 ? curve.Group.Name : $"{curve.Group.Name} (mean of {curve.Band.Seeds} seeds)",
+            curve.Band.X, curve.Band.Mean, curve.Band.Lower, curve.Band.Upper))];
+
+    public static string AxisTitle(CompareAxis axis) => axis == CompareAxis.GlobalStep ? "environment steps" : "wall time (s)";
+}

@@ -1,0 +1,93 @@
+// A run with its stored metric rows, read as series for the Compare page and its CSV export.
+using Leed.Dashboard.Views;
+using Leed.Engine.Runs;
+
+namespace Leed.Dashboard.Compare;
+
+/// <summary>What the curves are plotted against.</summary>
+public enum CompareAxis
+{
+    /// <summary>Environment steps (the trainer's <c>globalStep</c>).</summary>
+    GlobalStep,
+    /// <summary>Seconds of training, summed over restarts.</summary>
+    WallSeconds,
+}
+
+/// <summary>Points of one metric of one run, in iteration order; X is the chosen axis.</summary>
+public sealed record MetricSeries(double[] X, double[] Y)
+{
+    public static readonly MetricSeries Empty = new([], []);
+
+    public int Count => X.Length;
+}
+
+/// <summary>
+/// One run and its metric rows, as the timeline it finally followed. A run resumed from a
+/// checkpoint reports the iterations after that checkpoint again, on a clock that continues from
+/// where it stopped; so of two rows for one iteration the later clock wins, and a row whose clock
+/// is behind an earlier iteration's belongs to the abandoned attempt and is left out. That keeps
+/// <see cref="Iterations"/> one row per iteration with both axes never going back.
+/// </summary>
+public sealed class ComparedRun
+{
+    public ComparedRun(RunRecord run, IReadOnlyList<MetricRecord> metrics)
+    {
+        Run = run;
+        var byIteration = new SortedDictionary<int, MetricRecord>();
+        foreach (MetricRecord metric in metrics)
+            if (!byIteration.TryGetValue(metric.Iteration, out MetricRecord? seen) || metric.WallSeconds >= seen.WallSeconds)
+                byIteration[metric.Iteration] = metric;
+        var kept = new List<MetricRecord>(byIteration.Count);
+        foreach (MetricRecord metric in byIteration.Values)
+            if (kept.Count == 0 || (metric.WallSeconds >= kept[^1].WallSeconds && metric.GlobalStep >= kept[^1].GlobalStep))
+                kept.Add(metric);
+        Iterations = kept;
+    }
+
+    public RunRecord Run { get; }
+    public IReadOnlyList<MetricRecord> Iterations { get; }
+
+    public string Id => Run.Id;
+    public string Name => Run.Spec.Name;
+    public string Algorithm => Run.Spec.Algorithm;
+    public int Seed => Run.Spec.Seed;
+
+    /// <summary>The run's group, or null when it was started alone.</summary>
+    public string? Group => string.IsNullOrWhiteSpace(Run.Spec.Group) ? null : Run.Spec.Group;
+
+    /// <summary>Where its demonstrations came from, as recorded when it trained (or as configured, before that).</summary>
+    public string Demonstrations => DemonstrationsOf(Run);
+
+    /// <summary>The label recorded when the run trained, or what its configuration says before it has.</summary>
+    public static string DemonstrationsOf(RunRecord run) => run.DemonstrationLabel ?? ViewMapper.DemonstratorText(run.Spec);
+
+    /// <summary>Seconds of training: the last row's clock, or the record's when there are no rows yet.</summary>
+    public double WallSeconds => Iterations.Count > 0 ? Iterations[^1].WallSeconds : Run.WallSeconds;
+
+    /// <summary>Every metric name this run has at least one value of.</summary>
+    public IEnumerable<string> MetricNames => Iterations.SelectMany(row => row.Values.Keys).Distinct();
+
+    /// <summary>
+    /// The iterations that have a finite value of <paramref name="metric"/> (an iteration in which
+    /// no episode finished has no return, for example), against <paramref name="axis"/>.
+    /// </summary>
+    public MetricSeries Series(string metric, CompareAxis axis)
+    {
+        var x = new List<double>(Iterations.Count);
+        var y = new List<double>(Iterations.Count);
+        foreach (MetricRecord row in Iterations)
+        {
+            if (!row.Values.TryGetValue(metric, out double value) || !double.IsFinite(value)) continue;
+            x.Add(axis == CompareAxis.GlobalStep ? row.GlobalStep : row.WallSeconds);
+            y.Add(value);
+        }
+        return new MetricSeries([.. x], [.. y]);
+    }
+
+    /// <summary>The last <paramref name="count"/> finite values of <paramref name="metric"/>, oldest first.</summary>
+    public IReadOnlyList<double> LastValues(string metric, int count)
+    {
+        double[] values = Series(metric, CompareAxis.GlobalStep).Y;
+        return values[Math.Max(0, values.Length - count)..];
+    }
+}

@@ -1,0 +1,176 @@
+// The Live run page: the city grid with agents moving, live curves, progress with ETA, pause/resume/stop.
+using Leed.Components.Charts;
+using Leed.Components.Views;
+using Leed.Dashboard.Runs;
+using Leed.Dashboard.Views;
+using Leed.Engine.Maps;
+using Leed.Engine.Runs;
+using Leed.Engine.Storage;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using RunStatus = Leed.Engine.Runs.RunStatus;
+
+namespace Leed.Dashboard.Components.Pages;
+
+public partial class LiveRun : IDisposable
+{
+    [Parameter] public string Id { get; set; } = "";
+
+    [Inject] private RunRegistry Registry { get; set; } = default!;
+    [Inject] private ILeedStore Store { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    private RunRecord? _run;
+    private CityGridView? _mapView;
+    private int _cellPixels = 6;
+    private EpisodeSnapshot? _snapshot;
+    private int? _highlight;
+    private double _smoothing = 0.6;
+    private bool _ready;
+    private IDisposable? _subscription;
+    private ChartSpec? _weightSpec;
+    private LiveLineChart? _rewardChart, _weightChart, _lossChart, _trafficChart, _speedChart;
+    private IReadOnlyList<ChartSeries> _rewardSeries = [], _weightSeries = [], _lossSeries = [], _trafficSeries = [], _speedSeries = [];
+    private PeriodicTimer? _statusTimer;
+
+    private int AgentCount => _snapshot?.Destinations.Length ?? _run?.Spec.Agents ?? 0;
+
+    protected override void OnInitialized()
+    {
+        _run = Registry.Get(Id);
+        if (_run is null) return;
+        CityMap? map = MapCatalog.For(Store).Find(_run.Spec.Map);
+        if (map is not null)
+        {
+            _mapView = ViewMapper.ToGridView(map);
+            _cellPixels = Math.Clamp(520 / Math.Max(map.Width, map.Height), 3, 24);
+        }
+        IReadOnlyList<MetricRecord> metrics = Registry.Metrics(Id);
+        int agents = metrics.Count > 0 ? CountAgents(metrics[^1]) : _run.Spec.Agents;
+        if (_run.Spec.Algorithm == "leed") _weightSpec = RunCharts.Weights(Math.Max(agents, 1));
+        _rewardSeries = RunCharts.Reward.Series(metrics);
+        _lossSeries = RunCharts.Losses.Series(metrics);
+        _trafficSeries = RunCharts.Traffic.Series(metrics);
+        _speedSeries = RunCharts.Speed.Series(metrics);
+        _weightSeries = _weightSpec?.Series(metrics) ?? [];
+        _snapshot = Registry.LatestSnapshot(Id);
+        _subscription = Registry.Subscribe(Id, OnUpdate);
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!firstRender || _run is null) return;
+        _ready = true;
+        StateHasChanged();
+        _ = WatchStatusAsync();
+    }
+
+    private static int CountAgents(MetricRecord record) => record.Values.Keys.Count(key => key.StartsWith("agents/weight/", StringComparison.Ordinal));
+
+    /// <summary>Pushes from the registry (a timer thread, at most ~5 per second): data-only chart appends.</summary>
+    private void OnUpdate(RunUpdate update)
+    {
+        _ = InvokeAsync(() =>
+        {
+            _run = update.Run;
+            if (update.NewMetrics.Count > 0)
+            {
+                _rewardChart?.Post(RunCharts.Reward.Deltas(update.NewMetrics));
+                _lossChart?.Post(RunCharts.Losses.Deltas(update.NewMetrics));
+                _trafficChart?.Post(RunCharts.Traffic.Deltas(update.NewMetrics));
+                _speedChart?.Post(RunCharts.Speed.Deltas(update.NewMetrics));
+                if (_weightSpec is not null) _weightChart?.Post(_weightSpec.Deltas(update.NewMetrics));
+            }
+            if (update.Snapshot is not null) _snapshot = update.Snapshot;
+            StateHasChanged();
+        });
+    }
+
+    /// <summary>A run that has finished no longer pushes; a slow poll keeps status and progress honest.</summary>
+    private async Task WatchStatusAsync()
+    {
+        _statusTimer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        try
+        {
+            while (await _statusTimer.WaitForNextTickAsync())
+            {
+                RunRecord? latest = Registry.Get(Id);
+                if (latest is null || (latest.Status == _run?.Status && latest.Iteration == _run.Iteration)) continue;
+                await InvokeAsync(() =>
+                {
+                    _run = latest;
+                    StateHasChanged();
+                });
+            }
+        }
+        catch (ObjectDisposedException) { }
+    }
+
+    private Color StatusColor => _run?.Status switch
+    {
+        RunStatus.Running => Color.Success,
+        RunStatus.Paused or RunStatus.Queued => Color.Warning,
+        RunStatus.Failed or RunStatus.Interrupted => Color.Error,
+        _ => Color.Default,
+    };
+
+    private string ProgressText
+    {
+        get
+        {
+            if (_run is null) return "";
+            string text = $"iteration {_run.Iteration} of {_run.Spec.Iterations} · {_run.GlobalStep:N0} environment steps · {TimeSpan.FromSeconds(_run.WallSeconds):hh\\:mm\\:ss}";
+            if (_run.IsActive && _run.Iteration > 0 && _run.Iteration < _run.Spec.Iterations)
+            {
+                double remaining = _run.WallSeconds / _run.Iteration * (_run.Spec.Iterations - _run.Iteration);
+                text += $" · ETA {TimeSpan.FromSeconds(remaining):hh\\:mm\\:ss}";
+            }
+            if (_run.BestReturn is double best) text += $" · best return {best:0.#}";
+            return text;
+        }
+    }
+
+    private IEnumerable<(string, string)> ConfigRows
+    {
+        get
+        {
+            if (_run is null) yield break;
+            RunSpec spec = _run.Spec;
+            yield return ("run id", _run.Id);
+            yield return ("algorithm", spec.Algorithm);
+            if (spec.Algorithm == "leed") yield return ("weight schedule", spec.Weight);
+            yield return ("map", spec.Map);
+            yield return ("agents", spec.Agents <= 0 ? "the map's own (.scen)" : spec.Agents.ToString());
+            yield return ("scenario seed", spec.ScenarioSeed.ToString());
+            yield return ("seed", spec.Seed.ToString());
+            yield return ("iterations", spec.Iterations.ToString());
+            yield return ("environment", spec.EnvVersion);
+            foreach ((string name, double value) in spec.Hyperparameters.OrderBy(pair => pair.Key))
+                yield return (name, double.IsNaN(value) ? "unset" : HyperparameterValues.Format(value));
+        }
+    }
+
+    private void Pause() => Act(() => Registry.Pause(Id));
+    private void Resume() => Act(() => Registry.Resume(Id));
+    private void Stop() => Act(() => Registry.Stop(Id));
+    private void Restart() => Act(() => _run = Registry.Restart(Id));
+
+    private void Act(Action action)
+    {
+        try
+        {
+            action();
+            _run = Registry.Get(Id);
+        }
+        catch (InvalidOperationException error)
+        {
+            Snackbar.Add(error.Message, Severity.Warning);
+        }
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _statusTimer?.Dispose();
+    }
+}
