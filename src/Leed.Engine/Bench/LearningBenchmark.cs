@@ -28,7 +28,8 @@ public sealed record LearningTargets(
     double? DynamicMinusBestFixed, bool? DynamicAtLeastBestFixed);
 
 public sealed record LearningBenchmarkResult(string Map, int Agents, int Iterations, long GlobalStepsPerRun, Hyperparameters Hyperparameters,
-    string Demonstrations, IReadOnlyList<LearningSummary> Summaries, LearningTargets Targets, IReadOnlyList<LearningRun> Runs, double Seconds);
+    string Demonstrations, IReadOnlyList<LearningSummary> Summaries, LearningTargets Targets, IReadOnlyList<LearningRun> Runs, double Seconds,
+    IReadOnlyList<string> Failures);
 
 public static class LearningBenchmark
 {
@@ -60,32 +61,43 @@ public static class LearningBenchmark
         curves.WriteLine("config,seed,iteration,globalStep,episodic_return,arrival_rate,mean_travel_time,congestion,expert_loss,mean_weight,demo_dtw,demo_agreement,sps");
         var runs = new List<LearningRun>();
         var series = new Dictionary<string, List<double?[]>>(); // config -> per seed, per iteration return
+        var failures = new List<string>();
         foreach (LearningConfig config in configs)
         {
             series[config.Name] = [];
             foreach (int seed in seeds.Take(config.Seeds ?? seeds.Count))
             {
                 var runClock = Stopwatch.StartNew();
-                IWeightSchedule? weights = config.Weight is null ? null : WeightSchedules.Parse(config.Weight);
-                // Every configuration gets the demonstrations: IPPO and MAPPO only use them to report demo/dtw and demo/agreement.
-                using var trainer = new Trainer(scenario, demos, config.Algorithm, weights, hp, seed);
-                var returns = new double?[hp.Iterations];
-                var arrivals = new double?[hp.Iterations];
-                for (int k = 0; k < hp.Iterations; k++)
+                try
                 {
-                    IterationMetrics m = trainer.RunIteration();
-                    returns[k] = m[MetricNames.EpisodicReturn];
-                    arrivals[k] = m[MetricNames.ArrivalRate];
-                    double? meanWeight = trainer.WeightSchedule is null ? null : trainer.Weights.Average();
-                    curves.WriteLine(string.Join(',', config.Name, seed, m.Iteration, m.GlobalStep, F(m[MetricNames.EpisodicReturn]),
-                        F(m[MetricNames.ArrivalRate]), F(m[MetricNames.MeanTravelTime]), F(m[MetricNames.Congestion]), F(m[MetricNames.ExpertLoss]),
-                        F(meanWeight), F(m[MetricNames.DemoDtw]), F(m[MetricNames.DemoAgreement]), F(m[MetricNames.StepsPerSecond])));
+                    IWeightSchedule? weights = config.Weight is null ? null : WeightSchedules.Parse(config.Weight);
+                    // Every configuration gets the demonstrations: IPPO and MAPPO only use them to report demo/dtw and demo/agreement.
+                    using var trainer = new Trainer(scenario, demos, config.Algorithm, weights, hp, seed);
+                    var returns = new double?[hp.Iterations];
+                    var arrivals = new double?[hp.Iterations];
+                    for (int k = 0; k < hp.Iterations; k++)
+                    {
+                        IterationMetrics m = trainer.RunIteration();
+                        returns[k] = m[MetricNames.EpisodicReturn];
+                        arrivals[k] = m[MetricNames.ArrivalRate];
+                        double? meanWeight = trainer.WeightSchedule is null ? null : trainer.Weights.Average();
+                        curves.WriteLine(string.Join(',', config.Name, seed, m.Iteration, m.GlobalStep, F(m[MetricNames.EpisodicReturn]),
+                            F(m[MetricNames.ArrivalRate]), F(m[MetricNames.MeanTravelTime]), F(m[MetricNames.Congestion]), F(m[MetricNames.ExpertLoss]),
+                            F(meanWeight), F(m[MetricNames.DemoDtw]), F(m[MetricNames.DemoAgreement]), F(m[MetricNames.StepsPerSecond])));
+                    }
+                    curves.Flush();
+                    series[config.Name].Add(returns);
+                    var run = new LearningRun(config.Name, seed, Tail(returns), Tail(arrivals), trainer.GlobalStep, Math.Round(runClock.Elapsed.TotalSeconds, 1));
+                    runs.Add(run);
+                    log?.Invoke($"{config.Name} seed {seed}: final return {run.FinalReturn:F1}, arrival {run.FinalArrivalRate:P0}, {run.Seconds:F0} s (total {clock.Elapsed.TotalMinutes:F1} min)");
                 }
-                curves.Flush();
-                series[config.Name].Add(returns);
-                var run = new LearningRun(config.Name, seed, Tail(returns), Tail(arrivals), trainer.GlobalStep, Math.Round(runClock.Elapsed.TotalSeconds, 1));
-                runs.Add(run);
-                log?.Invoke($"{config.Name} seed {seed}: final return {run.FinalReturn:F1}, arrival {run.FinalArrivalRate:P0}, {run.Seconds:F0} s (total {clock.Elapsed.TotalMinutes:F1} min)");
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    // One failed run must not lose the others' results: record it and go on.
+                    curves.Flush();
+                    failures.Add($"{config.Name} seed {seed}: {error.GetType().Name}: {error.Message.Split('\n')[0]}");
+                    log?.Invoke($"{config.Name} seed {seed} FAILED: {failures[^1]}");
+                }
             }
         }
 
@@ -107,7 +119,7 @@ public static class LearningBenchmark
 
         LearningTargets targets = Targets(summaries, ippoFinal, mappoFinal, stepsPerRun);
         var result = new LearningBenchmarkResult(map.Name, agents, hp.Iterations, stepsPerRun, hp, demos.Provenance, summaries, targets, runs,
-            Math.Round(clock.Elapsed.TotalSeconds, 1));
+            Math.Round(clock.Elapsed.TotalSeconds, 1), failures);
         File.WriteAllText(Path.Combine(outputDirectory, "summary.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         File.WriteAllText(Path.Combine(outputDirectory, "summary.md"), Markdown(result));
         return result;
@@ -167,6 +179,7 @@ public static class LearningBenchmark
         text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (LearningSummary s in result.Summaries)
             text.AppendLine(CultureInfo.InvariantCulture, $"| {s.Config} | {s.Seeds} | {s.FinalReturnMean:F1} ± {s.FinalReturnStd:F1} | {s.FinalArrivalRate:P1} | {(s.StepsToReachIppoFinal?.ToString(CultureInfo.InvariantCulture) ?? "never")} | {(s.NormalisedScore?.ToString("F3", CultureInfo.InvariantCulture) ?? "-")} | {s.SecondsPerRun:F0} |");
+        foreach (string failure in result.Failures) text.AppendLine(CultureInfo.InvariantCulture, $"\nFAILED run (excluded above): {failure}");
         LearningTargets t = result.Targets;
         text.AppendLine();
         text.AppendLine("Targets:");

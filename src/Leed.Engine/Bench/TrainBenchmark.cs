@@ -114,13 +114,14 @@ public static class TrainBenchmark
         using var networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
             hp.HiddenSize, hp.HiddenLayers, hp.ShareParameters, generator);
         int rows = hp.MinibatchSize;
+        using Scalar one = 1; // held for the whole benchmark: TorchSharp may free a temporary Scalar mid-call
         using var observations = rand(agents, rows, observationSize, generator: generator);    // [N, mb, O]
         using var criticInputs = rand(agents, rows, criticInputSize, generator: generator);    // [N, mb, C]
         void Pass()
         {
             using var scope = NewDisposeScope();
             networks.zero_grad();
-            Tensor loss = networks.Logits(observations).log_softmax(-1).sum() + networks.Values(criticInputs).sum();
+            Tensor loss = networks.Logits(observations).log_softmax(-1).sum().add(networks.Values(criticInputs).sum(), one);
             loss.backward();
         }
         for (int warm = 0; warm < 3; warm++) Pass();

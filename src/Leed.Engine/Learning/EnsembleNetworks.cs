@@ -34,7 +34,7 @@ public sealed class EnsembleLinear : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => input.bmm(weight).add_(bias);
+    public override Tensor forward(Tensor input) => input.bmm(weight).add_(bias, HeldScalars.One);
 
     /// <summary>
     /// Fills a 2-D tensor with a (semi-)orthogonal matrix times <paramref name="gain"/>, as
@@ -48,8 +48,9 @@ public sealed class EnsembleLinear : nn.Module<Tensor, Tensor>
         bool tall = rows >= columns;
         Tensor gaussian = tall ? randn(rows, columns, generator: generator) : randn(columns, rows, generator: generator);
         (Tensor q, Tensor r) = linalg.qr(gaussian);
-        Tensor orthogonal = q * r.diagonal().sign().unsqueeze(0);
-        target.copy_((tall ? orthogonal : orthogonal.t()) * gain);
+        Tensor orthogonal = q.mul(r.diagonal().sign().unsqueeze(0));
+        using Scalar scale = gain;
+        target.copy_((tall ? orthogonal : orthogonal.t()).mul(scale));
     }
 }
 
@@ -122,8 +123,8 @@ public sealed class AgentNetworks : nn.Module
     /// <summary>Sets the logits of actions the observation's mask forbids to <see cref="MaskedLogit"/>.</summary>
     public Tensor Mask(Tensor logits, Tensor observations)
     {
-        Tensor invalid = observations.narrow(-1, MaskOffset, Directions.ActionCount).lt(0.5f); // [N, B, A]
-        return logits.masked_fill(invalid, MaskedLogit);
+        Tensor invalid = observations.narrow(-1, MaskOffset, Directions.ActionCount).lt(HeldScalars.Half); // [N, B, A]
+        return logits.masked_fill(invalid, HeldScalars.MaskedLogit);
     }
 
     /// <summary>Critic inputs <c>[N, B, C]</c> to values <c>[N, B]</c>.</summary>

@@ -7,6 +7,7 @@ using Leed.Engine.Env;
 using Leed.Engine.Maps;
 using TorchSharp;
 using TorchSharp.Modules;
+using static Leed.Engine.Learning.HeldScalars;
 using static TorchSharp.torch;
 
 namespace Leed.Engine.Learning;
@@ -140,14 +141,15 @@ public sealed record EpisodeTrace(string Map, int Width, int Height, int Agents,
 public sealed class Trainer : IDisposable
 {
     private const string CheckpointMagic = "LEED-CHECKPOINT";
-    private const int CheckpointFormat = 1;
+    private const int CheckpointFormat = 2;
 
     private readonly Hyperparameters _hp;
     private readonly int _agents, _envs, _steps, _obsSize, _stateSize, _pathCapacity;
     private readonly bool _centralCritic;
     private readonly VectorCityEnv _env;
     private readonly AgentNetworks _networks;
-    private readonly Adam _optimizer;
+    private readonly EnsembleAdam _optimizer;
+    private readonly Scalar _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm, _usableAgents;
     private readonly Generator _generator;
     private readonly PreparedDemonstrations? _demos;
     private readonly DemoReplay? _replay;
@@ -174,10 +176,9 @@ public sealed class Trainer : IDisposable
     private readonly int[] _paths;          // [E, N, MaxSteps + 2] cells
     private readonly int[] _pathLength;     // [E, N]
     private readonly float[] _weights;      // [N]
-    private readonly int[] _positionsBefore; // [E, N]
 
     private readonly long _startTimestamp;
-    private readonly long _startGlobalStep;
+    private long _startGlobalStep; // charts/SPS counts from here (a resumed run starts at its checkpoint's step)
 
     public Trainer(Scenario scenario, ExpertDataset? demonstrations, Algorithm algorithm, IWeightSchedule? weights,
         Hyperparameters hyperparameters, int seed, EnvConfig? environment = null)
@@ -209,7 +210,10 @@ public sealed class Trainer : IDisposable
 
         _networks = new AgentNetworks(_agents, _obsSize, _centralCritic ? _stateSize : _obsSize, _env.Layout.MaskOffset,
             _hp.HiddenSize, _hp.HiddenLayers, _hp.ShareParameters, _generator);
-        _optimizer = optim.Adam(_networks.parameters(), _hp.LearningRate, eps: 1e-5);
+        _optimizer = new EnsembleAdam(_networks.parameters(), epsilon: 1e-5);
+        (_clip, _negativeClip) = (_hp.ClipCoefficient, -_hp.ClipCoefficient);
+        (_ratioLow, _ratioHigh) = (1 - _hp.ClipCoefficient, 1 + _hp.ClipCoefficient);
+        (_entropyCoefficient, _valueCoefficient, _maxGradNorm) = (_hp.EntropyCoefficient, _hp.ValueCoefficient, _hp.MaxGradNorm);
 
         if (demonstrations is not null)
         {
@@ -218,6 +222,7 @@ public sealed class Trainer : IDisposable
                 throw new ArgumentException($"{algorithm.Name()} needs demonstrations, but no agent has a valid one ({demonstrations.Provenance}).");
             if (algorithm == Algorithm.Demo) _replay = new DemoReplay(_demos.DrivingActions, _envs);
         }
+        _usableAgents = Math.Max(1, _demos?.UsableAgents ?? 1);
         _weights = new float[_agents];
         ResetWeights();
 
@@ -242,7 +247,6 @@ public sealed class Trainer : IDisposable
         _nextValues = new float[_envs * _agents];
         _paths = new int[_envs * _agents * _pathCapacity];
         _pathLength = new int[_envs * _agents];
-        _positionsBefore = new int[_envs * _agents];
 
         _env.Reset((ulong)seed, ObservationSpan);
         _startTimestamp = Stopwatch.GetTimestamp();
@@ -283,7 +287,6 @@ public sealed class Trainer : IDisposable
 
         // Learning-rate annealing, as CleanRL: lr * (1 - (iteration - 1) / iterations).
         double lr = _hp.AnnealLearningRate ? _hp.LearningRate * Math.Max(0, 1.0 - (Iteration - 1.0) / _hp.Iterations) : _hp.LearningRate;
-        foreach (ParamGroup group in _optimizer.ParamGroups) group.LearningRate = lr;
 
         // =============================================================================================
         // Rollout: T steps of all E x N agents; one forward per step for every agent's own network
@@ -321,7 +324,6 @@ public sealed class Trainer : IDisposable
             long stepped = Stopwatch.GetTimestamp();
             Timings.RolloutForward += Seconds(forward, stepped);
 
-            _env.Positions.CopyTo(_positionsBefore);
             _env.Step(ActionSpan, ObservationSpan);
             _replay?.Observe(_env.Positions, _env.Terminated, _env.EpisodeDone);
             RecordStep(t, episodes);
@@ -396,12 +398,11 @@ public sealed class Trainer : IDisposable
                     long t0 = Stopwatch.GetTimestamp();
                     Tensor index = order.narrow(0, start, _hp.MinibatchSize);                                  // [mb]
                     Tensor perAgentLoss = zeros(_agents);                                                     // [N]
-                    Tensor statistics;
                     if (ppo)
                     {
                         Tensor mbObs = bObs.index_select(1, index);                                           // [N, mb, O]
                         Tensor mbAlive = bAlive.index_select(1, index);                                       // [N, mb]
-                        Tensor liveRows = mbAlive.sum(1).clamp_min(1);                                        // [N]
+                        Tensor liveRows = mbAlive.sum(1).clamp_min(One);                                      // [N]
                         Tensor mbActions = bActions.index_select(1, index);                                   // [N, mb]
                         Tensor mbOldLogprobs = bLogprobs.index_select(1, index);                              // [N, mb]
                         Tensor mbAdvantages = bAdvantages.index_select(1, index);                             // [N, mb]
@@ -413,73 +414,63 @@ public sealed class Trainer : IDisposable
 
                         Tensor logProbs = _networks.Logits(mbObs).log_softmax(-1);                           // [N, mb, A]
                         Tensor newLogprob = logProbs.gather(-1, mbActions.unsqueeze(-1)).squeeze(-1);         // [N, mb]
-                        Tensor entropy = -(logProbs.exp() * logProbs).sum(-1);                                // [N, mb]
+                        Tensor entropy = logProbs.exp().mul(logProbs).sum(-1).neg();                          // [N, mb]
                         Tensor newValue = _networks.Values(criticInput);                                      // [N, mb]
-                        Tensor logRatio = newLogprob - mbOldLogprobs;
+                        Tensor logRatio = newLogprob.sub(mbOldLogprobs);
                         Tensor ratio = logRatio.exp();                                                        // [N, mb]
 
                         Tensor approxKl, clipFraction;
                         using (no_grad())
                         {
-                            Tensor live = mbAlive.sum().clamp_min(1);
-                            approxKl = ((ratio - 1) - logRatio).mul(mbAlive).sum() / live;
-                            clipFraction = (ratio - 1).abs().gt(_hp.ClipCoefficient).to(ScalarType.Float32).mul(mbAlive).sum() / live;
+                            Tensor live = mbAlive.sum().clamp_min(One);
+                            approxKl = ratio.sub(One).sub(logRatio).mul(mbAlive).sum().div(live);
+                            clipFraction = ratio.sub(One).abs().gt(_clip).to(ScalarType.Float32).mul(mbAlive).sum().div(live);
                         }
 
                         if (_hp.NormalizeAdvantages)
                         {
                             Tensor mean = MaskedMean(mbAdvantages, mbAlive, liveRows).unsqueeze(1);                   // [N, 1]
-                            Tensor centred = mbAdvantages - mean;
-                            Tensor variance = (centred.square() * mbAlive).sum(1) / (liveRows - 1).clamp_min(1);       // [N]
-                            mbAdvantages = centred / (variance.sqrt().unsqueeze(1) + 1e-8);
+                            Tensor centred = mbAdvantages.sub(mean);
+                            Tensor variance = centred.mul(centred).mul(mbAlive).sum(1).div(liveRows.sub(One).clamp_min(One)); // [N]
+                            mbAdvantages = centred.div(variance.sqrt().unsqueeze(1).add(TinyAdvantageScale, One));
                         }
 
                         // Clipped surrogate, per agent over its live rows.
-                        Tensor surrogate = torch.max(-mbAdvantages * ratio,
-                            -mbAdvantages * ratio.clamp(1 - _hp.ClipCoefficient, 1 + _hp.ClipCoefficient));
+                        Tensor surrogate = torch.maximum(mbAdvantages.neg().mul(ratio),
+                            mbAdvantages.neg().mul(ratio.clamp(_ratioLow, _ratioHigh)));
                         Tensor policyLoss = MaskedMean(surrogate, mbAlive, liveRows);                        // [N]
 
-                        Tensor valueLoss;
+                        Tensor error = newValue.sub(mbReturns), squaredError = error.mul(error);
                         if (_hp.ClipValueLoss)
                         {
-                            Tensor unclipped = (newValue - mbReturns).square();
-                            Tensor clippedValue = mbOldValues + (newValue - mbOldValues).clamp(-_hp.ClipCoefficient, _hp.ClipCoefficient);
-                            Tensor clipped = (clippedValue - mbReturns).square();
-                            valueLoss = 0.5 * MaskedMean(torch.max(unclipped, clipped), mbAlive, liveRows); // [N]
+                            Tensor clippedError = mbOldValues.add(newValue.sub(mbOldValues).clamp(_negativeClip, _clip), One).sub(mbReturns);
+                            squaredError = torch.maximum(squaredError, clippedError.mul(clippedError));
                         }
-                        else
-                        {
-                            valueLoss = 0.5 * MaskedMean((newValue - mbReturns).square(), mbAlive, liveRows);
-                        }
+                        Tensor valueLoss = MaskedMean(squaredError, mbAlive, liveRows).mul(HeldScalars.Half);          // [N]
                         Tensor entropyLoss = MaskedMean(entropy, mbAlive, liveRows);                         // [N]
 
-                        perAgentLoss = policyLoss - _hp.EntropyCoefficient * entropyLoss + _hp.ValueCoefficient * valueLoss;
-                        statistics = stack([policyLoss.mean(), valueLoss.mean(), entropyLoss.mean(), approxKl, clipFraction]);
-                    }
-                    else
-                    {
-                        statistics = full(5, float.NaN);
+                        // L_clip,i - c_H * H_i + c_V * L_V,i
+                        perAgentLoss = policyLoss.sub(entropyLoss.mul(_entropyCoefficient)).add(valueLoss.mul(_valueCoefficient), One);
+                        stack([policyLoss.mean(), valueLoss.mean(), entropyLoss.mean(), approxKl, clipFraction]).data<float>().CopyTo(last);
                     }
 
                     // LEED / BC: w_i * L_E,i, L_E,i = -mean log pi_i(a_e | o_e) over agent i's own demonstration steps.
-                    Tensor expertStatistic = tensor(float.NaN);
                     if (Algorithm is Algorithm.Leed or Algorithm.Bc)
                     {
                         Tensor expertLoss = ExpertLoss();                                                   // [N]
-                        perAgentLoss = perAgentLoss + expertWeights * expertLoss;
-                        expertStatistic = (expertLoss * _demos!.UsableMask).sum() / _demos.UsableAgents;
+                        perAgentLoss = perAgentLoss.add(expertWeights.mul(expertLoss), One);
+                        last[5] = expertLoss.mul(_demos!.UsableMask).sum().div(_usableAgents).item<float>();
                     }
                     Tensor loss = perAgentLoss.sum();
                     long t1 = Stopwatch.GetTimestamp();
 
-                    _optimizer.zero_grad();
+                    _optimizer.ZeroGrad();
                     loss.backward();
                     long t2 = Stopwatch.GetTimestamp();
                     ClipGradientsPerAgent();
-                    _optimizer.step();
+                    _optimizer.Step(lr);
                     long t3 = Stopwatch.GetTimestamp();
 
-                    cat([statistics, expertStatistic.reshape(1)]).data<float>().CopyTo(last);
                     clipFractionSum += last[4];
                     minibatchCount++;
                     Timings.UpdateForward += Seconds(t0, t1);
@@ -587,18 +578,18 @@ public sealed class Trainer : IDisposable
     private Tensor PerAgent(float[] values) =>
         tensor(values, [_steps, _envs, _agents]).permute(2, 0, 1).reshape(_agents, _hp.BatchSize);
 
-    private static Tensor MaskedMean(Tensor values, Tensor mask, Tensor count) => (values * mask).sum(1) / count; // [N, B] -> [N]
+    private static Tensor MaskedMean(Tensor values, Tensor mask, Tensor count) => values.mul(mask).sum(1).div(count); // [N, B] -> [N]
 
     /// <summary><c>[N]</c>: each agent's <c>-mean log pi_i(a_e | o_e)</c> over a batch sampled from its own usable demonstration steps.</summary>
     private Tensor ExpertLoss()
     {
         PreparedDemonstrations demos = _demos!;
         int rows = _hp.ExpertBatchSize;
-        Tensor index = (rand(_agents, rows, generator: _generator) * demos.SamplingCounts).floor().to(ScalarType.Int64); // [N, Be]
+        Tensor index = rand(_agents, rows, generator: _generator).mul(demos.SamplingCounts).floor().to(ScalarType.Int64); // [N, Be]
         Tensor observations = demos.Observations.gather(1, index.unsqueeze(-1).expand(_agents, rows, _obsSize));      // [N, Be, O]
         Tensor actions = demos.Actions.gather(1, index);                                                               // [N, Be]
         Tensor logProbs = _networks.Logits(observations).log_softmax(-1);                                              // [N, Be, A]
-        return -logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]);                                      // [N]
+        return logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                                 // [N]
     }
 
     /// <summary>
@@ -613,8 +604,8 @@ public sealed class Trainer : IDisposable
         foreach (Parameter parameter in _networks.parameters())
             if (parameter.grad is { } gradient) gradients.Add(gradient);
         if (gradients.Count == 0) return;
-        Tensor squared = stack(gradients.Select(gradient => gradient.square().sum([1, 2]))).sum(0);   // [M]
-        Tensor coefficient = (_hp.MaxGradNorm / (squared.sqrt() + 1e-6)).clamp_max(1.0).view(-1, 1, 1); // [M, 1, 1]
+        Tensor squared = stack(gradients.Select(gradient => gradient.mul(gradient).sum([1, 2]))).sum(0);           // [M]
+        Tensor coefficient = squared.sqrt().add_(TinyNorm, One).reciprocal_().mul_(_maxGradNorm).clamp_max_(One).view(-1, 1, 1); // [M, 1, 1]
         foreach (Tensor gradient in gradients) gradient.mul_(coefficient);
     }
 
@@ -643,7 +634,7 @@ public sealed class Trainer : IDisposable
         using var noGrad = no_grad();
         PreparedDemonstrations demos = _demos!;
         Tensor agree = _networks.Logits(demos.Observations).argmax(-1).eq(demos.Actions).to(ScalarType.Float32); // [N, K]
-        return ((agree * demos.StepMask).sum() / demos.StepMask.sum().clamp_min(1)).item<float>();
+        return agree.mul(demos.StepMask).sum().div(demos.StepMask.sum().clamp_min(One)).item<float>();
     }
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
@@ -799,7 +790,7 @@ public sealed class Trainer : IDisposable
         writer.Write(Iteration);
         writer.Write(GlobalStep);
         _networks.save(writer);
-        _optimizer.save_state_dict(writer);
+        _optimizer.Save(writer);
         using (Tensor state = _generator.get_state())
         {
             byte[] bytes = state.data<byte>().ToArray();
@@ -849,9 +840,9 @@ public sealed class Trainer : IDisposable
         if (trainer._obsSize != header.ObservationSize)
             throw new InvalidDataException($"The checkpoint expects observations of {header.ObservationSize} floats; this environment writes {trainer._obsSize}.");
         trainer.Iteration = reader.ReadInt32();
-        trainer.GlobalStep = reader.ReadInt64();
+        trainer.GlobalStep = trainer._startGlobalStep = reader.ReadInt64();
         trainer._networks.load(reader);
-        trainer._optimizer.load_state_dict(reader);
+        trainer._optimizer.Load(reader);
         byte[] state = reader.ReadBytes(reader.ReadInt32());
         using (Tensor stateTensor = tensor(state, ScalarType.Byte)) trainer._generator.set_state(stateTensor);
         int count = reader.ReadInt32();
@@ -871,6 +862,8 @@ public sealed class Trainer : IDisposable
     {
         _networks.Dispose();
         _optimizer.Dispose();
+        foreach (Scalar scalar in new[] { _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm, _usableAgents })
+            scalar.Dispose();
         _generator.Dispose();
         _demos?.Dispose();
         foreach (Tensor buffer in new[] { _observations, _states, _actions, _obsStore, _stateStore, _actionStore, _logprobStore })
