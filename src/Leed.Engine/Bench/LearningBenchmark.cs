@@ -33,7 +33,12 @@ public sealed record LearningBenchmarkResult(string Map, int Agents, int Iterati
 
 public static class LearningBenchmark
 {
-    /// <summary>LEED (dynamic), IPPO, MAPPO, LEED with fixed weights 0.1 / 0.5 / 1.0, BC, and the two reference policies (one seed each: they do not learn).</summary>
+    /// <summary>
+    /// LEED (dynamic, the default schedule), IPPO, MAPPO, LEED with fixed weights 0.1 / 0.5 / 1.0, then
+    /// two sensitivity checks (the decay schedule, and the dynamic schedule with a floor of 0.5; the
+    /// "dynamic >= best fixed" target is judged on leed-dynamic only), BC, and the two reference
+    /// policies (one seed each: they do not learn).
+    /// </summary>
     public static IReadOnlyList<LearningConfig> DefaultConfigs { get; } =
     [
         new("leed-dynamic", Algorithm.Leed, "dynamic"),
@@ -42,6 +47,8 @@ public static class LearningBenchmark
         new("leed-fixed-0.1", Algorithm.Leed, "fixed:0.1"),
         new("leed-fixed-0.5", Algorithm.Leed, "fixed:0.5"),
         new("leed-fixed-1.0", Algorithm.Leed, "fixed:1.0"),
+        new("leed-decay", Algorithm.Leed, "decay"),
+        new("leed-dynamic-floor-0.5", Algorithm.Leed, "dynamic:1:0.5"),
         new("bc", Algorithm.Bc),
         new("demo", Algorithm.Demo, Seeds: 1),
         new("random", Algorithm.Random, Seeds: 1),
