@@ -21,7 +21,7 @@ public sealed class PreparedDemonstrations : IDisposable
     public bool[] Usable { get; private init; } = [];
     /// <summary>[N] usable steps per agent.</summary>
     public int[] StepCounts { get; private init; } = [];
-    /// <summary>[N] the demonstrated actions while driving, in order (what <c>demo</c> replays).</summary>
+    /// <summary>[N] the demonstrated actions that took effect while driving, in order (what <c>demo</c> replays; retries of a blocked move are left out).</summary>
     public int[][] DrivingActions { get; private init; } = [];
     /// <summary>[N] the demonstration's cells while driving, then the destination if it arrived (what DTW compares).</summary>
     public int[][] Paths { get; private init; } = [];
@@ -77,9 +77,14 @@ public sealed class PreparedDemonstrations : IDisposable
                 ReadOnlySpan<float> obs = trajectory.Observations.AsSpan(k * size, size);
                 if (obs[drivingFlag] < 0.5f) continue;
                 int action = trajectory.Actions[k];
-                actions.Add(action);
-                path.Add(trajectory.Cells.Length > 0 ? trajectory.Cells[k] : CellFromObservation(obs, layout, width, height));
+                int cell = CellAt(trajectory, k, layout, width, height);
+                path.Add(cell);
                 if ((uint)action < Directions.ActionCount && obs[maskOffset + action] > 0.5f) usableSteps[i].Add(k);
+                // A blocked move is recorded at every step it is retried; the replay keeps only actions
+                // that took effect (a stay, a move to another cell, the arrival), so it never repeats one.
+                bool arrivedHere = k == trajectory.Steps - 1 && trajectory.Arrived;
+                bool moved = k + 1 < trajectory.Steps && CellAt(trajectory, k + 1, layout, width, height) != cell;
+                if (action == (int)Move.Stay || moved || arrivedHere) actions.Add(action);
             }
             if (trajectory.Arrived) path.Add(scenario.Agents[i].Destination);
             drivingActions[i] = [.. actions];
@@ -122,6 +127,11 @@ public sealed class PreparedDemonstrations : IDisposable
             UsableMask = tensor([.. usable.Select(u => u ? 1f : 0f)], [agents]),
         };
     }
+
+    private static int CellAt(ExpertTrajectory trajectory, int step, ObservationLayout layout, int width, int height) =>
+        trajectory.Cells.Length > 0
+            ? trajectory.Cells[step]
+            : CellFromObservation(trajectory.Observations.AsSpan(step * layout.Size, layout.Size), layout, width, height);
 
     /// <summary>Recovers the agent's cell from the normalised position scalars of its observation.</summary>
     public static int CellFromObservation(ReadOnlySpan<float> observation, ObservationLayout layout, int width, int height)

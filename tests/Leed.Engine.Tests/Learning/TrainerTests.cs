@@ -1,6 +1,7 @@
 // The trainer end to end on the 16x16 preset: it learns, leaks nothing, reproduces, checkpoints, and reports its metrics.
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
+using Leed.Engine.Maps;
 using TorchSharp;
 
 namespace Leed.Engine.Tests.Learning;
@@ -114,6 +115,22 @@ public sealed class TrainerTests
         Assert.Equal(LearningFixtures.SmallDemos.ArrivalRate, metrics[MetricNames.ArrivalRate]);
         Assert.Equal(0, metrics[MetricNames.DemoDtw]!.Value, 6);
         Assert.Null(metrics[MetricNames.PolicyLoss]);
+    }
+
+    [Fact]
+    public void Demo_WithTheExecutorsSeed_ReproducesTheDemonstrationExactly()
+    {
+        // 20 agents on the medium city: the executed demonstrations include blocked moves that were
+        // retried; the replay must not repeat them (it once did, and 3 of 20 vehicles overshot their routes).
+        Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Medium), 20, seed: 1);
+        ExpertDataset demos = ExpertSources.Planner(scenario);
+        Assert.Contains(demos.Agents, agent => agent.Cells.Zip(agent.Cells.Skip(1)).Any(pair => pair.First >= 0 && pair.First == pair.Second));
+
+        using var demo = new Trainer(scenario, demos, Algorithm.Demo, null, LearningFixtures.Tiny, seed: 0);
+        EpisodeTrace episode = demo.RecordEpisode(greedy: true, seed: 0); // the executor's environment seed
+
+        Assert.Equal(demos.Agents.Sum(agent => agent.Return), episode.Summary.TeamReturn);
+        Assert.Equal(20, episode.Summary.Arrived);
     }
 
     [Fact]
