@@ -188,7 +188,9 @@ public sealed class RunRegistry : IDisposable
     /// <summary>Deletes a finished run with everything stored for it.</summary>
     public bool Delete(string id)
     {
-        if (_active.ContainsKey(id)) throw new InvalidOperationException($"Run {id} is still active: stop it first.");
+        // A run that has just finished may still be leaving the active set; only a live one is refused.
+        if (_active.TryGetValue(id, out ActiveRun? run) && run.Record.IsActive)
+            throw new InvalidOperationException($"Run {id} is still active: stop it first.");
         bool deleted = Store.Delete(id);
         NotifyList();
         return deleted;
