@@ -141,8 +141,7 @@ internal static class DemosVerbs
             $"{round.Round}: parse {Percent(round.ParseValidity)}, path {Percent(round.PathValidity)}, arrival {Percent(round.ArrivalRate)}")));
         foreach (StoredAgentDemonstration agent in stored.Agents.Where(agent => !agent.Valid))
             context.Error.WriteLine($"  Agent_{agent.Agent} invalid: {agent.Failure ?? string.Join(" ", agent.Errors)}");
-        DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored,
-            lines => [.. InstructionParser.ParseLines(lines).Instructions.Select(located => located.Instruction)]);
+        DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored);
         context.Out.Write(set.ToInstructionText());
         return Task.FromResult(0);
     }

@@ -165,9 +165,9 @@ public sealed class DemonstrationStore(ILeedStore store)
         new(map, [.. set.Scenario.Select(agent => new AgentSpec(agent.Origin, agent.Destination, agent.Departure))], set.ScenarioDescription);
 
     /// <summary>The stored set as the engine's demonstration set (for execution into expert trajectories).</summary>
-    public static DemonstrationSet ToDemonstrationSet(StoredDemonstrationSet stored, Func<string, IReadOnlyList<Instruction>> parse) =>
+    public static DemonstrationSet ToDemonstrationSet(StoredDemonstrationSet stored) =>
         new(stored.Demonstrator, $"{stored.Label} ({stored.Title})",
-            [.. stored.Agents.Select(agent => new AgentDemonstration(agent.Agent, parse(string.Join('\n', agent.Instructions)), agent.Valid,
+            [.. stored.Agents.Select(agent => new AgentDemonstration(agent.Agent, ParseStoredLines(string.Join('\n', agent.Instructions)), agent.Valid,
                 [.. agent.Errors.Select(error => new InstructionError(agent.Agent, agent.FirstInvalidIndex ?? 0, error, []))], agent.ExpectedTravelTime, agent.Failure))],
             [.. stored.Rounds.Select(round => new RoundQuality(round.Round, round.ParseValidity, round.PathValidity, round.ArrivalRate))],
             stored.Model, stored.EndpointHost, stored.PromptVersion);
@@ -177,11 +177,13 @@ public sealed class DemonstrationStore(ILeedStore store)
     {
         StoredDemonstrationSet stored = Find(id) ?? throw new KeyNotFoundException($"No demonstration set with id {id}. `demos list` shows the stored sets.");
         CityMap map = catalog.Find(stored.MapName) ?? throw new KeyNotFoundException($"Set {id} was made for map '{stored.MapName}', which no longer exists.");
-        return (ScenarioOf(stored, map), ToDemonstrationSet(stored, ParseStoredLines));
+        return (ScenarioOf(stored, map), ToDemonstrationSet(stored));
     }
 
+    // Stored lines are read exactly as they were written, however long their waits: whether they fit
+    // an episode is decided where they run, because the executor validates every list again.
     private static IReadOnlyList<Instruction> ParseStoredLines(string text) =>
-        text.Length == 0 ? [] : [.. InstructionParser.ParseLines(text).Instructions.Select(located => located.Instruction)];
+        text.Length == 0 ? [] : [.. InstructionParser.ParseLines(text, maxWait: int.MaxValue).Instructions.Select(located => located.Instruction)];
 
     private static StoredAgentDemonstration ToStored(AgentDemonstration agent, bool edited) => new()
     {

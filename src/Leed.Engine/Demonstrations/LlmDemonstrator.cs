@@ -177,6 +177,7 @@ public sealed class LlmDemonstrator : IDemonstrator
         private readonly IProgress<DemonstrationProgress>? _progress;
         private readonly CancellationToken _cancellation;
         private readonly AgentState[] _states;
+        private readonly int _maxSteps; // the episode every wait and route must fit
         private readonly KernelPlugin? _roads;
         private volatile bool _toolsRefused;
         private int _answeredCalls;
@@ -192,8 +193,9 @@ public sealed class LlmDemonstrator : IDemonstrator
             _client = client;
             _progress = progress;
             _cancellation = cancellation;
-            _states = [.. Enumerable.Range(0, scenario.AgentCount).Select(agent => new AgentState(InstructionValidator.ValidateAgent(scenario, agent, [])))];
-            _roads = _options.UseTools ? new RoadsPlugin(scenario).ToKernelPlugin() : null;
+            _maxSteps = (_options.Environment ?? new EnvConfig()).ResolveMaxSteps(scenario);
+            _states = [.. Enumerable.Range(0, scenario.AgentCount).Select(agent => new AgentState(InstructionValidator.ValidateAgent(scenario, agent, [], _maxSteps)))];
+            _roads = _options.UseTools ? new RoadsPlugin(scenario, _maxSteps).ToKernelPlugin() : null;
         }
 
         private bool ToolsOn => _roads is not null && !_toolsRefused;
@@ -244,7 +246,7 @@ public sealed class LlmDemonstrator : IDemonstrator
             AgentState state = _states[agent];
             state.Instructions = current;
             // The caller's errors are what the researcher saw; without any, the validator's own are sent (none for a valid list).
-            AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, current);
+            AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, current, _maxSteps);
             state.Validation = errors.Count > 0 ? validation with { Errors = errors } : validation;
             List<PlannedCall> calls = [.. Plan(new Group([agent], [], IsRefinement: true, Focused: true, note))];
             if (calls.Count == 0) throw new LlmException(state.Failure ?? "the prompt does not fit the budget", LlmOutcome.Refused, _client.Host, 0);
@@ -361,7 +363,7 @@ public sealed class LlmDemonstrator : IDemonstrator
         /// </summary>
         private Group? Apply(PlannedCall call, string text)
         {
-            ParsedInstructions parsed = InstructionParser.ParseAnswer(text);
+            ParsedInstructions parsed = InstructionParser.ParseAnswer(text, _maxSteps);
             IReadOnlyDictionary<int, IReadOnlyList<Instruction>> byAgent = parsed.ByAgent();
             var asked = new HashSet<int>(call.Agents);
 
@@ -381,7 +383,7 @@ public sealed class LlmDemonstrator : IDemonstrator
             foreach (int agent in call.Agents)
             {
                 IReadOnlyList<Instruction> list = byAgent.GetValueOrDefault(agent) ?? [];
-                AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, list);
+                AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, list, _maxSteps);
                 List<ParseError> own = [.. parsed.Errors.Where(error => error.Agent == agent)];
                 AgentState state = _states[agent];
                 state.Instructions = list;

@@ -41,7 +41,7 @@ public sealed class LlmChatClientTests
 
         Assert.Equal((Answer, 120, 30, 1, LlmOutcome.Ok), (reply.Text, reply.PromptTokens, reply.CompletionTokens, reply.Attempts, reply.Outcome));
         Assert.Equal<Instruction>([new MoveTo(0, 3), new Wait(0, 1)],
-            InstructionParser.ParseAnswer(reply.Text).Instructions.Select(i => i.Instruction));
+            InstructionParser.ParseAnswer(reply.Text, maxWait: 10).Instructions.Select(i => i.Instruction));
 
         RecordedRequest request = Assert.Single(server.Requests);
         Assert.Equal("/v1/chat/completions", request.Path);

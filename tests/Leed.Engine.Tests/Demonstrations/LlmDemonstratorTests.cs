@@ -16,6 +16,9 @@ public sealed partial class LlmDemonstratorTests
 
     private static readonly Scenario Small = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, seed: 5);
 
+    /// <summary>The episode the demonstrator validates against on <see cref="Small"/> (the default environment).</summary>
+    private static readonly int SmallEpisode = new EnvConfig().ResolveMaxSteps(Small);
+
     private static LlmEndpoint Fast(ScriptedOpenAiServer server) =>
         new(server.BaseUrl, "test-model", Key)
         {
@@ -398,7 +401,7 @@ public sealed partial class LlmDemonstratorTests
     [Fact]
     public void RoadsPlugin_CheckRoute_SaysValidForARealRouteAndAnswersBadArgumentsWithASentence()
     {
-        var roads = new RoadsPlugin(Small);
+        var roads = new RoadsPlugin(Small, SmallEpisode);
 
         Assert.StartsWith("valid: Agent_0 reaches its destination", roads.CheckRoute(0, Instruction.FormatLines(ValidList(Small, 0))), StringComparison.Ordinal);
         Assert.Equal("Agent_7 is not in this scenario (agents are Agent_0 to Agent_2).", roads.CheckRoute(7, ""));
