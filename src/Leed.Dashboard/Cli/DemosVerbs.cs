@@ -22,6 +22,7 @@ internal static class DemosVerbs
         new("llm-timeout", "seconds one LLM attempt may take (overrides Leed:Llm:TimeoutSeconds, default 60)", ValueName: "SECONDS"),
         new("llm-retries", "retries on timeouts, 429, 5xx and dropped connections (overrides Leed:Llm:MaxRetries, default 4)", ValueName: "N"),
         new("out", "write the instructions to this file", ValueName: "FILE"),
+        new("keep-invalid", $"store the set even when no agent has a valid route, labelled \"{DemonstrationSet.NoValidAgentLabel[2..]}\"", IsFlag: true),
     ];
 
     public static readonly OptionSpec[] ShowOptions =
@@ -56,12 +57,25 @@ internal static class DemosVerbs
             return 1;
         }
 
+        foreach (AgentDemonstration failed in set.Agents.Where(agent => agent.Failure is not null))
+            context.Error.WriteLine($"Agent_{failed.Agent} failed: {failed.Failure}");
+        if (!set.HasValidAgent)
+        {
+            foreach (InstructionError invalid in set.Agents.Where(agent => agent.Failure is null).SelectMany(agent => agent.Errors))
+                context.Error.WriteLine($"  {invalid.Describe()}");
+            if (!context.Args.Flag("keep-invalid"))
+            {
+                context.Error.WriteLine($"error: no agent has a valid route after {set.Rounds.Count} round(s); nothing was stored. " +
+                    "Pass --keep-invalid to store the set anyway, labelled as such.");
+                return 1;
+            }
+            set = set.LabelledNoValidAgent();
+        }
+
         StoredDemonstrationSet stored = new DemonstrationStore(context.Store).SaveNew(scenario, seed, set);
         int calls = new LlmTranscriptStore(context.Store).Save(stored.Id, set.Transcript);
         string? output = context.Args.Get("out");
         if (output is not null) await File.WriteAllTextAsync(output, set.ToInstructionText(), context.Cancellation);
-        foreach (AgentDemonstration failed in set.Agents.Where(agent => agent.Failure is not null))
-            context.Error.WriteLine($"Agent_{failed.Agent} failed: {failed.Failure}");
         context.WriteJson(new
         {
             demonstrator = set.Demonstrator,
@@ -252,7 +266,7 @@ internal static class Demonstrators
         {
             throw new UsageException(invalid.Message);
         }
-        return new LlmDemonstrator(endpoint, new LlmDemonstratorOptions { MaxRounds = args.GetInt("max-rounds", 3, 1, 20) });
+        return new LlmDemonstrator(LlmHttp.Shared, endpoint, new LlmDemonstratorOptions { MaxRounds = args.GetInt("max-rounds", 3, 1, 20) });
     }
 }
 

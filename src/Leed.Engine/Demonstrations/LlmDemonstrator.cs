@@ -71,13 +71,17 @@ public sealed class LlmDemonstrator : IDemonstrator
     /// <summary>Stored with every set this demonstrator makes.</summary>
     public const string PromptVersion = LlmPrompts.Version;
 
+    private readonly IHttpClientFactory _http;
     private readonly LlmEndpoint _endpoint;
     private readonly LlmDemonstratorOptions _options;
 
+    /// <param name="http">The factory with the <see cref="LlmHttp"/> client registered; each generation takes a client from it.</param>
     /// <exception cref="ArgumentException">A setting of the endpoint or the options is out of range.</exception>
-    public LlmDemonstrator(LlmEndpoint endpoint, LlmDemonstratorOptions? options = null)
+    public LlmDemonstrator(IHttpClientFactory http, LlmEndpoint endpoint, LlmDemonstratorOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(endpoint);
+        _http = http;
         endpoint.Validate();
         _options = options ?? new LlmDemonstratorOptions();
         _options.Validate();
@@ -98,7 +102,7 @@ public sealed class LlmDemonstrator : IDemonstrator
         ArgumentNullException.ThrowIfNull(scenario);
         cancellation.ThrowIfCancellationRequested();
         var transcript = new ConcurrentQueue<LlmCallRecord>();
-        using var client = new LlmChatClient(_endpoint, transcript.Enqueue);
+        using var client = new LlmChatClient(_http, _endpoint, transcript.Enqueue);
         var generation = new Generation(this, scenario, client, progress, cancellation);
         try
         {
@@ -132,7 +136,7 @@ public sealed class LlmDemonstrator : IDemonstrator
             throw new ArgumentOutOfRangeException(nameof(agent), agent, Invariant($"The scenario has agents 0 to {scenario.AgentCount - 1}."));
         cancellation.ThrowIfCancellationRequested();
         var transcript = new ConcurrentQueue<LlmCallRecord>();
-        using var client = new LlmChatClient(_endpoint, transcript.Enqueue);
+        using var client = new LlmChatClient(_http, _endpoint, transcript.Enqueue);
         var generation = new Generation(this, scenario, client, null, cancellation);
         try
         {

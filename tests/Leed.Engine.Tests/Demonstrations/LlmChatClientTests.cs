@@ -6,6 +6,8 @@ using System.Text.Json;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Hosting;
 using Leed.Engine.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.SemanticKernel;
 
 namespace Leed.Engine.Tests.Demonstrations;
@@ -26,7 +28,7 @@ public sealed class LlmChatClientTests
             MaxDelay = TimeSpan.FromMilliseconds(50),
         };
 
-    private LlmChatClient Client(LlmEndpoint endpoint) => new(endpoint, _transcript.Enqueue);
+    private LlmChatClient Client(LlmEndpoint endpoint) => new(LlmHttp.Shared, endpoint, _transcript.Enqueue);
 
     private static LlmRequest Ask(string user = "Route Agent_0 to Intersection_3.") =>
         new("You write demonstrations.", user) { Round = 2, Agents = [0, 1] };
@@ -97,10 +99,21 @@ public sealed class LlmChatClientTests
     [Fact]
     public async Task CompleteAsync_Timeout_FailsAfterTheRetriesSayingNoAnswerWithin()
     {
+        // The pipeline's clock is fake and moves only once the server holds the request: on a busy
+        // machine a real 200 ms could run out before the request even arrived, and the server
+        // would never see it (the old flake: one request instead of two).
+        var time = new FakeTimeProvider();
+        await using ServiceProvider services = LlmHttp.CreateServices(time);
         await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Stall(TimeSpan.FromSeconds(10)));
-        using LlmChatClient client = Client(Fast(server) with { Timeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1 });
+        using var client = new LlmChatClient(services.GetRequiredService<IHttpClientFactory>(),
+            Fast(server) with { Timeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1, BaseDelay = TimeSpan.Zero }, _transcript.Enqueue);
 
-        LlmException error = await Assert.ThrowsAsync<LlmException>(() => client.CompleteAsync(Ask()));
+        Task<LlmReply> call = client.CompleteAsync(Ask());
+        await server.WaitForRequestsAsync(1);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        await server.WaitForRequestsAsync(2);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        LlmException error = await Assert.ThrowsAsync<LlmException>(() => call);
 
         Assert.Equal((LlmOutcome.Timeout, 2), (error.Outcome, error.Attempts));
         Assert.Equal($"no answer from {server.Host} within 200 ms (gave up after 2 attempts)", error.Message);
@@ -416,7 +429,7 @@ public sealed class LlmChatClientTests
     {
         var endpoint = new LlmEndpoint(new Uri("http://127.0.0.1:1/v1"), "m") { MaxConcurrency = 0 };
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => new LlmChatClient(endpoint));
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new LlmChatClient(LlmHttp.Shared, endpoint));
 
         Assert.Contains("MaxConcurrency must be at least 1", error.Message, StringComparison.Ordinal);
     }
