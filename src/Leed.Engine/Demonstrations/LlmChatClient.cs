@@ -373,12 +373,17 @@ public sealed class LlmChatClient : IDisposable
                 }
                 List<LlmToolCall> fresh = [.. calls.Skip(_reported).Select(call => new LlmToolCall(
                     call.PluginName is null ? call.FunctionName : $"{call.PluginName}-{call.FunctionName}",
-                    Cap(JsonSerializer.Serialize(call.Arguments?.ToDictionary(argument => argument.Key, argument => argument.Value) ?? []))!,
+                    Cap(ArgumentsOf(call))!,
                     call.Id is not null && results.TryGetValue(call.Id, out string? result) ? Cap(result) : null))];
                 _reported = calls.Count;
                 return fresh;
             }
         }
+
+        // The JSON the model wrote, when the connector kept it; else the arguments as Semantic Kernel read them.
+        private static string ArgumentsOf(FunctionCallContent call) => call.InnerContent is ChatToolCall { FunctionArguments: { } raw }
+            ? raw.ToString()
+            : JsonSerializer.Serialize(call.Arguments?.ToDictionary(argument => argument.Key, argument => argument.Value) ?? []);
 
         // Arguments come from the model and results from our functions: the transcript keeps a bounded share of each.
         private static string? Cap(string? text) => text is null || text.Length <= MaxToolTextChars ? text : text[..MaxToolTextChars] + "...";

@@ -387,6 +387,47 @@ public sealed class LlmChatClientTests
     }
 
     [Fact]
+    public async Task CompleteAsync_ToolRoundTrip_IsOneAttemptWhoseRecordHoldsTheFunctionItsArgumentsAndResult()
+    {
+        var roads = new RoadsPlugin();
+        await using var server = ScriptedOpenAiServer.Start(
+            ScriptStep.ToolCall("Roads-Neighbours", """{"intersection":3}"""),
+            ScriptStep.Reply("[MoveTo, Intersection_4, Agent_0]"));
+        using LlmChatClient client = Client(Fast(server));
+
+        await client.CompleteAsync(Ask() with { Plugins = [KernelPluginFactory.CreateFromObject(roads, "Roads")] });
+
+        Assert.Equal(2, server.Requests.Count);
+        LlmCallRecord record = Assert.Single(_transcript);
+        Assert.Equal((1, LlmOutcome.Ok), (record.Attempt, record.Outcome));
+        LlmToolCall tool = Assert.Single(record.ToolCalls);
+        Assert.Equal("Roads-Neighbours", tool.Function);
+        Assert.Equal(3, JsonDocument.Parse(tool.Arguments).RootElement.GetProperty("intersection").GetInt32());
+        Assert.Equal("2, 4", tool.Result);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_ServerErrorAfterAToolRound_RetriesThatRequestAndRecordsTheToolCallOnTheFailedAttempt()
+    {
+        var roads = new RoadsPlugin();
+        await using var server = ScriptedOpenAiServer.Start(
+            ScriptStep.ToolCall("Roads-Neighbours", """{"intersection":3}"""),
+            ScriptStep.Status(500),
+            ScriptStep.Respond(request => request.Messages.Any(m => m.Role == "tool")
+                ? ScriptStep.Reply("[MoveTo, Intersection_4, Agent_0]")
+                : ScriptStep.Status(400)));
+        using LlmChatClient client = Client(Fast(server));
+
+        LlmReply reply = await client.CompleteAsync(Ask() with { Plugins = [KernelPluginFactory.CreateFromObject(roads, "Roads")] });
+
+        // The function ran once: the retry repeated the failed request, not the whole conversation.
+        Assert.Equal([3], roads.Asked);
+        Assert.Equal(("[MoveTo, Intersection_4, Agent_0]", 2), (reply.Text, reply.Attempts));
+        Assert.Equal([(1, LlmOutcome.ServerError, 1), (2, LlmOutcome.Ok, 0)], _transcript.Select(r => (r.Attempt, r.Outcome, r.ToolCalls.Count)));
+        Assert.Equal("Roads-Neighbours", _transcript.First().ToolCalls[0].Function);
+    }
+
+    [Fact]
     public async Task TestConnection_AnsweringEndpoint_ReportsTheReply()
     {
         await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply(" ready\n"));

@@ -517,6 +517,42 @@ public sealed partial class LlmDemonstratorTests
     }
 
     [Fact]
+    public async Task TranscriptStore_AToolRoundTrip_IsStoredWithTheCallItsArgumentsAndTheValidatorsVerdict()
+    {
+        (int jumper, MoveTo jump) = NonAdjacentJump(Small);
+        string checkArguments = new JsonObject { ["agent"] = jumper, ["instructions"] = jump.Format() }.ToJsonString();
+        await using var server = ScriptedOpenAiServer.Start(
+            ScriptStep.ToolCall("Roads-CheckRoute", checkArguments),
+            ScriptStep.Reply(ValidAnswer(Small, [0, 1, 2])));
+        DemonstrationSet set = await Demonstrator(server).GenerateAsync(Small);
+        string folder = Directory.CreateTempSubdirectory("leed-tools-").FullName;
+        try
+        {
+            int setId;
+            using (LiteDbStore store = LiteDbStore.Open(folder))
+            {
+                setId = new DemonstrationStore(store).SaveNew(Small, 5, set).Id;
+                new LlmTranscriptStore(store).Save(setId, set.Transcript);
+            }
+
+            using LiteDbStore reopened = LiteDbStore.Open(folder);
+            LlmCallRecord call = Assert.Single(new LlmTranscriptStore(reopened).ForSet(setId));
+            LlmToolCall tool = Assert.Single(call.ToolCalls);
+            Assert.Equal("Roads-CheckRoute", tool.Function);
+            using (var arguments = System.Text.Json.JsonDocument.Parse(tool.Arguments))
+                Assert.Equal(jump.Format(), arguments.RootElement.GetProperty("instructions").GetString());
+            Assert.StartsWith("invalid: ", tool.Result, StringComparison.Ordinal);
+            Assert.Contains($"Intersection_{jump.Intersection} is not adjacent", tool.Result, StringComparison.Ordinal);
+            // The result stored is exactly what the model was sent back.
+            Assert.Equal(server.Requests[1].Messages.Last(message => message.Role == "tool").Content, tool.Result);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Options_OutOfRange_AreRejectedNamingTheSetting()
     {
         var endpoint = new LlmEndpoint(new Uri("http://127.0.0.1:1/v1"), "m");
