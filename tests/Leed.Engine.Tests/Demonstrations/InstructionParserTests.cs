@@ -257,6 +257,7 @@ public sealed class InstructionParserTests
         ParsedInstructions parsed = InstructionParser.ParseAnswer(answer, Episode);
 
         Assert.True(parsed.IsWellFormed, string.Join("; ", parsed.Errors));
+        Assert.Equal(AnswerFormat.Json, parsed.Format); // read as the JSON it is, not scraped for bracketed strings
         Assert.Equal<Instruction>([new MoveTo(0, 3), new Wait(0, 2)], parsed.Instructions.Select(i => i.Instruction));
         Assert.Equal([2, 2], parsed.Instructions.Select(i => i.Line));
     }
@@ -269,6 +270,7 @@ public sealed class InstructionParserTests
         ParsedInstructions parsed = InstructionParser.ParseAnswer(answer, Episode);
 
         Assert.True(parsed.IsWellFormed, string.Join("; ", parsed.Errors));
+        Assert.Equal(AnswerFormat.Json, parsed.Format);
         Assert.Equal<Instruction>([new Wait(0, 1)], parsed.Instructions.Select(i => i.Instruction));
     }
 
