@@ -152,6 +152,7 @@ public sealed class LlmChatClient : IDisposable
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Failure failure;
+                int attempts = call.Failures;
                 if (call.Last is { Failed: true } last)
                 {
                     failure = Classify(last, useFormat);
@@ -161,7 +162,7 @@ public sealed class LlmChatClient : IDisposable
                     // Semantic Kernel failed after an answer arrived: a body it could not read as a completion.
                     failure = new Failure(LlmOutcome.ServerError,
                         Redact($"{Host} sent a response that is not a chat completion ({e.GetType().Name}: {Truncate(e.Message)})"), null);
-                    _onCall?.Invoke(Record(callId, call.Failures + 1, request, failure, useFormat, DateTimeOffset.UtcNow, clock.Elapsed, conversation.ToolCallsSinceLastAsked()));
+                    _onCall?.Invoke(Record(callId, ++attempts, request, failure, useFormat, DateTimeOffset.UtcNow, clock.Elapsed, conversation.ToolCallsSinceLastAsked()));
                 }
 
                 if (failure.ResponseFormatRejected && useFormat && !droppedResponseFormat)
@@ -173,7 +174,6 @@ public sealed class LlmChatClient : IDisposable
                     continue;
                 }
                 // No inner exception: Semantic Kernel's messages quote response bodies, which may echo the key.
-                int attempts = Math.Max(1, call.Failures);
                 throw new LlmException(FinalMessage(failure, attempts), failure.Outcome, Host, attempts, failure.StatusCode);
             }
         }
