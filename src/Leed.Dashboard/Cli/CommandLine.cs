@@ -186,22 +186,32 @@ public static class CommandLine
     private static (string Message, Command? Command)? Problem(ParseResult result)
     {
         Command command = result.CommandResult.Command;
+        if (command.Action is null)
+        {
+            string? word = FirstWord(result.UnmatchedTokens);
+            return word is not null
+                ? (UnknownCommand(command, word), null)
+                : ($"'{PathOf(command)}' needs a command: {string.Join(", ", command.Subcommands.Select(sub => sub.Name))}. `{PathOf(command)} --help` says what each does.", null);
+        }
         if (Unmatched(result, command) is { } unmatched) return unmatched;
-        if (command.Action is null && command.Subcommands.Count > 0)
-            return ($"'{PathOf(command)}' needs a command: {string.Join(", ", command.Subcommands.Select(sub => sub.Name))}. `{PathOf(command)} --help` says what each does.", null);
-        foreach (ParseError error in result.Errors)
+        // What was typed wrong comes before what was left out.
+        IEnumerable<ParseError> ordered = result.Errors.OrderBy(error => error.SymbolResult switch
+        {
+            OptionResult { IdentifierToken: not null } => 0,
+            ArgumentResult { Tokens.Count: > 0 } => 1,
+            _ => 2,
+        });
+        foreach (ParseError error in ordered)
         {
             switch (error.SymbolResult)
             {
                 case OptionResult { IdentifierToken: null } missing:
                     return ($"{missing.Option.Name} is required.", command);
-                case OptionResult option when option.Tokens.Count == 0:
+                case OptionResult { Tokens.Count: 0 } option:
                     return ($"{option.Option.Name} needs a value ({option.Option.HelpName ?? option.Option.Description}).", command);
-                case OptionResult:
-                    return (error.Message, command);
-                case ArgumentResult argument when argument.Tokens.Count == 0:
+                case ArgumentResult { Tokens.Count: 0 } argument:
                     return ($"Missing {argument.Argument.Description}.", command);
-                case ArgumentResult:
+                case OptionResult or ArgumentResult:
                     return (error.Message, command);
             }
         }
@@ -211,27 +221,39 @@ public static class CommandLine
     /// <summary>Words and options the verb does not know; at the root, what ASP.NET would not read as a setting.</summary>
     private static (string, Command?)? Unmatched(ParseResult result, Command command)
     {
-        IReadOnlyList<string> tokens = result.UnmatchedTokens;
-        for (int i = 0; i < tokens.Count; i++)
+        // System.CommandLine hands an unknown --option to a positional argument as its value; like every
+        // other word that starts with "--", it is an option here (no map, file or id is called "--x").
+        IEnumerable<string> taken = command.Arguments.SelectMany(argument => result.GetResult(argument)?.Tokens ?? [])
+            .Select(token => token.Value).Where(value => value.StartsWith("--", StringComparison.Ordinal));
+        IReadOnlyList<string> tokens = [.. taken, .. result.UnmatchedTokens];
+        if (command == Root) return FirstWord(tokens) is { } word ? (UnknownCommand(Root, word), null) : null;
+        foreach (string token in tokens)
         {
-            string token = tokens[i];
-            bool isOption = token.StartsWith('-') || (command == Root && token.StartsWith('/'));
-            if (command == Root)
-            {
-                if (isOption && !token.Contains('=') && i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-')) i++;
-                if (isOption || token.Contains('=')) continue;
-                return (UnknownCommand(Root, token), null);
-            }
-            if (isOption)
+            if (token.StartsWith('-'))
             {
                 string name = token.Split('=', 2)[0];
                 IEnumerable<string> accepted = command.Options.Concat(Root.Options.Where(option => option.Recursive)).Select(option => option.Name);
                 string closest = Closest(name, accepted) is { } near && EditDistance(name, near) <= Math.Max(2, name.Length / 3) ? $" Did you mean {near}?" : "";
                 return ($"'{PathOf(command)}' has no option {name}.{closest} It accepts: {string.Join(", ", command.Options.Where(option => !option.Hidden).Select(option => option.Name))}.", command);
             }
-            if (command.Subcommands.Count > 0) return (UnknownCommand(command, token), null);
             string takes = command.Arguments.Count == 0 ? "takes no arguments" : $"takes{ArgumentsOf(command)}";
             return ($"Unexpected argument '{token}': '{PathOf(command)}' {takes}, the rest are --options.", command);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The first word that is neither an option nor an option's value, read as ASP.NET reads its
+    /// arguments: <c>--key value</c>, <c>--key=value</c>, <c>/key value</c>, <c>key=value</c>.
+    /// </summary>
+    private static string? FirstWord(IReadOnlyList<string> tokens)
+    {
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string token = tokens[i];
+            bool isOption = token.StartsWith('-') || token.StartsWith('/');
+            if (isOption && !token.Contains('=') && i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-')) i++;
+            else if (!isOption && !token.Contains('=')) return token;
         }
         return null;
     }
