@@ -27,7 +27,7 @@ internal static class BenchVerbs
 
     private static Task<int> PlannerAsync(VerbContext context)
     {
-        CityMap map = MapCatalog.For(context.Store).Require(context.Get(PlannerMap));
+        CityMap map = context.Map(PlannerMap);
         int agents = context.Get(PlannerAgents);
         int repeats = context.Get(PlannerRepeats);
         context.Error.WriteLine($"Timing the planner on {map.Name} with {agents} agents ({repeats} runs)...");
@@ -37,7 +37,7 @@ internal static class BenchVerbs
 
     private static Task<int> EnvAsync(VerbContext context)
     {
-        CityMap map = MapCatalog.For(context.Store).Require(context.Get(EnvMap));
+        CityMap map = context.Map(EnvMap);
         int agents = context.Get(EnvAgents);
         int envs = context.Get(EnvEnvs);
         double seconds = context.Get(EnvSeconds);
@@ -113,7 +113,7 @@ internal static class TrainBenchVerbs
     private static Task<int> TrainAsync(VerbContext context)
     {
         TorchRuntime.PreferPassiveWaiting();
-        CityMap map = MapCatalog.For(context.Store).Require(context.Get(TrainMap));
+        CityMap map = context.Map(TrainMap);
         int agents = context.Get(TrainAgents);
         double seconds = context.Get(TrainSeconds);
         Algorithm algorithm = context.Get(TrainAlgo);
@@ -140,7 +140,7 @@ internal static class TrainBenchVerbs
     private static Task<int> ScalingAsync(VerbContext context)
     {
         TorchRuntime.PreferPassiveWaiting();
-        CityMap map = MapCatalog.For(context.Store).Require(context.Get(ScalingMap));
+        CityMap map = context.Map(ScalingMap);
         int[] counts = context.Get(ScalingAgents).Values;
         int iterations = context.Get(ScalingIterations);
         Algorithm algorithm = context.Get(ScalingAlgo);
@@ -153,7 +153,7 @@ internal static class TrainBenchVerbs
     private static Task<int> MemoryAsync(VerbContext context)
     {
         TorchRuntime.PreferPassiveWaiting();
-        CityMap map = MapCatalog.For(context.Store).Require(context.Get(MemoryMap));
+        CityMap map = context.Map(MemoryMap);
         int agents = context.Get(MemoryAgents);
         int iterations = context.Get(MemoryIterations);
         Algorithm algorithm = context.Get(MemoryAlgo);
@@ -166,7 +166,7 @@ internal static class TrainBenchVerbs
     private static Task<int> LearningAsync(VerbContext context)
     {
         TorchRuntime.PreferPassiveWaiting();
-        CityMap map = MapCatalog.For(context.Store).Require(context.Get(LearningMap));
+        CityMap map = context.Map(LearningMap);
         int agents = context.Get(LearningAgents);
         int[] seeds = context.Get(LearningSeeds).Values;
         Hyperparameters hp = LearningRollout.Apply(context, Defaults with

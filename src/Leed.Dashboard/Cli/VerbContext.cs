@@ -4,6 +4,7 @@ using System.CommandLine.Parsing;
 using System.Text.Json;
 using Leed.Dashboard.Hosting;
 using Leed.Engine.Hosting;
+using Leed.Engine.Maps;
 using Leed.Engine.Storage;
 
 namespace Leed.Dashboard.Cli;
@@ -34,6 +35,10 @@ public sealed class VerbContext(ParseResult result, CancellationToken cancellati
 
     /// <summary>True when the option was given on the command line (not merely defaulted).</summary>
     public bool Has(Option option) => Result.GetResult(option) is { Implicit: false };
+
+    /// <summary>The map the option names (it has a default).</summary>
+    /// <exception cref="MapNotFoundException">No map has that name: exit code 2 with the catalogue's message.</exception>
+    public CityMap Map(Option<string> option) => MapCatalog.For(Store).Require(Get(option));
 
     public string Require(Option<string?> option) => Get(option) ?? throw new UsageException($"{option.Name} is required.");
 

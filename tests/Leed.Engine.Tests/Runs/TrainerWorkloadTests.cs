@@ -89,10 +89,7 @@ public sealed class TrainerWorkloadTests : IDisposable
     {
         RunSpec spec = Tiny("ippo");
         spec.Hyperparameters["Learningrate"] = 0.1;
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
-        RunRecord run = registry.Submit(spec);
-        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
-        RunRecord done = registry.Get(run.Id)!;
+        RunRecord done = RunToTheEnd(spec);
         Assert.Equal(RunStatus.Failed, done.Status);
         Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
     }
@@ -109,11 +106,16 @@ public sealed class TrainerWorkloadTests : IDisposable
             spec.Hyperparameters["Steps"] = value;
             spec.Hyperparameters["Minibatches"] = 4;
         }
+        RunRecord done = RunToTheEnd(spec);
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains(message, done.Error);
+    }
+
+    private RunRecord RunToTheEnd(RunSpec spec)
+    {
         using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
         RunRecord run = registry.Submit(spec);
         WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
-        RunRecord done = registry.Get(run.Id)!;
-        Assert.Equal(RunStatus.Failed, done.Status);
-        Assert.Contains(message, done.Error);
+        return registry.Get(run.Id)!;
     }
 }
