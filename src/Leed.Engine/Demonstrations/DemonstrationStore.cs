@@ -178,12 +178,13 @@ public sealed class DemonstrationStore(ILeedStore store)
     /// <summary>A stored version with the scenario it was made for, ready to execute into expert trajectories.</summary>
     /// <param name="requireValidAgent">Refuse a set in which no agent's list is valid in the episode (judged again, not taken from the stored flags).</param>
     /// <param name="config">The environment it will run in; null for the default.</param>
-    /// <exception cref="KeyNotFoundException">No such set, or its map is gone.</exception>
+    /// <exception cref="KeyNotFoundException">No such set.</exception>
+    /// <exception cref="MapNotFoundException">Its map is gone.</exception>
     /// <exception cref="NoValidAgentException"><paramref name="requireValidAgent"/> and no agent's list is valid.</exception>
     public (Scenario Scenario, DemonstrationSet Set) LoadForTraining(int id, MapCatalog catalog, bool requireValidAgent = false, EnvConfig? config = null)
     {
         StoredDemonstrationSet stored = Find(id) ?? throw new KeyNotFoundException($"No demonstration set with id {id}. `demos list` shows the stored sets.");
-        CityMap map = catalog.Find(stored.MapName) ?? throw new KeyNotFoundException($"Set {id} was made for map '{stored.MapName}', which no longer exists.");
+        CityMap map = catalog.Require(stored.MapName);
         Scenario scenario = ScenarioOf(stored, map);
         DemonstrationSet set = ToDemonstrationSet(stored);
         int maxSteps = (config ?? new EnvConfig()).ResolveMaxSteps(scenario);
