@@ -13,6 +13,8 @@ internal static class DemosVerbs
     private static readonly Option<int?> Seed = CliOptions.OptionalInt("--seed", $"scenario seed (default {ScenarioResolver.DefaultSeed})", "S");
     private static readonly Option<string?> Output = CliOptions.Text("--out", "write the instructions to this file", "FILE");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "print everything (provenance, rounds, instructions, errors) as one JSON document");
+    private static readonly Option<bool> KeepInvalid = CliOptions.Flag("--keep-invalid",
+        $"store the set even when no agent has a valid route, labelled \"{DemonstrationSet.NoValidAgentLabel[2..]}\"");
     private static readonly Argument<string> InstructionFile = CliOptions.Argument("FILE", "instruction file to validate");
     private static readonly Argument<int> SetId = new("ID")
     {
@@ -30,7 +32,7 @@ internal static class DemosVerbs
     public static Command Command() => new("demos", "Demonstrations: generate, validate, list and show them.")
     {
         CommandLine.Verb("generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.",
-            [CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed, .. Demonstrators.Options, Output], GenerateAsync),
+            [CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed, .. Demonstrators.Options, Output, KeepInvalid], GenerateAsync),
         CommandLine.Verb("validate", "Validates an instruction file against a scenario. Exit 2 if any agent is invalid.",
             [InstructionFile, CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed], ValidateAsync),
         CommandLine.Verb("list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [CliOptions.Data], ListAsync),
@@ -56,12 +58,25 @@ internal static class DemosVerbs
             return 1;
         }
 
+        foreach (AgentDemonstration failed in set.Agents.Where(agent => agent.Failure is not null))
+            context.Error.WriteLine($"Agent_{failed.Agent} failed: {failed.Failure}");
+        if (!set.HasValidAgent)
+        {
+            foreach (InstructionError invalid in set.Agents.Where(agent => agent.Failure is null).SelectMany(agent => agent.Errors))
+                context.Error.WriteLine($"  {invalid.Describe()}");
+            if (!context.Get(KeepInvalid))
+            {
+                context.Error.WriteLine($"error: no agent has a valid route after {set.Rounds.Count} round(s); nothing was stored. " +
+                    "Pass --keep-invalid to store the set anyway, labelled as such.");
+                return 1;
+            }
+            set = set.LabelledNoValidAgent();
+        }
+
         StoredDemonstrationSet stored = new DemonstrationStore(context.Store).SaveNew(scenario, seed, set);
         int calls = new LlmTranscriptStore(context.Store).Save(stored.Id, set.Transcript);
         string? output = context.Get(Output);
         if (output is not null) await File.WriteAllTextAsync(output, set.ToInstructionText(), context.Cancellation);
-        foreach (AgentDemonstration failed in set.Agents.Where(agent => agent.Failure is not null))
-            context.Error.WriteLine($"Agent_{failed.Agent} failed: {failed.Failure}");
         context.WriteJson(new
         {
             demonstrator = set.Demonstrator,
@@ -139,8 +154,7 @@ internal static class DemosVerbs
             $"{round.Round}: parse {Percent(round.ParseValidity)}, path {Percent(round.PathValidity)}, arrival {Percent(round.ArrivalRate)}")));
         foreach (StoredAgentDemonstration agent in stored.Agents.Where(agent => !agent.Valid))
             context.Error.WriteLine($"  Agent_{agent.Agent} invalid: {agent.Failure ?? string.Join(" ", agent.Errors)}");
-        DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored,
-            lines => [.. InstructionParser.ParseLines(lines).Instructions.Select(located => located.Instruction)]);
+        DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored);
         context.Out.Write(set.ToInstructionText());
         return Task.FromResult(0);
     }
@@ -255,7 +269,7 @@ internal static class Demonstrators
         {
             throw new UsageException(invalid.Message);
         }
-        return new LlmDemonstrator(endpoint, new LlmDemonstratorOptions { MaxRounds = context.Get(MaxRounds) });
+        return new LlmDemonstrator(LlmHttp.Shared, endpoint, new LlmDemonstratorOptions { MaxRounds = context.Get(MaxRounds) });
     }
 }
 

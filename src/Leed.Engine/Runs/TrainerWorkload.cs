@@ -87,7 +87,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations())
         {
             int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
-            (scenario, DemonstrationSet set) = new DemonstrationStore(store).LoadForTraining(id, catalog);
+            (scenario, DemonstrationSet set) = new DemonstrationStore(store).LoadForTraining(id, catalog, requireValidAgent: true);
             dataset = InstructionExecutor.Execute(scenario, set).Dataset;
             label = set.Label;
         }

@@ -63,6 +63,27 @@ public sealed class TrainerWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void Prepare_AStoredSetWithNoValidAgent_SaysSoNamingTheSet()
+    {
+        Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
+        // Stored before the episode bound existed: flagged valid, but every list waits far past the episode.
+        DemonstrationSet planned = new PlannerDemonstrator().Generate(scenario);
+        DemonstrationSet stale = planned with
+        {
+            Agents = [.. planned.Agents.Select(agent => agent with { Instructions = [.. agent.Instructions, new Wait(agent.Agent, 99_999)] })],
+        };
+        StoredDemonstrationSet set = new DemonstrationStore(_store).SaveNew(scenario, 9, stale);
+        RunSpec spec = Tiny("leed", iterations: 1);
+        spec.Demonstrator = "set";
+        spec.DemoSetId = set.Id;
+
+        NoValidAgentException error = Assert.Throws<NoValidAgentException>(() => new TrainerWorkloadFactory(_store).Prepare(spec));
+
+        Assert.StartsWith($"set {set.Family} v1 has no valid agent", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"demos show {set.Id}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LeedRun_FromAStoredSet_UsesTheSetsScenarioAndMarksTheSetUsed()
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
