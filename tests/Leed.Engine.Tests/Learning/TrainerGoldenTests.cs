@@ -53,7 +53,7 @@ public sealed class TrainerGoldenTests
         {
             "leed" => (Algorithm.Leed, Small, null),
             "leed-shared-fixed" => (Algorithm.Leed, Small with { ShareParameters = true, Minibatches = 4 }, WeightSchedules.Parse("fixed:0.5")),
-            _ => (AlgorithmNames.Parse(name), Small, (IWeightSchedule?)null),
+            _ => (Algorithms.Parse(name), Small, (IWeightSchedule?)null),
         };
         using var trainer = new Trainer(LearningFixtures.Small, LearningFixtures.SmallDemos, algorithm, weights, hp, seed: 7);
         var text = new StringBuilder();
