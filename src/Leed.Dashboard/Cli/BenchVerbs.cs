@@ -57,7 +57,7 @@ internal static class BenchVerbs
 /// <summary>`bench train`, `bench scaling`, `bench memory` and `bench learning`: the trainer's benchmarks.</summary>
 internal static class TrainBenchVerbs
 {
-    private static readonly OptionSpec Algo = new("algo", "algorithm (default leed; leed and bc use the built-in planner's demonstrations)", ValueName: "ALGO");
+    private static readonly OptionSpec Algo = new("algo", $"algorithm: {string.Join('|', Algorithms.Names)} (default {Algorithms.Default.Name}; those that use demonstrations get the built-in planner's)", ValueName: "ALGO");
     private static readonly OptionSpec Envs = new("envs", "parallel environments (default 16)", ValueName: "E");
     private static readonly OptionSpec Steps = new("steps", "steps per rollout (default 128)", ValueName: "T");
     private static readonly OptionSpec Threads = new("threads", "torch threads for the update (default 2)", ValueName: "K");
@@ -206,7 +206,7 @@ internal static class TrainBenchVerbs
     {
         try
         {
-            return AlgorithmNames.Parse(context.Args.Get("algo") ?? "leed");
+            return Algorithms.Parse(context.Args.Get("algo") ?? Algorithms.Default.Name);
         }
         catch (FormatException error)
         {

@@ -14,7 +14,7 @@ internal static class TrainVerbs
         Verb.Data,
         new("map", "map name", ValueName: "NAME"),
         new("agents", "number of agents (default: the map's own scenario, else 20)", ValueName: "N"),
-        new("algo", $"algorithm: {string.Join('|', AlgorithmNames.All)} (default leed)", ValueName: "ALGO"),
+        new("algo", $"algorithm: {string.Join('|', Algorithms.Names)} (default {Algorithms.Default.Name})", ValueName: "ALGO"),
         new("weight", $"LEED's expert-weight schedule: {WeightSchedules.Help}; default dynamic", ValueName: "SCHEDULE"),
         new("demos", "demonstrations: planner (built-in, default) or an instruction FILE", ValueName: "planner|FILE"),
         new("iterations", "iterations to run (default 100)", ValueName: "I"),
@@ -32,10 +32,10 @@ internal static class TrainVerbs
     {
         TorchRuntime.PreferPassiveWaiting();
         ParsedArguments args = context.Args;
-        Algorithm algorithm = Parse(() => AlgorithmNames.Parse(args.Get("algo") ?? "leed"), "algo");
+        Algorithm algorithm = Parse(() => Algorithms.Parse(args.Get("algo") ?? Algorithms.Default.Name), "algo");
         IWeightSchedule? weights = args.Get("weight") is { } spec ? Parse(() => WeightSchedules.Parse(spec), "weight") : null;
-        if (weights is not null && algorithm != Algorithm.Leed)
-            throw new UsageException($"--weight applies to leed only; {algorithm.Name()} has no expert weight.");
+        if (weights is not null && !algorithm.Info().UsesWeightSchedule)
+            throw new UsageException($"--weight applies to {string.Join(", ", Algorithms.All.Where(a => a.UsesWeightSchedule).Select(a => a.Name))} only; {algorithm.Name()} has no expert weight.");
         int iterations = args.GetInt("iterations", 100, 1, 1_000_000);
         int seed = args.GetInt("seed", 1);
         var hp = new Hyperparameters
@@ -74,13 +74,13 @@ internal static class TrainVerbs
                 throw new InputException($"--demos {setId}: {error.Message}");
             }
         }
-        if (algorithm.NeedsDemonstrations() || args.Has("demos"))
+        if (algorithm.Info().NeedsDemonstrations || args.Has("demos"))
         {
             context.Error.WriteLine($"Preparing demonstrations ({demosSource}) for {scenario.AgentCount} agents on {map.Name}...");
             demos ??= LoadDemonstrations(demosSource, scenario);
             int usable = demos.Agents.Count(agent => agent.Valid && agent.Steps > 0);
             context.Error.WriteLine($"  {usable} of {scenario.AgentCount} agents have a valid demonstration; arrival rate {demos.ArrivalRate:P0}.");
-            if (algorithm.NeedsDemonstrations() && usable == 0)
+            if (algorithm.Info().NeedsDemonstrations && usable == 0)
                 throw new InputException($"No agent has a valid demonstration in '{demosSource}': {algorithm.Name()} cannot train. Run `demos validate` on the file to see why.");
         }
 

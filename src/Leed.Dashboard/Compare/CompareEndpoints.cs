@@ -63,8 +63,8 @@ public static class CompareEndpoints
     public static string CsvFileName(string? metric)
     {
         if (metric is null) return "leed-compare-all-metrics.csv";
-        string name = metric.StartsWith("charts/", StringComparison.Ordinal) ? metric["charts/".Length..] : metric;
-        if (name.StartsWith("agents/", StringComparison.Ordinal)) name = name["agents/".Length..];
+        string name = metric.StartsWith(MetricNames.ChartsPrefix, StringComparison.Ordinal) ? metric[MetricNames.ChartsPrefix.Length..] : metric;
+        if (name.StartsWith(MetricNames.AgentsPrefix, StringComparison.Ordinal)) name = name[MetricNames.AgentsPrefix.Length..];
         return $"leed-compare-{new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '-')])}.csv";
     }
 }

@@ -10,7 +10,11 @@ using Leed.Engine.Maps;
 namespace Leed.Engine.Bench;
 
 /// <summary>One configuration of the comparison: a display name, an algorithm and (LEED only) a weight schedule.</summary>
-public sealed record LearningConfig(string Name, Algorithm Algorithm, string? Weight = null, int? Seeds = null);
+public sealed record LearningConfig(string Name, Algorithm Algorithm, string? Weight = null, int? Seeds = null)
+{
+    /// <summary>The algorithm as it comes, named after it; a reference policy runs one seed (it does not learn, so seeds differ only by episodes).</summary>
+    public static LearningConfig Of(Algorithm algorithm) => new(algorithm.Name(), algorithm, Seeds: algorithm.Info().IsReference ? 1 : null);
+}
 
 /// <summary>One training run's outcome. FinalReturn is the mean team return over the last fifth of its iterations.</summary>
 public sealed record LearningRun(string Config, int Seed, double FinalReturn, double FinalArrivalRate, long GlobalSteps, double Seconds);
@@ -44,16 +48,16 @@ public static class LearningBenchmark
     public static IReadOnlyList<LearningConfig> DefaultConfigs { get; } =
     [
         new("leed-dynamic", Algorithm.Leed, "dynamic"),
-        new("ippo", Algorithm.Ippo),
-        new("mappo", Algorithm.Mappo),
+        LearningConfig.Of(Algorithm.Ippo),
+        LearningConfig.Of(Algorithm.Mappo),
         new("leed-fixed-0.1", Algorithm.Leed, "fixed:0.1"),
         new("leed-fixed-0.5", Algorithm.Leed, "fixed:0.5"),
         new("leed-fixed-1.0", Algorithm.Leed, "fixed:1.0"),
         new("leed-decay", Algorithm.Leed, "decay"),
         new("leed-dynamic-floor-0.5", Algorithm.Leed, "dynamic:1:0.5"),
-        new("bc", Algorithm.Bc),
-        new("demo", Algorithm.Demo, Seeds: 1),
-        new("random", Algorithm.Random, Seeds: 1),
+        LearningConfig.Of(Algorithm.Bc),
+        LearningConfig.Of(Algorithm.Demo),
+        LearningConfig.Of(Algorithm.Random),
     ];
 
     public static LearningBenchmarkResult Run(CityMap map, int agents, IReadOnlyList<int> seeds, Hyperparameters hp,
@@ -112,7 +116,8 @@ public static class LearningBenchmark
 
         long stepsPerRun = (long)hp.Iterations * hp.GlobalStepsPerIteration;
         double? Final(string name) => runs.Where(run => run.Config == name).Select(run => run.FinalReturn).DefaultIfEmpty(double.NaN).Average() is var value && double.IsFinite(value) ? value : null;
-        double? ippoFinal = Final("ippo"), mappoFinal = Final("mappo"), randomFinal = Final("random"), demoFinal = Final("demo");
+        double? ippoFinal = Final(Algorithm.Ippo.Name()), mappoFinal = Final(Algorithm.Mappo.Name());
+        double? randomFinal = Final(Algorithm.Random.Name()), demoFinal = Final(Algorithm.Demo.Name());
         var summaries = new List<LearningSummary>();
         foreach (LearningConfig config in configs)
         {

@@ -1,6 +1,5 @@
 // Acting outside training: actions for given observations, and one recorded episode for the live map.
 using Leed.Engine.Env;
-using Leed.Engine.Maps;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,6 +30,15 @@ internal static class Acting
         Tensor input = tensor(observations.ToArray(), [rows, agents, size]).transpose(0, 1);         // [N, E', O]
         Tensor action = Trainer.Sample(networks.Logits(input), greedy, generator).t().contiguous();   // [E', N]
         return [.. action.data<long>().Select(value => (int)value)];
+    }
+
+    /// <summary>Share of usable demonstration steps where the policy's argmax is the demonstrated action (<c>demo/agreement</c>).</summary>
+    public static double DemoAgreement(AgentNetworks networks, PreparedDemonstrations demos)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor agree = networks.Logits(demos.Observations).argmax(-1).eq(demos.Actions).to(ScalarType.Float32); // [N, K]
+        return agree.mul(demos.StepMask).sum().div(demos.StepMask.sum().clamp_min(HeldScalars.One)).item<float>();
     }
 
     /// <summary>Plays one episode with <paramref name="trainer"/>'s policy and records every agent's cell and status per step.</summary>

@@ -13,8 +13,32 @@ internal sealed class AgentPaths(int envs, int agents, int capacity)
     private readonly int[] _cells = new int[envs * agents * capacity]; // [E, N, capacity]
     private readonly int[] _length = new int[envs * agents];           // [E, N]
 
+    /// <summary>
+    /// After a step: an arrival adds the destination, a driving agent its cell; a finished episode
+    /// goes to <paramref name="episodes"/> with its paths, which are then forgotten.
+    /// </summary>
+    public void Record(VectorCityEnv env, Scenario scenario, EpisodeTally episodes)
+    {
+        ReadOnlySpan<byte> terminated = env.Terminated;
+        for (int slot = 0; slot < envs * agents; slot++)
+            if (terminated[slot] != 0) Append(slot, scenario.Agents[slot % agents].Destination);
+        ReadOnlySpan<AgentStatus> status = env.Status;
+        ReadOnlySpan<int> positions = env.Positions;
+        for (int e = 0; e < envs; e++)
+        {
+            if (env.EpisodeDone[e] != 0)
+            {
+                episodes.Add(env.LastEpisode(e), env.LastEpisodeReturns.Slice(e * agents, agents), e, this);
+                Clear(e);
+                continue;
+            }
+            for (int slot = e * agents; slot < (e + 1) * agents; slot++)
+                if (status[slot] == AgentStatus.Driving) Append(slot, positions[slot]);
+        }
+    }
+
     /// <param name="slot"><c>env * agents + agent</c>.</param>
-    public void Append(int slot, int cell)
+    private void Append(int slot, int cell)
     {
         int length = _length[slot];
         if (length >= capacity) return;
@@ -28,8 +52,7 @@ internal sealed class AgentPaths(int envs, int agents, int capacity)
         return _cells.AsSpan(slot * capacity, _length[slot]);
     }
 
-    /// <summary>Forgets one environment's paths (its episode ended).</summary>
-    public void Clear(int env) => _length.AsSpan(env * agents, agents).Clear();
+    private void Clear(int env) => _length.AsSpan(env * agents, agents).Clear();
 
     public void ClearAll() => Array.Clear(_length);
 }

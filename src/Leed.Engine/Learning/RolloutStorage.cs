@@ -1,4 +1,5 @@
 // The rollout's storage in CleanRL's (num_steps, num_envs, ...) layout, and the same rollout flattened per agent for the update.
+using Leed.Engine.Env;
 using static TorchSharp.torch;
 
 namespace Leed.Engine.Learning;
@@ -42,6 +43,20 @@ internal sealed class RolloutStorage : IDisposable
     public float[] Returns { get; }
     /// <summary><c>[E, N]</c> the critic's values after the last step.</summary>
     public float[] NextValues { get; }
+
+    /// <summary>Stores step <paramref name="t"/>'s scaled rewards, dones (terminated or truncated) and alive flags.</summary>
+    public void Record(int t, VectorCityEnv env, float rewardScale)
+    {
+        int slots = _envs * _agents, offset = t * slots;
+        ReadOnlySpan<float> rewards = env.Rewards;
+        ReadOnlySpan<byte> terminated = env.Terminated, truncated = env.Truncated, alive = env.AliveBeforeStep;
+        for (int slot = 0; slot < slots; slot++)
+        {
+            Rewards[offset + slot] = rewards[slot] * rewardScale;
+            Dones[offset + slot] = (byte)(terminated[slot] | truncated[slot]);
+            Alive[offset + slot] = alive[slot];
+        }
+    }
 
     /// <summary>Observations per agent, <c>[T, E, N, O] -> [N, T*E, O]</c>.</summary>
     public Tensor ObservationsPerAgent() => Observations.permute(2, 0, 1, 3).reshape(_agents, _steps * _envs, Observations.shape[3]);

@@ -4,7 +4,6 @@ using System.Runtime.InteropServices;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
 using TorchSharp;
-using TorchSharp.Modules;
 using static Leed.Engine.Learning.HeldScalars;
 using static Leed.Engine.Learning.TrainerTimings;
 using static TorchSharp.torch;
@@ -106,7 +105,6 @@ public sealed class Trainer : IDisposable
 
         _env.Reset((ulong)seed, ObservationSpan);
         _startTimestamp = Stopwatch.GetTimestamp();
-        _startGlobalStep = 0;
     }
 
     public Scenario Scenario { get; }
@@ -188,7 +186,8 @@ public sealed class Trainer : IDisposable
 
             _env.Step(ActionSpan, ObservationSpan);
             _replay?.Observe(_env.Positions, _env.Terminated, _env.EpisodeDone);
-            RecordStep(t, episodes);
+            _rollout?.Record(t, _env, (float)_hp.RewardScale);
+            _paths.Record(_env, Scenario, episodes);
             Timings.Environment += Seconds(stepped, Stopwatch.GetTimestamp());
         }
         GlobalStep += _hp.GlobalStepsPerIteration;
@@ -320,7 +319,7 @@ public sealed class Trainer : IDisposable
                     _optimizer.ZeroGrad();
                     loss.backward();
                     long t2 = Stopwatch.GetTimestamp();
-                    ClipGradientsPerAgent();
+                    _optimizer.ClipGradientNormPerMember(_maxGradNorm);
                     _optimizer.Step(lr);
                     long t3 = Stopwatch.GetTimestamp();
 
@@ -342,7 +341,7 @@ public sealed class Trainer : IDisposable
                 metrics[MetricNames.ExplainedVariance] = Gae.ExplainedVariance(_rollout!.Returns, _rollout.Values, _rollout.Alive);
             }
             if (expertWeights is not null) metrics[MetricNames.ExpertLoss] = expertLoss;
-            if (_demos is not null) metrics[MetricNames.DemoAgreement] = DemoAgreement();
+            if (_demos is not null) metrics[MetricNames.DemoAgreement] = Acting.DemoAgreement(_networks, _demos);
         }
 
         // =============================================================================================
@@ -387,38 +386,6 @@ public sealed class Trainer : IDisposable
         Timings.Environment += Seconds(start, Stopwatch.GetTimestamp());
     }
 
-    /// <summary>Stores the step's rewards, dones and alive flags, extends the agents' paths and tallies finished episodes.</summary>
-    private void RecordStep(int t, EpisodeTally episodes)
-    {
-        int slots = _envs * _agents, offset = t * slots;
-        ReadOnlySpan<float> rewards = _env.Rewards;
-        ReadOnlySpan<byte> terminated = _env.Terminated, truncated = _env.Truncated, alive = _env.AliveBeforeStep;
-        float scale = (float)_hp.RewardScale;
-        for (int slot = 0; slot < slots; slot++)
-        {
-            if (_rollout is { } rollout)
-            {
-                rollout.Rewards[offset + slot] = rewards[slot] * scale;
-                rollout.Dones[offset + slot] = (byte)(terminated[slot] | truncated[slot]);
-                rollout.Alive[offset + slot] = alive[slot];
-            }
-            if (terminated[slot] != 0) _paths.Append(slot, Scenario.Agents[slot % _agents].Destination);
-        }
-        ReadOnlySpan<AgentStatus> status = _env.Status;
-        ReadOnlySpan<int> positions = _env.Positions;
-        for (int e = 0; e < _envs; e++)
-        {
-            if (_env.EpisodeDone[e] != 0)
-            {
-                episodes.Add(_env.LastEpisode(e), _env.LastEpisodeReturns.Slice(e * _agents, _agents), e, _paths);
-                _paths.Clear(e);
-                continue;
-            }
-            for (int slot = e * _agents; slot < (e + 1) * _agents; slot++)
-                if (status[slot] == AgentStatus.Driving) _paths.Append(slot, positions[slot]);
-        }
-    }
-
     private static Tensor MaskedMean(Tensor values, Tensor mask, Tensor count) => values.mul(mask).sum(1).div(count); // [N, B] -> [N]
 
     /// <summary><c>[N]</c>: each agent's <c>-mean log pi_i(a_e | o_e)</c> over a batch sampled from its own usable demonstration steps.</summary>
@@ -433,48 +400,14 @@ public sealed class Trainer : IDisposable
         return logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                                 // [N]
     }
 
-    /// <summary>
-    /// Clips each agent's gradient to <see cref="Hyperparameters.MaxGradNorm"/> over all of that
-    /// agent's parameters (CleanRL's global-norm clip, taken per agent so agents stay independent).
-    /// </summary>
-    private void ClipGradientsPerAgent()
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var gradients = new List<Tensor>();
-        foreach (Parameter parameter in _networks.parameters())
-            if (parameter.grad is { } gradient) gradients.Add(gradient);
-        if (gradients.Count == 0) return;
-        Tensor squared = stack(gradients.Select(gradient => gradient.mul(gradient).sum([1, 2]))).sum(0);           // [M]
-        Tensor coefficient = squared.sqrt().add_(TinyNorm, One).reciprocal_().mul_(_maxGradNorm).clamp_max_(One).view(-1, 1, 1); // [M, 1, 1]
-        foreach (Tensor gradient in gradients) gradient.mul_(coefficient);
-    }
-
-    /// <summary>Share of usable demonstration steps where the policy's argmax is the demonstrated action.</summary>
-    private double DemoAgreement()
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        PreparedDemonstrations demos = _demos!;
-        Tensor agree = _networks.Logits(demos.Observations).argmax(-1).eq(demos.Actions).to(ScalarType.Float32); // [N, K]
-        return agree.mul(demos.StepMask).sum().div(demos.StepMask.sum().clamp_min(One)).item<float>();
-    }
-
     // =================================================================================================
     // Acting and checkpoints (in Acting.cs and Checkpoint.cs)
     // =================================================================================================
 
-    /// <summary>
-    /// Actions for observations <c>[E', N, O]</c> (flattened) from the current policy: argmax, or sampled
-    /// with a generator seeded by <paramref name="sampleSeed"/>. Reference policies are not networks:
-    /// use <see cref="RecordEpisode"/> for them.
-    /// </summary>
+    /// <summary>The network policy's actions for observations <c>[E', N, O]</c> (flattened), by argmax or sampled with <paramref name="sampleSeed"/>.</summary>
     public int[] Act(ReadOnlySpan<float> observations, bool greedy, long sampleSeed = 0) => Acting.Act(_networks, observations, greedy, sampleSeed);
 
-    /// <summary>
-    /// Plays one episode in a fresh environment (its own seed and generator, so training's random
-    /// streams are untouched) and records every agent's cell and status per step.
-    /// </summary>
+    /// <summary>One episode in a fresh environment with its own seed and generator (training's streams are untouched), every agent's cell and status per step.</summary>
     public EpisodeTrace RecordEpisode(bool greedy, ulong? seed = null) => Acting.RecordEpisode(this, greedy, seed ?? (ulong)Seed * 7919UL + (ulong)Iteration);
 
     public void SaveCheckpoint(Stream stream) => Checkpoint.Save(this, stream);

@@ -109,13 +109,13 @@ public partial class Compare
                 RunRecord[] runs = [.. group.OrderBy(run => run.Spec.Seed)];
                 string seeds = runs.Length == 1 ? "1 seed" : $"{runs.Length} seeds";
                 string detail = $"{seeds} · {string.Join(", ", runs.Select(run => run.Spec.Algorithm).Distinct())} · "
-                    + string.Join("; ", runs.Select(ComparedRun.DemonstrationsOf).Distinct());
+                    + string.Join("; ", runs.Select(run => run.Demonstrations).Distinct());
                 return new PickItem("group:" + group.Key, $"{group.Key} ({seeds})", detail, [.. runs.Select(run => run.Id)],
                     $"{group.Key} {detail}");
             })];
         _runs = [.. _all.Select(run =>
         {
-            string detail = $"{run.Spec.Algorithm} · seed {run.Spec.Seed} · {ComparedRun.DemonstrationsOf(run)}"
+            string detail = $"{run.Spec.Algorithm} · seed {run.Spec.Seed} · {run.Demonstrations}"
                 + (string.IsNullOrWhiteSpace(run.Spec.Group) ? "" : $" · {run.Spec.Group}");
             string label = string.IsNullOrWhiteSpace(run.Spec.Name) ? run.Id : run.Spec.Name;
             return new PickItem("run:" + run.Id, label, detail, [run.Id], $"{label} {run.Id} {detail}");
