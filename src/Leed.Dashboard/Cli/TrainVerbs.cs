@@ -1,5 +1,6 @@
 // `train`: trains one run headless, streaming one JSON line per iteration and writing metrics.csv and the checkpoint.
 using System.Text.Json;
+using Leed.Engine.Analysis;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;

@@ -10,6 +10,8 @@ public static class MetricNames
 {
     public const string Iteration = "iteration";
     public const string GlobalStep = "globalStep";
+    /// <summary>Seconds of training when the iteration ended, summed over restarts (stored runs; a table column, not a trainer metric).</summary>
+    public const string WallSeconds = "wallSeconds";
 
     /// <summary>Mean team return (sum over agents) of the episodes that finished in this iteration.</summary>
     public const string EpisodicReturn = "charts/episodic_return";

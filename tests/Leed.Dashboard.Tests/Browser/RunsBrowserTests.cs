@@ -62,7 +62,7 @@ public sealed class RunsBrowserTests(AppServerFixture app)
         IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-csv").ClickAsync());
         string csv = await File.ReadAllTextAsync(await download.PathAsync());
         string[] lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,charts/episodic_return", lines[0]);
+        Assert.StartsWith("runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return", lines[0]);
         Assert.Contains(lines.Skip(1), line => line.StartsWith(id + ",browser leed,", StringComparison.Ordinal));
         Assert.Contains(lines.Skip(1), line => line.StartsWith(second + ",browser second,", StringComparison.Ordinal));
         Assert.All(lines.Skip(1), line => Assert.Equal(9, line.Split(',').Length));

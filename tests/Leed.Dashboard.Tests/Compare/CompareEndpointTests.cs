@@ -41,7 +41,7 @@ public sealed class CompareEndpointTests : IAsyncLifetime
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
         Assert.Equal("leed-compare-episodic_return.csv", response.Content.Headers.ContentDisposition?.FileName);
         Assert.Equal(
-            "run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,charts/episodic_return\n"
+            "runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return\n"
             + "run-c,ippo,,ippo,1,1,100,10,0.5\n"
             + "run-a,\"leed, seed 1\",sweep,leed,1,1,100,10,1\n"
             + "run-a,\"leed, seed 1\",sweep,leed,1,2,200,20,2\n",
@@ -65,7 +65,7 @@ public sealed class CompareEndpointTests : IAsyncLifetime
         string csv = await _client.GetStringAsync("/api/compare.csv?runs=run-c&format=wide");
 
         Assert.Equal(
-            "run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,"
+            "runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,"
             + $"{MetricNames.EpisodicReturn},{MetricNames.ArrivalRate}\n"
             + "run-c,ippo,,ippo,1,1,100,10,0.5,0.75\n",
             csv);

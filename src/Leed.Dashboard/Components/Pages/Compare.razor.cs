@@ -1,6 +1,7 @@
 // The Compare page: pick runs or seed groups, overlay their curves (or group means with 95% bands), summarise, export.
 using Leed.Components.Views;
 using Leed.Dashboard.Compare;
+using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
 using Microsoft.AspNetCore.Components;
@@ -206,7 +207,7 @@ public partial class Compare
         _metrics = RunComparison.MetricNamesOf(runs);
         if (!_metrics.Contains(_metric) && _metrics.Count > 0)
             _metric = _metrics.Contains(MetricNames.EpisodicReturn) ? MetricNames.EpisodicReturn : _metrics[0];
-        _comparison = RunComparison.Build(runs, new CompareOptions(_metric, _axis, _smoothing, _threshold));
+        _comparison = RunComparison.Build(runs, new CompareOptions(_metric, _axis, _threshold, CompareChart.Smoothing(_smoothing)));
         _series = ByGroup ? [] : CompareChart.RunLines(_comparison);
         _bands = ByGroup ? CompareChart.GroupBands(_comparison) : null;
     }

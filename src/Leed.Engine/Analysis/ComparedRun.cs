@@ -1,7 +1,7 @@
-// A run with its stored metric rows, read as series for the Compare page and its CSV export.
+// A run with its stored metric rows, read as series for comparisons, their CSV export and studies.
 using Leed.Engine.Runs;
 
-namespace Leed.Dashboard.Compare;
+namespace Leed.Engine.Analysis;
 
 /// <summary>What the curves are plotted against.</summary>
 public enum CompareAxis
