@@ -20,6 +20,7 @@ public sealed class CompareEndpointTests : IAsyncLifetime
         CompareRuns.Save(store, CompareRuns.Make("run-a", "leed, seed 1", [1, 2], group: "sweep", seed: 1));
         CompareRuns.Save(store, CompareRuns.Make("run-b", "leed seed 2", [3, null], group: "sweep", seed: 2));
         CompareRuns.Save(store, CompareRuns.Make("run-c", "ippo", [0.5], algorithm: "ippo", arrivals: [0.75]));
+        CompareRuns.Save(store, CompareRuns.Make("run-f", "=HYPERLINK(\"http://example.invalid\",\"open\")", [-40.5], group: "@sweep"));
         _client = _factory.CreateClient();
         return Task.CompletedTask;
     }
@@ -57,6 +58,17 @@ public sealed class CompareEndpointTests : IAsyncLifetime
         Assert.EndsWith(",charts/episodic_return", lines[0]);
         Assert.Equal(["run-a", "run-a", "run-b", "run-b"], lines[1..].Select(line => line.Split(',')[0]));
         Assert.EndsWith(",20,", lines[4]); // run-b's second iteration finished no episode
+    }
+
+    [Fact]
+    public async Task ARunNamedLikeASpreadsheetFormula_DownloadsAsText_AndItsNegativeReturnStaysANumber()
+    {
+        string csv = await _client.GetStringAsync("/api/compare.csv?runs=run-f");
+
+        Assert.Equal(
+            "runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return\n"
+            + "run-f,\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"open\"\")\",'@sweep,leed,1,1,100,10,-40.5\n",
+            csv);
     }
 
     [Fact]
