@@ -159,7 +159,7 @@ public sealed class Trainer : IDisposable
         {
             if (_algorithm.CentralizedCritic) WriteStates();
             long forward = Stopwatch.GetTimestamp();
-            if (_replay is not null)
+            if (_replay is not null) // PolicyKind.Replay
             {
                 _replay.Choose(_env.Status, _env.Positions, ActionSpan);
             }
@@ -202,7 +202,7 @@ public sealed class Trainer : IDisposable
         }
 
         int batchSize = _hp.BatchSize, minibatchSize = _hp.MinibatchSize;
-        RolloutBatch? batch = null;
+        RolloutBatch? batch = null; // what the PPO loss reads (algorithms that use PPO)
         if (_rollout is { } stored)
         {
             // =========================================================================================
@@ -233,7 +233,7 @@ public sealed class Trainer : IDisposable
 
         if (_algorithm.Learns)
         {
-            Tensor? expertWeights = _algorithm.ExpertLoss switch                                      // [N]
+            Tensor? expertWeights = _algorithm.ExpertLoss switch                                      // [N] w_i, or no expert loss
             {
                 ExpertWeighting.Schedule => tensor(_weights),
                 ExpertWeighting.Unweighted => _demos!.UsableMask,
