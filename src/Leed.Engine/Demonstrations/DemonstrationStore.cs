@@ -176,7 +176,7 @@ public sealed class DemonstrationStore(ILeedStore store)
     public (Scenario Scenario, DemonstrationSet Set) LoadForTraining(int id, MapCatalog catalog)
     {
         StoredDemonstrationSet stored = Find(id) ?? throw new KeyNotFoundException($"No demonstration set with id {id}. `demos list` shows the stored sets.");
-        CityMap map = catalog.Find(stored.MapName) ?? throw new KeyNotFoundException($"Set {id} was made for map '{stored.MapName}', which no longer exists.");
+        CityMap map = catalog.Require(stored.MapName);
         return (ScenarioOf(stored, map), ToDemonstrationSet(stored, ParseStoredLines));
     }
 

@@ -76,7 +76,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     internal static PreparedRun Prepare(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunSpec spec, CancellationToken cancellation)
     {
         var catalog = MapCatalog.For(store);
-        CityMap map = catalog.Find(spec.Map) ?? throw new ArgumentException($"No map named '{spec.Map}'.");
+        CityMap map = catalog.Require(spec.Map);
         AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
         Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
         IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
@@ -154,8 +154,7 @@ public static class HyperparameterValues
                 : value;
             property.SetValue(result, converted);
         }
-        result.Validate();
-        return result;
+        return result.Checked();
     }
 
     public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

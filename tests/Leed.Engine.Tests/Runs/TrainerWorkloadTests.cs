@@ -89,11 +89,33 @@ public sealed class TrainerWorkloadTests : IDisposable
     {
         RunSpec spec = Tiny("ippo");
         spec.Hyperparameters["Learningrate"] = 0.1;
+        RunRecord done = RunToTheEnd(spec);
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
+    }
+
+    [Theory]
+    [InlineData("nowhere", null, "No map named 'nowhere'. `maps list` or the Maps page shows the map names")]
+    [InlineData(PresetMaps.Small, 3, "Envs x Steps (2 x 3 = 6) must be divisible by the 4 minibatches")]
+    public void Run_WithAnUnknownMapOrAnUnevenBatch_FailsWithTheRulesOneMessage(string map, int? steps, string message)
+    {
+        RunSpec spec = Tiny("ippo");
+        spec.Map = map;
+        if (steps is int value)
+        {
+            spec.Hyperparameters["Steps"] = value;
+            spec.Hyperparameters["Minibatches"] = 4;
+        }
+        RunRecord done = RunToTheEnd(spec);
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains(message, done.Error);
+    }
+
+    private RunRecord RunToTheEnd(RunSpec spec)
+    {
         using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
         RunRecord run = registry.Submit(spec);
         WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
-        RunRecord done = registry.Get(run.Id)!;
-        Assert.Equal(RunStatus.Failed, done.Status);
-        Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
+        return registry.Get(run.Id)!;
     }
 }

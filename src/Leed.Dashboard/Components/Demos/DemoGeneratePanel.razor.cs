@@ -70,7 +70,7 @@ public sealed partial class DemoGeneratePanel : IDisposable
             (scenario, seed) = ResolveScenario();
             demonstrator = CreateDemonstrator();
         }
-        catch (ArgumentException problem)
+        catch (Exception problem) when (problem is ArgumentException or MapNotFoundException)
         {
             _error = problem.Message;
             return;
@@ -122,7 +122,7 @@ public sealed partial class DemoGeneratePanel : IDisposable
     private (Scenario Scenario, int? Seed) ResolveScenario()
     {
         var catalog = MapCatalog.For(Store);
-        CityMap map = catalog.Find(_map) ?? throw new ArgumentException($"No map named '{_map}'; choose one from the list.");
+        CityMap map = catalog.Require(_map);
         if (UsingOwnScenario && catalog.FindScenario(map.Name) is { } own) return (own, null);
         return (ScenarioGenerator.Generate(map, _agents, _seed), _seed);
     }
