@@ -36,7 +36,7 @@ public static class TrainBenchmark
         Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
     {
         Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
+        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
         using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
         trainer.RunIteration();
@@ -100,9 +100,10 @@ public static class TrainBenchmark
         double actorTraining = TrainingFlops(observation, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount);
         double criticTraining = TrainingFlops(critic, hp.HiddenSize, hp.HiddenLayers, 1);
         double flops = 0;
-        if (algorithm.UsesPpo()) flops += rows * (actorForward + criticForward) + hp.UpdateEpochs * rows * (actorTraining + criticTraining);
-        else if (algorithm != Algorithm.Demo) flops += rows * actorForward;
-        if (algorithm is Algorithm.Leed or Algorithm.Bc)
+        AlgorithmInfo info = algorithm.Info();
+        if (info.UsesPpo) flops += rows * (actorForward + criticForward) + hp.UpdateEpochs * rows * (actorTraining + criticTraining);
+        else if (info.Policy == PolicyKind.Network) flops += rows * actorForward;
+        if (info.ExpertLoss != ExpertWeighting.None)
             flops += (double)hp.UpdateEpochs * hp.Minibatches * n * hp.ExpertBatchSize * actorTraining;
         return flops;
     }
@@ -156,7 +157,7 @@ public static class ScalingBenchmark
         foreach (int agents in agentCounts)
         {
             Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-            ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
+            ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
             using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
             trainer.RunIteration();
             var clock = Stopwatch.StartNew();

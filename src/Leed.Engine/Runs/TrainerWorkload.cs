@@ -77,14 +77,14 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     {
         var catalog = MapCatalog.For(store);
         CityMap map = catalog.Require(spec.Map);
-        Algorithm algorithm = AlgorithmNames.Parse(spec.Algorithm);
+        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
         Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
-        IWeightSchedule? weights = algorithm == Algorithm.Leed ? WeightSchedules.Parse(spec.Weight) : null;
+        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
 
         Scenario scenario;
         ExpertDataset? dataset = null;
         string label = "none";
-        if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations())
+        if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations)
         {
             int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
             (scenario, DemonstrationSet set) = new DemonstrationStore(store).LoadForTraining(id, catalog, requireValidAgent: true);
@@ -96,7 +96,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             scenario = spec.Agents <= 0 && catalog.FindScenario(map.Name) is { } own
                 ? own
                 : ScenarioGenerator.Generate(map, Math.Max(1, spec.Agents), spec.ScenarioSeed);
-            if (algorithm.NeedsDemonstrations())
+            if (algorithm.NeedsDemonstrations)
             {
                 IDemonstrator demonstrator = spec.Demonstrator == "llm"
                     ? llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.")
@@ -108,8 +108,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             }
         }
         if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
-            throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name()} cannot train.");
-        return new PreparedRun(scenario, dataset, label, algorithm, weights, hyperparameters);
+            throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name} cannot train.");
+        return new PreparedRun(scenario, dataset, label, algorithm.Algorithm, weights, hyperparameters);
     }
 
     private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations) => new(

@@ -3,6 +3,7 @@ using Leed.Components.Charts;
 using Leed.Components.Views;
 using Leed.Dashboard.Runs;
 using Leed.Dashboard.Views;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
@@ -47,7 +48,7 @@ public partial class LiveRun : IDisposable
         }
         IReadOnlyList<MetricRecord> metrics = Registry.Metrics(Id);
         int agents = metrics.Count > 0 ? CountAgents(metrics[^1]) : _run.Spec.Agents;
-        if (_run.Spec.Algorithm == "leed") _weightSpec = RunCharts.Weights(Math.Max(agents, 1));
+        if (Algorithms.Find(_run.Spec.Algorithm) is { UsesWeightSchedule: true }) _weightSpec = RunCharts.Weights(Math.Max(agents, 1));
         _rewardSeries = RunCharts.Reward.Series(metrics);
         _lossSeries = RunCharts.Losses.Series(metrics);
         _trafficSeries = RunCharts.Traffic.Series(metrics);
@@ -65,7 +66,7 @@ public partial class LiveRun : IDisposable
         _ = WatchStatusAsync();
     }
 
-    private static int CountAgents(MetricRecord record) => record.Values.Keys.Count(key => key.StartsWith("agents/weight/", StringComparison.Ordinal));
+    private static int CountAgents(MetricRecord record) => record.Values.Keys.Count(key => key.StartsWith(MetricNames.AgentWeightPrefix, StringComparison.Ordinal));
 
     /// <summary>Pushes from the registry (a timer thread, at most ~5 per second): data-only chart appends.</summary>
     private void OnUpdate(RunUpdate update)
@@ -138,7 +139,7 @@ public partial class LiveRun : IDisposable
             RunSpec spec = _run.Spec;
             yield return ("run id", _run.Id);
             yield return ("algorithm", spec.Algorithm);
-            if (spec.Algorithm == "leed") yield return ("weight schedule", spec.Weight);
+            if (Algorithms.Find(spec.Algorithm) is { UsesWeightSchedule: true }) yield return ("weight schedule", spec.Weight);
             yield return ("map", spec.Map);
             yield return ("agents", spec.Agents <= 0 ? "the map's own (.scen)" : spec.Agents.ToString());
             yield return ("scenario seed", spec.ScenarioSeed.ToString());
