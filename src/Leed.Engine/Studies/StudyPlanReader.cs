@@ -353,7 +353,7 @@ public static class StudyPlanReader
                     Error($"{path}.{name}", $"unknown hyperparameter{Closest(name, HyperparameterValues.Names)}. Known: {string.Join(", ", HyperparameterValues.Names.Where(n => n != nameof(Learning.Hyperparameters.Iterations)))}.");
                     continue;
                 }
-                double? number = value is JsonValue scalar && scalar.TryGetValue(out double d) ? d
+                double? number = TryNumber(value, out double d) ? d
                     : value is JsonValue flag && flag.TryGetValue(out bool b) ? (b ? 1 : 0) : null;
                 if (number is null) Error($"{path}.{name}", $"must be a number, got {Kind(value)}.");
                 else result[name] = number.Value;
@@ -392,7 +392,7 @@ public static class StudyPlanReader
         private int? Integer(JsonObject parent, string key, int min, int max, string prefix = "")
         {
             if (!parent.TryGetPropertyValue(key, out JsonNode? node) || node is null) return null;
-            if (node is JsonValue value && value.TryGetValue(out double number) && number == Math.Floor(number) && number >= min && number <= max) return (int)number;
+            if (TryNumber(node, out double number) && number == Math.Floor(number) && number >= min && number <= max) return (int)number;
             Error(prefix + key, Range(min, max, node));
             return null;
         }
@@ -418,7 +418,7 @@ public static class StudyPlanReader
             for (int i = 0; i < array.Count; i++)
             {
                 JsonNode? item = array[i];
-                if (item is JsonValue value && value.TryGetValue(out double number) && number == Math.Floor(number) && number >= min && number <= max)
+                if (TryNumber(item, out double number) && number == Math.Floor(number) && number >= min && number <= max)
                 {
                     if (values.Contains((int)number)) Error($"{key}[{i}]", $"repeats {(int)number}.");
                     else values.Add((int)number);
@@ -431,7 +431,7 @@ public static class StudyPlanReader
         private double? Number(JsonObject parent, string key, string prefix = "")
         {
             if (!parent.TryGetPropertyValue(key, out JsonNode? node) || node is null) return null;
-            if (node is JsonValue value && value.TryGetValue(out double number) && double.IsFinite(number)) return number;
+            if (TryNumber(node, out double number) && double.IsFinite(number)) return number;
             Error(prefix + key, $"must be a number, got {Kind(node)}.");
             return null;
         }
@@ -451,6 +451,14 @@ public static class StudyPlanReader
 
         private static bool ValidName(string name) =>
             name.Length is > 0 and <= 60 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+    }
+
+    /// <summary>A JSON number, whether it was read from text or set in code (an override).</summary>
+    private static bool TryNumber(JsonNode? node, out double number)
+    {
+        number = 0;
+        return node is JsonValue value && value.GetValueKind() == JsonValueKind.Number
+            && double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number);
     }
 
     /// <summary>What a value is, for messages: <c>text "abc"</c>, <c>the number 2.5</c>, <c>a list</c>.</summary>
