@@ -64,11 +64,13 @@ public static class CommandLine
         root.Subcommands.Add(MapsVerbs.Command());
         root.Subcommands.Add(DemosVerbs.Command());
         root.Subcommands.Add(TrainVerbs.Command());
+        root.Subcommands.Add(StudyVerbs.Command());
         root.Subcommands.Add(new Command("bench", "Benchmarks: speed, memory and learning quality, printed as JSON.")
         {
             DashboardBenchVerbs.Watch(), DashboardBenchVerbs.RunsPage(),
             BenchVerbs.Env(), BenchVerbs.Planner(),
             TrainBenchVerbs.Train(), TrainBenchVerbs.Kernel(), TrainBenchVerbs.Scaling(), TrainBenchVerbs.Memory(), TrainBenchVerbs.Learning(),
+            StudyBenchVerbs.Study(),
         });
         var help = new Command("help", "Lists every command, or shows one command's arguments and options.") { HelpTopic };
         help.SetAction(ShowHelp);

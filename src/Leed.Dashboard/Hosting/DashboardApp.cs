@@ -40,6 +40,7 @@ public static class DashboardApp
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapCompareEndpoints();
+        Leed.Dashboard.Studies.StudyEndpoints.MapStudyEndpoints(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -51,18 +51,19 @@ public static class StudyReport
         return text.ToString();
     }
 
-    private static string Stat(SeedStat? stat, string format) => stat is null ? "–"
+    /// <summary>"mean ± sd [lower, upper]", or the mean alone for one seed, in <paramref name="format"/>.</summary>
+    public static string Stat(SeedStat? stat, string format) => stat is null ? "–"
         : stat.N == 1 ? $"{Format(stat.Mean, format)} (1 seed)"
         : $"{Format(stat.Mean, format)} ± {Format(stat.Sd, format)} [{Format(stat.Ci95[0], format)}, {Format(stat.Ci95[1], format)}]";
 
-    private static string Steps(double? steps, double? threshold) => threshold is null ? "–" : steps is { } value ? value.ToString("N0", CultureInfo.InvariantCulture) : "not reached";
+    public static string Steps(double? steps, double? threshold) => threshold is null ? "–" : steps is { } value ? value.ToString("N0", CultureInfo.InvariantCulture) : "not reached";
 
-    private static string Seconds(double? seconds, double? threshold) => threshold is null ? "–" : seconds is { } value ? $"{value.ToString("F1", CultureInfo.InvariantCulture)} s" : "not reached";
+    public static string Seconds(double? seconds, double? threshold) => threshold is null ? "–" : seconds is { } value ? $"{value.ToString("F1", CultureInfo.InvariantCulture)} s" : "not reached";
 
-    private static string PValue(StudyGroupResult group) => group.PValueVsReference is { } p ? p.ToString(p < 0.001 ? "0.0e0" : "F3", CultureInfo.InvariantCulture)
+    public static string PValue(StudyGroupResult group) => group.PValueVsReference is { } p ? p.ToString(p < 0.001 ? "0.0e0" : "F3", CultureInfo.InvariantCulture)
         : group.Reference is null ? "–" : "n/a";
 
-    private static string Number(double? value, string format) => value is { } number ? Format(number, format) : "–";
+    public static string Number(double? value, string format) => value is { } number ? Format(number, format) : "–";
 
     private static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 

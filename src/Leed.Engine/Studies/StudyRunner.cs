@@ -30,6 +30,14 @@ public sealed class StudyRunner(ILeedStore store, RunRegistry registry, Func<IDe
     /// <summary>Stores a new study for <paramref name="plan"/>: its cells, none submitted yet.</summary>
     public StudyRecord Create(StudyPlan plan, string source, string sourceText, StudyOverrides? overrides = null)
     {
+        StudyRecord study = NewStudy(plan, source, sourceText, overrides);
+        _studies.Save(study);
+        return study;
+    }
+
+    /// <summary>A new study's record for <paramref name="plan"/> (not stored): its cells expanded, none submitted.</summary>
+    public static StudyRecord NewStudy(StudyPlan plan, string source, string sourceText, StudyOverrides? overrides = null)
+    {
         var clock = Stopwatch.StartNew();
         var study = new StudyRecord
         {
@@ -46,7 +54,6 @@ public sealed class StudyRunner(ILeedStore store, RunRegistry registry, Func<IDe
             })],
         };
         study.OverheadSeconds = clock.Elapsed.TotalSeconds;
-        _studies.Save(study);
         return study;
     }
 

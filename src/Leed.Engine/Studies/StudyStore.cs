@@ -89,6 +89,12 @@ public sealed record StudyProgress(int Cells, int Planned, int Queued, int Runni
         : Interrupted + Stopped > 0 ? "interrupted"
         : Planned == Cells ? "planned" : "paused";
 
+    /// <summary>E.g. "3 of 12 done, 1 running, 8 queued".</summary>
+    public string Describe() =>
+        $"{Completed} of {Cells} done" + (Running > 0 ? $", {Running} running" : "") + (Queued > 0 ? $", {Queued} queued" : "")
+        + (Failed > 0 ? $", {Failed} failed" : "") + (Interrupted + Stopped > 0 ? $", {Interrupted + Stopped} interrupted" : "")
+        + (Planned > 0 ? $", {Planned} not queued yet" : "");
+
     public static StudyProgress Of(IEnumerable<CellState> states)
     {
         int[] counts = new int[Enum.GetValues<CellState>().Length];
