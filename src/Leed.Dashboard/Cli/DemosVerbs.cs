@@ -35,8 +35,6 @@ internal static class DemosVerbs
 
     public static Command Command() => new("demos", "Demonstrations: generate, validate, list, show and corrupt them.")
     {
-        CommandLine.Verb("corrupt", "Writes a new version of a set with round(F x N) of its N valid agents corrupted; prints its provenance as JSON.",
-            [SetId, CliOptions.Data, Fraction, CorruptKind, CorruptSeed], CorruptAsync),
         CommandLine.Verb("generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.",
             [CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed, .. Demonstrators.Options, Output, KeepInvalid], GenerateAsync),
         CommandLine.Verb("validate", "Validates an instruction file against a scenario. Exit 2 if any agent is invalid.",
@@ -44,6 +42,8 @@ internal static class DemosVerbs
         CommandLine.Verb("list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [CliOptions.Data], ListAsync),
         CommandLine.Verb("show", "Prints a stored set's instructions on stdout and its provenance on stderr (--json: all as JSON).",
             [SetId, CliOptions.Data, Json], ShowAsync),
+        CommandLine.Verb("corrupt", "Writes a new version of a set with round(F x N) of its N valid agents corrupted; prints its provenance as JSON.",
+            [SetId, CliOptions.Data, Fraction, CorruptKind, CorruptSeed], CorruptAsync),
     };
 
     private static async Task<int> GenerateAsync(VerbContext context)
