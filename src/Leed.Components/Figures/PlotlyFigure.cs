@@ -77,8 +77,9 @@ public static class PlotlyFigure
         };
         yield return new Scatter
         {
-            Name = name, LegendGroup = key, ShowLegend = true, Mode = ModeFlag.Lines,
-            X = [.. x.Cast<object>()], Y = [.. mean.Cast<object>()], Line = new Line { Color = colour, Width = 2 },
+            // A curve of one point is a marker, or nothing would show.
+            Name = name, LegendGroup = key, ShowLegend = true, Mode = x.Length == 1 ? ModeFlag.Markers : ModeFlag.Lines,
+            X = [.. x.Cast<object>()], Y = [.. mean.Cast<object>()], Line = new Line { Color = colour, Width = 2 }, Marker = new Marker { Color = colour, Size = 8 },
         };
     }
 

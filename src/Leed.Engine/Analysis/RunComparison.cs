@@ -118,16 +118,19 @@ public static class RunComparison
 
     /// <summary>
     /// When a group of seeds first reached <paramref name="threshold"/>: each seed's curve of
-    /// <paramref name="metric"/> is smoothed (null: raw), the seeds are averaged on their common grid
-    /// (<see cref="SeedStatistics.Band"/>), and the first x where that mean is at or above the
-    /// threshold counts, in environment steps and in seconds. The one definition of steps to
-    /// threshold: Compare passes its chart's smoothing, studies <see cref="SeedStatistics.TrailingMean"/>.
+    /// <paramref name="metric"/> against environment steps is smoothed (null: raw), the seeds are
+    /// averaged on their common grid (<see cref="SeedStatistics.Band"/>), and the first step where
+    /// that mean is at or above the threshold counts. The seconds are the seeds' mean wall clock at
+    /// their first iteration at or past that step (seeds' clocks differ, so a mean curve on the wall
+    /// axis would need a grid the seeds rarely share). The one definition of steps to threshold:
+    /// Compare passes its chart's smoothing, studies <see cref="SeedStatistics.TrailingMean"/>.
     /// </summary>
     public static ThresholdReached Reached(RunGroup group, string metric, double threshold, Func<IReadOnlyList<double>, double[]>? smoothing)
     {
         SeedBand steps = SmoothedBand(group, metric, CompareAxis.GlobalStep, smoothing);
-        SeedBand seconds = SmoothedBand(group, metric, CompareAxis.WallSeconds, smoothing);
-        return new ThresholdReached(SeedStatistics.FirstCrossing(steps.X, steps.Mean, threshold), SeedStatistics.FirstCrossing(seconds.X, seconds.Mean, threshold));
+        if (SeedStatistics.FirstCrossing(steps.X, steps.Mean, threshold) is not { } step) return new ThresholdReached(null, null);
+        double[] clocks = [.. group.Runs.Select(run => run.Iterations.FirstOrDefault(row => row.GlobalStep >= step)?.WallSeconds).OfType<double>()];
+        return new ThresholdReached(step, clocks.Length == 0 ? null : clocks.Average());
     }
 
     /// <summary>The group's mean curve of <paramref name="metric"/> with its 95% band, seeds smoothed first.</summary>
