@@ -18,13 +18,15 @@ internal static class StudyBenchVerbs
     private static readonly Option<int> TrainIterations = CliOptions.Int("--train-iterations",
         "iterations per run of the small real study that measures the overhead share (0 skips it)", "I", 3, 0, 1000);
 
+    private static readonly string Leed = Algorithm.Leed.Name(), Ippo = Algorithm.Ippo.Name();
+
     /// <summary>Five agent counts x six corruption levels x (3 configurations with demonstrations + 2 without) x 3 seeds = 300 cells.</summary>
-    internal const string Plan = """
+    internal static readonly string Plan = $$"""
         {"name": "bench-300", "map": "synthetic-medium", "agents": [5, 10, 20, 50, 100], "seeds": [1, 2, 3], "iterations": 100,
          "corruption": [{"kind": "none", "fraction": 0}, {"kind": "detour", "fraction": 0.1}, {"kind": "detour", "fraction": 0.3},
                         {"kind": "detour", "fraction": 0.5}, {"kind": "wait", "fraction": 0.3}, {"kind": "drop", "fraction": 0.3}],
-         "configs": [{"name": "leed-dynamic", "algo": "leed", "weight": "dynamic"}, {"name": "leed-fixed-0.5", "algo": "leed", "weight": "fixed:0.5"},
-                     {"name": "ippo", "algo": "ippo"}],
+         "configs": [{"name": "leed-dynamic", "algo": "{{Leed}}", "weight": "dynamic"}, {"name": "leed-fixed-0.5", "algo": "{{Leed}}", "weight": "fixed:0.5"},
+                     {"name": "ippo", "algo": "{{Ippo}}"}],
          "reference": "ippo"}
         """;
 
@@ -168,7 +170,7 @@ internal static class StudyBenchVerbs
             string json = $$"""
                 {"name": "bench-overhead", "map": "synthetic-medium", "agents": [20], "seeds": [1, 2], "iterations": {{iterations}},
                  "corruption": [{"kind": "none", "fraction": 0}, {"kind": "detour", "fraction": 0.3}],
-                 "configs": [{"name": "leed-dynamic", "algo": "leed"}, {"name": "ippo", "algo": "ippo"}], "referencePolicies": false}
+                 "configs": [{"name": "leed-dynamic", "algo": "{{Leed}}"}, {"name": "ippo", "algo": "{{Ippo}}"}], "referencePolicies": false}
                 """;
             using var registry = new RunRegistry(new RunStore(store), new TrainerWorkloadFactory(store));
             var runner = new StudyRunner(store, registry);

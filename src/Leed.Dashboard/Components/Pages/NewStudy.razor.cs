@@ -1,4 +1,5 @@
 // New study's logic: reads the pasted or uploaded file with the engine's schema (located errors), creates the study and queues its cells.
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Storage;
 using Leed.Engine.Studies;
@@ -10,7 +11,7 @@ namespace Leed.Dashboard.Components.Pages;
 public sealed partial class NewStudy
 {
     /// <summary>What the example button fills in: a study that finishes in about a minute on the small preset.</summary>
-    public const string Example = """
+    public static readonly string Example = $$"""
         {
           "name": "small",
           "map": "synthetic-small",
@@ -18,8 +19,8 @@ public sealed partial class NewStudy
           "demonstrations": "planner",
           "corruption": [{"kind": "none", "fraction": 0}, {"kind": "detour", "fraction": 0.5}],
           "configs": [
-            {"name": "leed-dynamic", "algo": "leed", "weight": "dynamic"},
-            {"name": "ippo", "algo": "ippo"}
+            {"name": "leed-dynamic", "algo": "{{Algorithm.Leed.Name()}}", "weight": "dynamic"},
+            {"name": "ippo", "algo": "{{Algorithm.Ippo.Name()}}"}
           ],
           "seeds": [1, 2],
           "iterations": 4,
