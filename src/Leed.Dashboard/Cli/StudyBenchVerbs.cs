@@ -26,8 +26,8 @@ internal static class StudyBenchVerbs
          "corruption": [{"kind": "none", "fraction": 0}, {"kind": "detour", "fraction": 0.1}, {"kind": "detour", "fraction": 0.3},
                         {"kind": "detour", "fraction": 0.5}, {"kind": "wait", "fraction": 0.3}, {"kind": "drop", "fraction": 0.3}],
          "configs": [{"name": "leed-dynamic", "algo": "{{Leed}}", "weight": "dynamic"}, {"name": "leed-fixed-0.5", "algo": "{{Leed}}", "weight": "fixed:0.5"},
-                     {"name": "ippo", "algo": "{{Ippo}}"}],
-         "reference": "ippo"}
+                     {"name": "{{Ippo}}", "algo": "{{Ippo}}"}],
+         "reference": "{{Ippo}}"}
         """;
 
     // No --data: the benchmark fills temporary folders of its own.
@@ -170,7 +170,7 @@ internal static class StudyBenchVerbs
             string json = $$"""
                 {"name": "bench-overhead", "map": "synthetic-medium", "agents": [20], "seeds": [1, 2], "iterations": {{iterations}},
                  "corruption": [{"kind": "none", "fraction": 0}, {"kind": "detour", "fraction": 0.3}],
-                 "configs": [{"name": "leed-dynamic", "algo": "{{Leed}}"}, {"name": "ippo", "algo": "{{Ippo}}"}], "referencePolicies": false}
+                 "configs": [{"name": "leed-dynamic", "algo": "{{Leed}}"}, {"name": "{{Ippo}}", "algo": "{{Ippo}}"}], "referencePolicies": false}
                 """;
             using var registry = new RunRegistry(new RunStore(store), new TrainerWorkloadFactory(store));
             var runner = new StudyRunner(store, registry);

@@ -20,12 +20,12 @@ public sealed partial class NewStudy
           "corruption": [{"kind": "none", "fraction": 0}, {"kind": "detour", "fraction": 0.5}],
           "configs": [
             {"name": "leed-dynamic", "algo": "{{Algorithm.Leed.Name()}}", "weight": "dynamic"},
-            {"name": "ippo", "algo": "{{Algorithm.Ippo.Name()}}"}
+            {"name": "{{Algorithm.Ippo.Name()}}", "algo": "{{Algorithm.Ippo.Name()}}"}
           ],
           "seeds": [1, 2],
           "iterations": 4,
           "hyperparameters": {"Envs": 2, "Steps": 64, "Minibatches": 2, "UpdateEpochs": 1, "HiddenSize": 16},
-          "reference": "ippo"
+          "reference": "{{Algorithm.Ippo.Name()}}"
         }
         """;
 
