@@ -196,7 +196,9 @@ internal static class TrainBenchVerbs
         if (failed is null) return 1;
 
         (StudySummary summary, _) = host.Summarize(study.Id);
-        var runs = StudyRunner.Runs(host.Runner.Studies.Find(study.Id)!, host.Registry.Get, host.Registry.Metrics);
+        // The curves have every metric: read the full rows, not the statistics' series.
+        var runs = host.Runner.Studies.Find(study.Id)!.Cells
+            .Select(cell => (cell, cell.RunId is { } id && host.Registry.Get(id) is { } run ? new ComparedRun(run, host.Registry.Metrics(id)) : null)).ToList();
         long stepsPerRun = (long)hp.Iterations * hp.GlobalStepsPerIteration;
         LearningTargets targets = LearningBenchmark.Targets(summary, runs, stepsPerRun);
         Directory.CreateDirectory(output);

@@ -149,7 +149,7 @@ internal static class StudyVerbs
             throw new UsageException("Choose one of --json, --markdown and --csv.");
         var runs = new RunStore(context.Store);
         (StudySummary summary, IReadOnlyList<StudyCurve> curves) =
-            StudyResults.Compute(study.Id, study.Plan(), StudyRunner.Runs(study, runs.Find, runs.MetricsOf));
+            StudyResults.Compute(study.Id, study.Plan(), StudyRunner.Runs(study, runs.Find, context.Store));
         if (context.Get(Markdown)) await context.Out.WriteAsync(StudyReport.Markdown(summary));
         else if (context.Get(Csv)) await context.Out.WriteAsync(StudyReport.Csv(summary));
         else context.WriteJson(summary);

@@ -60,6 +60,9 @@ public static class StudyResults
 {
     public const double FinalShare = 0.1;
 
+    /// <summary>The metrics the statistics read (a summary loads only these from the store).</summary>
+    public static IReadOnlyList<string> Metrics { get; } = [MetricNames.EpisodicReturn, MetricNames.ArrivalRate];
+
     /// <summary>Iterations whose values make a run's final value: 10% of <paramref name="iterations"/>, at least 1.</summary>
     public static int FinalWindow(int iterations) => Math.Max(1, (int)Math.Ceiling(iterations * FinalShare));
 

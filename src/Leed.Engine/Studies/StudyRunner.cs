@@ -146,16 +146,20 @@ public sealed class StudyRunner(ILeedStore store, RunRegistry registry, Func<IDe
         [.. study.Cells.Select(cell => (cell, cell.RunId is null ? null : registry.Get(cell.RunId)))];
 
     /// <summary>
-    /// Each cell with its run and stored metric rows, for <see cref="Analysis.StudyResults"/>; read
-    /// through <paramref name="find"/> and <paramref name="metrics"/> so a reader without a registry
-    /// (the command line's <c>study show</c>) reads the store directly.
+    /// Each cell with its run and the metric rows the statistics read (<see cref="Analysis.StudyResults.Metrics"/>),
+    /// for completed runs only (the others do not count yet), through <see cref="StudySeriesStore"/>;
+    /// <paramref name="find"/> reads the run (the registry's live record, or the store's).
     /// </summary>
-    public static IReadOnlyList<(StoredStudyCell Cell, Analysis.ComparedRun? Run)> Runs(StudyRecord study, Func<string, RunRecord?> find,
-        Func<string, IReadOnlyList<MetricRecord>> metrics) =>
-        [.. study.Cells.Select(cell => (cell, cell.RunId is { } id && find(id) is { } run ? new Analysis.ComparedRun(run, metrics(id)) : null))];
+    public static IReadOnlyList<(StoredStudyCell Cell, Analysis.ComparedRun? Run)> Runs(StudyRecord study, Func<string, RunRecord?> find, ILeedStore store)
+    {
+        var series = new StudySeriesStore(store);
+        return [.. study.Cells.Select(cell => (cell, cell.RunId is { } id && find(id) is { } run
+            ? new Analysis.ComparedRun(run, run.Status == RunStatus.Completed ? series.MetricsOf(id, completed: true) : [])
+            : null))];
+    }
 
     public (Analysis.StudySummary Summary, IReadOnlyList<Analysis.StudyCurve> Curves) Results(StudyRecord study) =>
-        Analysis.StudyResults.Compute(study.Id, study.Plan(), Runs(study, registry.Get, registry.Metrics));
+        Analysis.StudyResults.Compute(study.Id, study.Plan(), Runs(study, registry.Get, store));
 
     public StudyProgress Progress(StudyRecord study) => StudyProgress.Of(CellRuns(study).Select(pair => StudyProgress.StateOf(pair.Run)));
 
