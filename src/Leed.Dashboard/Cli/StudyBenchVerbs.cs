@@ -137,7 +137,7 @@ internal static class StudyBenchVerbs
 
     private static async Task<(double Median, double Max)> TimePageAsync(VerbContext context, string folder, string studyId, int repeats)
     {
-        string port = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string port = DashboardBenchVerbs.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         WebApplication app = DashboardApp.Build(["--urls", $"http://127.0.0.1:{port}", "--data", folder, "--Logging:Console:LogToStandardErrorThreshold=Trace"]);
         await app.StartAsync(context.Cancellation);
         try
@@ -204,12 +204,5 @@ internal static class StudyBenchVerbs
         {
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Leed.Engine.Demonstrations;
+using Leed.Engine.Hosting;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
@@ -474,21 +475,8 @@ public static class StudyPlanReader
 
     private static string Closest(string word, IEnumerable<string> names)
     {
-        string? best = names.MinBy(name => EditDistance(word.ToLowerInvariant(), name.ToLowerInvariant()));
-        return best is not null && EditDistance(word.ToLowerInvariant(), best.ToLowerInvariant()) <= Math.Max(2, word.Length / 3) ? $" '{word}': did you mean '{best}'?" : $" '{word}'.";
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        int[] previous = [.. Enumerable.Range(0, b.Length + 1)], current = new int[b.Length + 1];
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
+        string? best = names.MinBy(name => Spelling.EditDistance(word.ToLowerInvariant(), name.ToLowerInvariant()));
+        return best is not null && Spelling.EditDistance(word.ToLowerInvariant(), best.ToLowerInvariant()) <= Math.Max(2, word.Length / 3) ? $" '{word}': did you mean '{best}'?" : $" '{word}'.";
     }
 
     private static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

@@ -43,6 +43,7 @@ public sealed class StudiesBrowserTests(AppServerFixture app)
 
         // The grid follows the runs as they finish, without a reload.
         await Expect(page.Locator("#study-cells .study-cell")).ToHaveCountAsync(4);
+        await app.ScreenshotAsync(page, "study-page-running");
         await Expect(page.Locator("#study-page")).ToHaveAttributeAsync("data-completed", "4", new() { Timeout = 180_000 });
         await Expect(page.Locator("#study-status")).ToHaveTextAsync("completed");
         await Expect(page.Locator("#study-cells .study-cell[data-state='completed']")).ToHaveCountAsync(4);

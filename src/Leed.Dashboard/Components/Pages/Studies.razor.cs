@@ -1,4 +1,5 @@
 // The Studies page's logic: reads the studies and their cells' runs, reloading at most once a second while runs change.
+using Leed.Dashboard.Runs;
 using Leed.Engine.Runs;
 using Leed.Engine.Studies;
 using Microsoft.AspNetCore.Components;
@@ -13,14 +14,12 @@ public sealed partial class Studies : IDisposable
     [Inject] private RunRegistry Registry { get; set; } = default!;
 
     private IReadOnlyList<Row> _rows = [];
-    private bool _ready, _dirty;
-    private IDisposable? _subscription;
-    private PeriodicTimer? _timer;
+    private bool _ready;
+    private RunListRefresh? _refresh;
 
     protected override void OnInitialized()
     {
         Load();
-        _subscription = Registry.SubscribeList(() => _dirty = true);
     }
 
     protected override void OnAfterRender(bool firstRender)
@@ -28,26 +27,7 @@ public sealed partial class Studies : IDisposable
         if (!firstRender) return;
         _ready = true;
         StateHasChanged();
-        _ = RefreshLoopAsync();
-    }
-
-    private async Task RefreshLoopAsync()
-    {
-        _timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
-        {
-            while (await _timer.WaitForNextTickAsync())
-            {
-                if (!_dirty) continue;
-                _dirty = false;
-                await InvokeAsync(() =>
-                {
-                    Load();
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (ObjectDisposedException) { }
+        _refresh ??= new RunListRefresh(Registry, () => { Load(); StateHasChanged(); }, InvokeAsync);
     }
 
     private void Load()
@@ -70,9 +50,5 @@ public sealed partial class Studies : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _subscription?.Dispose();
-        _timer?.Dispose();
-    }
+    public void Dispose() => _refresh?.Dispose();
 }

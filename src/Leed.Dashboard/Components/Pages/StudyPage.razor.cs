@@ -1,5 +1,6 @@
 // The Study page's logic: the study's cells with their runs, results and figures, reloaded at most once a second while its runs change.
 using Leed.Components.Views;
+using Leed.Dashboard.Runs;
 using Leed.Dashboard.Studies;
 using Leed.Engine.Analysis;
 using Leed.Engine.Runs;
@@ -26,9 +27,8 @@ public sealed partial class StudyPage : IDisposable
     private StudySummary? _summary;
     private IReadOnlyList<FigureView> _figures = [];
     private int _summarisedAt = -1;
-    private bool _ready, _dirty, _resuming;
-    private IDisposable? _subscription;
-    private PeriodicTimer? _timer;
+    private bool _ready, _resuming;
+    private RunListRefresh? _refresh;
 
     private bool CanResume => _progress is { } progress && progress.Running + progress.Queued == 0 && !progress.Done;
 
@@ -44,7 +44,6 @@ public sealed partial class StudyPage : IDisposable
     {
         _summarisedAt = -1;
         Load();
-        _subscription ??= Registry.SubscribeList(() => _dirty = true);
     }
 
     protected override void OnAfterRender(bool firstRender)
@@ -52,26 +51,7 @@ public sealed partial class StudyPage : IDisposable
         if (!firstRender) return;
         _ready = true;
         StateHasChanged();
-        _ = RefreshLoopAsync();
-    }
-
-    private async Task RefreshLoopAsync()
-    {
-        _timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
-        {
-            while (await _timer.WaitForNextTickAsync())
-            {
-                if (!_dirty) continue;
-                _dirty = false;
-                await InvokeAsync(() =>
-                {
-                    Load();
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (ObjectDisposedException) { }
+        _refresh ??= new RunListRefresh(Registry, () => { Load(); StateHasChanged(); }, InvokeAsync);
     }
 
     private void Load()
@@ -137,9 +117,5 @@ public sealed partial class StudyPage : IDisposable
         _ => state.ToString().ToLowerInvariant(),
     };
 
-    public void Dispose()
-    {
-        _subscription?.Dispose();
-        _timer?.Dispose();
-    }
+    public void Dispose() => _refresh?.Dispose();
 }
