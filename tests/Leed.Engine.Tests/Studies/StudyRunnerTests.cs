@@ -125,6 +125,47 @@ public sealed class StudyRunnerTests : IDisposable
         Assert.True(resumed.Progress(after).Done);
     }
 
+    [Fact]
+    public async Task AStudyWithLlmDemonstrations_StoresTheLlmsSetWithItsTranscript_AndTrainsOnIt()
+    {
+        string json = Tiny.Replace("\"agents\": [3]", "\"agents\": [3], \"demonstrations\": \"llm\", \"referencePolicies\": false")
+            .Replace("\"corruption\": [{\"kind\": \"none\", \"fraction\": 0}, {\"kind\": \"drop\", \"fraction\": 0.34}],", "");
+        Leed.Engine.Env.Scenario scenario = Leed.Engine.Env.ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, 1); // the study's own scenario (scenarioSeed 1)
+        await using var server = Support.ScriptedOpenAiServer.Start().Otherwise(Demonstrations.LlmDemonstratorTests.AnswerWhatIsAsked(scenario));
+        var endpoint = new LlmEndpoint(server.BaseUrl, "test-model", "sk-test") { Timeout = TimeSpan.FromSeconds(10), MaxRetries = 0 };
+        using RunRegistry registry = NewRegistry();
+        var runner = new StudyRunner(_store, registry, () => new LlmDemonstrator(LlmHttp.Shared, endpoint));
+        StudyRecord study = Create(runner, json);
+
+        runner.Start(study.Id);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await runner.WaitAsync(study.Id, (_, _) => { }, timeout.Token);
+
+        study = runner.Studies.Find(study.Id)!;
+        StoredDemonstrationSet set = new DemonstrationStore(_store).Find(study.DemoSets.Single().SetId)!;
+        Assert.Equal(("llm", "test-model"), (set.Demonstrator, set.Model));
+        Assert.True(new LlmTranscriptStore(_store).CountForSet(set.Id) >= 1);
+        RunRecord leed = registry.Get(study.Cells.Single(cell => cell.Config == "leed").RunId!)!;
+        Assert.Equal(RunStatus.Completed, leed.Status);
+        Assert.Contains("LLM test-model", leed.DemonstrationLabel);
+    }
+
+    [Fact]
+    public void AStudyWithLlmDemonstrations_AndNoLlmConfigured_SaysSo_AndQueuesNothing()
+    {
+        string json = Tiny.Replace("\"agents\": [3]", "\"agents\": [3], \"demonstrations\": \"llm\"");
+        using RunRegistry registry = NewRegistry();
+        var runner = new StudyRunner(_store, registry, llmDemonstrator: null);
+        StudyRecord study = Create(runner, json);
+
+        StudyException failure = Assert.Throws<StudyException>(() => runner.Start(study.Id));
+        Assert.Contains("no LLM is configured", failure.Message);
+        study = runner.Studies.Find(study.Id)!;
+        Assert.All(study.Cells, cell => Assert.Null(cell.RunId));
+        Assert.Equal(failure.Message, study.Error);
+        Assert.Empty(registry.List());
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
