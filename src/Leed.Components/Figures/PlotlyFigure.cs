@@ -22,7 +22,9 @@ public static class PlotlyFigure
     public static IList<ITrace> Traces(FigureView figure)
     {
         var traces = new List<ITrace>();
-        double[] xs = [.. figure.Traces.SelectMany(trace => trace.X)];
+        // Reference lines span the other traces' x range (their own X only says where to start when there are none).
+        double[] xs = [.. figure.Traces.Where(trace => trace.Kind != FigureTraceKind.Reference).SelectMany(trace => trace.X)];
+        if (xs.Length == 0) xs = [.. figure.Traces.SelectMany(trace => trace.X)];
         for (int i = 0; i < figure.Traces.Count; i++)
         {
             FigureTrace trace = figure.Traces[i];
@@ -83,7 +85,20 @@ public static class PlotlyFigure
         };
     }
 
-    public static Layout Layout(FigureView figure) => new()
+    public static Layout Layout(FigureView figure)
+    {
+        Layout layout = BaseLayout(figure);
+        if (figure.LogX)
+        {
+            // On a log axis Plotly labels every minor tick (5, 6, 7 ... 2, 3); label exactly the values plotted.
+            object[] ticks = [.. figure.Traces.SelectMany(trace => trace.X).Distinct().Order().Cast<object>()];
+            layout.XAxis[0].TickMode = Plotly.Blazor.LayoutLib.XAxisLib.TickModeEnum.Array;
+            layout.XAxis[0].TickVals = ticks;
+        }
+        return layout;
+    }
+
+    private static Layout BaseLayout(FigureView figure) => new()
     {
         Title = new Plotly.Blazor.LayoutLib.Title { Text = figure.Title },
         XAxis = [new Plotly.Blazor.LayoutLib.XAxis

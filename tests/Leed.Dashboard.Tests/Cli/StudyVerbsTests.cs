@@ -77,6 +77,15 @@ public sealed class StudyVerbsTests : IDisposable
         (_, string csv, _) = await Run("study", "show", id, "--csv");
         Assert.StartsWith(string.Join(',', StudyReport.CsvColumns), csv);
         Assert.Equal(3, Lines(csv).Length);
+
+        // Headless figures: Chromium draws the page's Plotly figure and hands back a 1800 x 920 PNG.
+        string figures = Path.Combine(_folder, "figures");
+        (int pngExit, _, string pngError) = await Run("study", "show", id, "--png", figures, "--browser", Browser.AppServerFixture.ChromiumPath);
+        Assert.True(pngExit == 0, pngError);
+        byte[] png = await File.ReadAllBytesAsync(Path.Combine(figures, "study-curves.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        Assert.Equal((1800, 920), (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20))));
+        Assert.False(File.Exists(Path.Combine(figures, "study-final-vs-corruption.png"))); // one corruption level: no such figure
     }
 
     [Fact]
