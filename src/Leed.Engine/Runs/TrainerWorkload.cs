@@ -32,6 +32,13 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
     /// <summary>Resolves map, scenario, demonstrations and hyperparameters; throws with a clear message when something is missing.</summary>
     public PreparedRun Prepare(RunSpec spec, CancellationToken cancellation = default) =>
         TrainerWorkload.Prepare(store, llmDemonstrator, spec, cancellation);
+
+    /// <summary>
+    /// Checks a run's settings before it is queued, without preparing demonstrations (map,
+    /// algorithm, schedule, hyperparameters, scenario, memory); throws <see cref="ArgumentException"/>
+    /// (or <see cref="FormatException"/> for a bad schedule) saying what is wrong.
+    /// </summary>
+    public void Check(RunSpec spec) => TrainerWorkload.Resolve(store, spec);
 }
 
 /// <summary>One run's training loop on the run's own thread.</summary>
@@ -75,6 +82,37 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
 
     internal static PreparedRun Prepare(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunSpec spec, CancellationToken cancellation)
     {
+        (Scenario scenario, Algorithm algorithm, IWeightSchedule? weights, Hyperparameters hyperparameters, DemonstrationSet? storedSet) = Resolve(store, spec);
+        ExpertDataset? dataset = null;
+        string label = "none";
+        if (storedSet is not null)
+        {
+            dataset = InstructionExecutor.Execute(scenario, storedSet).Dataset;
+            label = storedSet.Label;
+        }
+        else if (algorithm.NeedsDemonstrations())
+        {
+            IDemonstrator demonstrator = spec.Demonstrator == "llm"
+                ? llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.")
+                : new PlannerDemonstrator();
+            DemonstrationSet set = demonstrator.GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
+            if (demonstrator.Kind == "llm") new DemonstrationStore(store).SaveNew(scenario, spec.ScenarioSeed, set);
+            dataset = InstructionExecutor.Execute(scenario, set).Dataset;
+            label = set.Label;
+        }
+        if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
+            throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name()} cannot train.");
+        return new PreparedRun(scenario, dataset, label, algorithm, weights, hyperparameters);
+    }
+
+    /// <summary>
+    /// Everything about a run's settings that can be known without demonstrations: map, algorithm,
+    /// schedule, hyperparameters, the scenario (a stored set's, the map's own, or generated), and
+    /// that the run fits in memory. Throws <see cref="ArgumentException"/> saying what is wrong.
+    /// </summary>
+    internal static (Scenario Scenario, Algorithm Algorithm, IWeightSchedule? Weights, Hyperparameters Hyperparameters, DemonstrationSet? StoredSet)
+        Resolve(ILeedStore store, RunSpec spec)
+    {
         var catalog = MapCatalog.For(store);
         CityMap map = catalog.Find(spec.Map) ?? throw new ArgumentException($"No map named '{spec.Map}'.");
         Algorithm algorithm = AlgorithmNames.Parse(spec.Algorithm);
@@ -82,34 +120,20 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         IWeightSchedule? weights = algorithm == Algorithm.Leed ? WeightSchedules.Parse(spec.Weight) : null;
 
         Scenario scenario;
-        ExpertDataset? dataset = null;
-        string label = "none";
+        DemonstrationSet? storedSet = null;
         if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations())
         {
             int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
-            (scenario, DemonstrationSet set) = new DemonstrationStore(store).LoadForTraining(id, catalog);
-            dataset = InstructionExecutor.Execute(scenario, set).Dataset;
-            label = set.Label;
+            (scenario, storedSet) = new DemonstrationStore(store).LoadForTraining(id, catalog);
         }
         else
         {
             scenario = spec.Agents <= 0 && catalog.FindScenario(map.Name) is { } own
                 ? own
                 : ScenarioGenerator.Generate(map, Math.Max(1, spec.Agents), spec.ScenarioSeed);
-            if (algorithm.NeedsDemonstrations())
-            {
-                IDemonstrator demonstrator = spec.Demonstrator == "llm"
-                    ? llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.")
-                    : new PlannerDemonstrator();
-                DemonstrationSet set = demonstrator.GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
-                if (demonstrator.Kind == "llm") new DemonstrationStore(store).SaveNew(scenario, spec.ScenarioSeed, set);
-                dataset = InstructionExecutor.Execute(scenario, set).Dataset;
-                label = set.Label;
-            }
         }
-        if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
-            throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name()} cannot train.");
-        return new PreparedRun(scenario, dataset, label, algorithm, weights, hyperparameters);
+        TrainingMemory.EnsureFits(scenario, algorithm, hyperparameters);
+        return (scenario, algorithm, weights, hyperparameters, storedSet);
     }
 
     private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations) => new(
