@@ -36,9 +36,9 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
     /// <summary>
     /// Checks a run's settings before it is queued, without preparing demonstrations (map,
     /// algorithm, schedule, hyperparameters, scenario, memory); throws <see cref="ArgumentException"/>
-    /// (or <see cref="FormatException"/> for a bad schedule) saying what is wrong.
+    /// (or <see cref="FormatException"/> for a bad schedule) saying what is wrong. Returns the scenario the run will train on.
     /// </summary>
-    public void Check(RunSpec spec) => TrainerWorkload.Resolve(store, spec);
+    public Scenario Check(RunSpec spec) => TrainerWorkload.Resolve(store, spec).Scenario;
 }
 
 /// <summary>One run's training loop on the run's own thread.</summary>
