@@ -65,12 +65,16 @@ public sealed class LlmOptions
         {
             Endpoint = target,
             Model = string.IsNullOrWhiteSpace(model) ? Model : model.Trim(),
-            ApiKey = SameEndpoint(target, Endpoint) ? ApiKey : string.IsNullOrWhiteSpace(keyForOtherEndpoint) ? null : keyForOtherEndpoint,
+            ApiKey = KeyFor(target, keyForOtherEndpoint),
             TimeoutSeconds = TimeoutSeconds,
             MaxRetries = MaxRetries,
             MaxConcurrency = MaxConcurrency,
         };
     }
+
+    /// <summary>The key to send to <paramref name="endpoint"/>: the configured one only if it is this endpoint, else <paramref name="keyForOtherEndpoint"/> or none.</summary>
+    public string? KeyFor(string? endpoint, string? keyForOtherEndpoint = null) =>
+        SameEndpoint(endpoint, Endpoint) ? ApiKey : string.IsNullOrWhiteSpace(keyForOtherEndpoint) ? null : keyForOtherEndpoint;
 
     /// <summary>True when both name the same endpoint (scheme, host, port and path; a trailing slash and letter case aside).</summary>
     public static bool SameEndpoint(string? first, string? second)
