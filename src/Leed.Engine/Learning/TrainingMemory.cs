@@ -76,7 +76,7 @@ public static class TrainingMemory
                 $"Training {scenario.AgentCount} agents with {hp.Envs} environments x {hp.Steps} steps needs about " +
                 $"{MemoryEstimate.Format(estimate.TotalBytes)} of memory (rollout storage {MemoryEstimate.Format(estimate.RolloutBytes)}, " +
                 $"networks {MemoryEstimate.Format(estimate.NetworkBytes)}), but this machine has {MemoryEstimate.Format(available)}. " +
-                "Use fewer environments (--envs), fewer steps per rollout (--steps) or fewer agents.");
+                "Use fewer environments (Envs, --envs), fewer steps per rollout (Steps, --steps) or fewer agents.");
         return estimate;
     }
 

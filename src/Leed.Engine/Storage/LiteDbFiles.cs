@@ -70,7 +70,7 @@ public static class LiteDbFiles
         if (length % PageSize != 0)
             throw new DamagedStoreException(path,
                 $"'{path}' is damaged: it is {Bytes(length)}, not a whole number of {PageSize / 1024} KiB pages, so it was cut short " +
-                "(a full disk, an interrupted copy). Nothing was changed. Restore it from a backup (`store backup` makes one), " +
+                "(a full disk, an interrupted copy). Nothing was changed. Restore it from a backup, " +
                 "or move it aside to start with an empty database.");
         uint lastPageId = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(LastPageIdOffset));
         long pages = length / PageSize;
@@ -78,7 +78,7 @@ public static class LiteDbFiles
         if (!pendingLog && lastPageId >= pages)
             throw new DamagedStoreException(path,
                 $"'{path}' is damaged: its header counts {lastPageId + 1L} pages but the file holds {pages} ({Bytes(length)}), so it was cut short. " +
-                "Nothing was changed. Restore it from a backup (`store backup` makes one), or move it aside to start with an empty database.");
+                "Nothing was changed. Restore it from a backup, or move it aside to start with an empty database.");
         return lastPageId;
     }
 

@@ -55,7 +55,7 @@ public sealed partial class LiteDbStore
             }
             if (!check.Healthy)
                 throw new StoreException($"The backup of '{DatabasePath}' could not be verified ({FirstProblem(check)}); nothing was written to '{target}'. " +
-                    "Run a store check on the database.");
+                    "Check the database for damage.");
             File.Move(partial, target, overwrite);
             return new StoreBackupResult(target, new FileInfo(target).Length,
                 check.Collections.ToDictionary(collection => collection.Name, collection => collection.Readable), check.Files.Count);

@@ -107,8 +107,8 @@ public sealed partial class LiteDbStore : ILeedStore
             DisposeQuietly(database);
             string where = reading is null ? "while opening it" : $"while reading its collection '{reading}'";
             throw new DamagedStoreException(path,
-                $"'{path}' is damaged: LiteDB reported \"{error.Message}\" {where}. Restore it from a backup (`store backup` makes one), " +
-                "or move it aside to start with an empty database; `store check` lists what is still readable.", error);
+                $"'{path}' is damaged: LiteDB reported \"{error.Message}\" {where}. Restore it from a backup, " +
+                "or move it aside to start with an empty database.", error);
         }
     }
 

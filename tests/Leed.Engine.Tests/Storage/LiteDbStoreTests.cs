@@ -207,7 +207,7 @@ public sealed class LiteDbStoreTests : IDisposable
         var refused = Assert.Throws<DamagedStoreException>(() => LiteDbStore.Open(_folder));
 
         Assert.Contains($"'{DatabaseFile}' is damaged: LiteDB reported", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("store check", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Restore it from a backup", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
