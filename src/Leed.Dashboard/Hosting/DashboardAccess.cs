@@ -70,10 +70,14 @@ public sealed class DashboardAccess
     /// <summary>A listening address such as <c>http://127.0.0.1:5000</c> or <c>http://localhost:5000</c>; <c>0.0.0.0</c>, <c>*</c> and names are not.</summary>
     public static bool IsLoopbackAddress(string address)
     {
-        if (!Uri.TryCreate(address.Replace("://*", "://any-host").Replace("://+", "://any-host"), UriKind.Absolute, out Uri? uri)) return false;
+        if (!Uri.TryCreate(WithHost(address, "any-host"), UriKind.Absolute, out Uri? uri)) return false;
         if (uri.IsLoopback) return true;
         return IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip);
     }
+
+    /// <summary>A listening address with a wildcard host (<c>0.0.0.0</c>, <c>[::]</c>, <c>*</c>, <c>+</c>) given <paramref name="host"/> instead, for a link a person or client can open.</summary>
+    public static string WithHost(string address, string host) =>
+        address.Replace("://0.0.0.0", "://" + host).Replace("://[::]", "://" + host).Replace("://*", "://" + host).Replace("://+", "://" + host);
 
     /// <summary>Host header names a loopback host: localhost, 127.0.0.1 or [::1].</summary>
     public static bool IsLoopbackName(string host) => LoopbackNames.Contains(host, StringComparer.OrdinalIgnoreCase);
@@ -180,8 +184,7 @@ public static class DashboardAccessExtensions
         }
         foreach (string address in access.Addresses)
         {
-            string shown = address.Replace("://0.0.0.0", "://" + Environment.MachineName).Replace("://[::]", "://" + Environment.MachineName)
-                .Replace("://*", "://" + Environment.MachineName).Replace("://+", "://" + Environment.MachineName);
+            string shown = DashboardAccess.WithHost(address, Environment.MachineName);
             if (access.TokenWasGenerated)
                 logger.LogWarning("The dashboard is reachable beyond this machine and needs its access token. Open {Url}", $"{shown.TrimEnd('/')}/?{DashboardAccess.QueryName}={access.Token}");
             else

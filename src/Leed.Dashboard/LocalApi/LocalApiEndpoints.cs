@@ -82,8 +82,7 @@ public static class LocalApiEndpoints
         string? best = null;
         foreach (string address in addresses.OrderBy(address => address.StartsWith("https", StringComparison.OrdinalIgnoreCase)))
         {
-            string candidate = address.Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1")
-                .Replace("://*", "://127.0.0.1").Replace("://+", "://127.0.0.1").Replace("://localhost", "://127.0.0.1").TrimEnd('/');
+            string candidate = Hosting.DashboardAccess.WithHost(address, "127.0.0.1").Replace("://localhost", "://127.0.0.1").TrimEnd('/');
             if (Hosting.DashboardAccess.IsLoopbackAddress(candidate)) return candidate;
             best ??= candidate;
         }
