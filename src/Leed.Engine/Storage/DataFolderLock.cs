@@ -170,7 +170,19 @@ public sealed class DataFolderLock : IDisposable
         }
         // A file left by an older process may have wider permissions; the rename replaces it with ours.
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, path, overwrite: true);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                File.Move(temporary, path, overwrite: true);
+                break;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // On Windows a reader that has the old file open blocks the replace for a moment.
+                Thread.Sleep(20);
+            }
+        }
         Owner = owner;
     }
 

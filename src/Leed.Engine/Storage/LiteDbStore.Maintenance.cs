@@ -30,6 +30,38 @@ public sealed partial class LiteDbStore
 
     public StoreCheckReport Check() => Inspect(_database, DatabasePath);
 
+    /// <summary>
+    /// Checks the database of <paramref name="dataDirectory"/> without opening it as a store, so a
+    /// file too damaged to open still gets a report of what is readable. The folder's lock is held
+    /// meanwhile and LiteDB reads the file read-only: nothing is written. Files LiteDB would
+    /// rewrite on opening (see <see cref="LiteDbFiles"/>) are refused as <see cref="Open"/> refuses them.
+    /// </summary>
+    public static StoreCheckReport CheckFolder(string dataDirectory, DataFolderOwner? owner = null, TimeSpan? lockWait = null)
+    {
+        string directory = Path.GetFullPath(dataDirectory);
+        string path = Path.Combine(directory, DatabaseFileName);
+        if (!File.Exists(path)) throw new StoreException($"There is no database to check: '{path}' does not exist.");
+        using DataFolderLock folderLock = DataFolderLock.Acquire(directory, owner ?? DataFolderOwner.ForThisProcess(), lockWait);
+        LiteDbFiles.EnsureOpenable(path);
+        LiteDatabase database;
+        try
+        {
+            database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, ReadOnly = true });
+        }
+        catch (Exception error) // a diagnostic reports whatever the damage throws
+        {
+            return new StoreCheckReport(path, new FileInfo(path).Length, false, [], [], $"LiteDB cannot open it: {error.Message}");
+        }
+        try
+        {
+            return Inspect(database, path);
+        }
+        finally
+        {
+            DisposeQuietly(database);
+        }
+    }
+
     public StoreBackupResult Backup(string destination, bool overwrite = false)
     {
         if (DatabasePath == InMemory) throw new InvalidOperationException("An in-memory store has no file to back up.");

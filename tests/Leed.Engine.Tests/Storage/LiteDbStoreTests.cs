@@ -211,6 +211,26 @@ public sealed class LiteDbStoreTests : IDisposable
     }
 
     [Fact]
+    public void CheckFolder_ADatabaseTooDamagedToOpen_ReportsWhatIsReadable_AndChangesNothing()
+    {
+        CreateGoodStore();
+        byte[] bytes = File.ReadAllBytes(DatabaseFile);
+        new Random(3).NextBytes(bytes.AsSpan(10 * LiteDbFiles.PageSize, 5 * LiteDbFiles.PageSize));
+        File.WriteAllBytes(DatabaseFile, bytes);
+        Assert.Throws<DamagedStoreException>(() => LiteDbStore.Open(_folder));
+        string before = Hash(DatabaseFile);
+
+        StoreCheckReport report = LiteDbStore.CheckFolder(_folder);
+
+        Assert.False(report.Healthy);
+        CollectionCheck notes = Assert.Single(report.Collections, collection => collection.Name == "notes");
+        Assert.NotNull(notes.Problem);
+        Assert.True(notes.Readable < 2_000, $"{notes.Readable} notes read from a damaged collection");
+        Assert.Equal(before, Hash(DatabaseFile));
+        Assert.False(File.Exists(LogFile));
+    }
+
+    [Fact]
     public void Check_HealthyStore_ReadsEveryCollectionAndFile()
     {
         CreateGoodStore();
