@@ -60,6 +60,7 @@ public sealed class SettingsBrowserTests(KeyedLlmAppServerFixture app) : IClassF
         await Expect(page.Locator("#llm-other-endpoint")).ToContainTextAsync($"This is not the saved endpoint ({app.Saved.Host})");
         await app.ScreenshotAsync(page, "settings-other-endpoint");
         await page.Locator("#llm-test").ClickAsync();
+        await app.Other.WaitForRequestsAsync(1, TimeSpan.FromSeconds(30)); // the earlier result still reads "Connected": wait for the request itself
         await Expect(page.Locator("#llm-test-result")).ToContainTextAsync("Connected");
         // No key at all (the OpenAI connector sends an empty "Bearer" then).
         Assert.Contains(Assert.Single(app.Other.Requests).Authorization?.Trim(), new[] { null, "Bearer" });
@@ -67,7 +68,7 @@ public sealed class SettingsBrowserTests(KeyedLlmAppServerFixture app) : IClassF
         await page.Locator("input#llm-test-key").FillAsync("sk-typed-for-the-other-one");
         await page.Locator("input#llm-test-key").PressAsync("Tab");
         await page.Locator("#llm-test").ClickAsync();
-        await app.Other.WaitForRequestsAsync(2);
+        await app.Other.WaitForRequestsAsync(2, TimeSpan.FromSeconds(30));
         Assert.Equal("Bearer sk-typed-for-the-other-one", app.Other.Requests[1].Authorization);
         Assert.Single(app.Saved.Requests);
         Assert.DoesNotContain(app.Other.Requests, request => request.Authorization?.Contains(KeyedLlmAppServerFixture.ConfiguredKey, StringComparison.Ordinal) == true);
