@@ -62,7 +62,7 @@ public sealed partial class RunTable : ComponentBase
     private void BeginEdit(RunRow row, EditedField field)
     {
         _editing = (row.Id, field);
-        _draft = field == EditedField.Tags ? TagText.Format(row.Tags) : row.Notes;
+        _draft = (field == EditedField.Tags ? TagText.Format(row.Tags ?? []) : row.Notes) ?? "";
     }
 
     private void CancelEdit() => _editing = null;

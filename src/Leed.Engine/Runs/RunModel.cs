@@ -39,6 +39,9 @@ public sealed class RunSpec
 /// <summary>A run as stored: configuration, status and progress summary.</summary>
 public sealed class RunRecord
 {
+    private List<string> _tags = [];
+    private string _notes = "";
+
     public string Id { get; set; } = "";
     public RunSpec Spec { get; set; } = new();
     public RunStatus Status { get; set; }
@@ -54,8 +57,9 @@ public sealed class RunRecord
     /// <summary>Label of the demonstrations used, e.g. "planner, no LLM" or "LLM m at host (set 3 v2)".</summary>
     public string? DemonstrationLabel { get; set; }
     public string? CheckpointId { get; set; }
-    public List<string> Tags { get; set; } = [];
-    public string Notes { get; set; } = "";
+    // LiteDB stores an empty string (and may store an empty list) as null: read both back as empty.
+    public List<string> Tags { get => _tags; set => _tags = value ?? []; }
+    public string Notes { get => _notes; set => _notes = value ?? ""; }
 
     [LiteDB.BsonIgnore] public double Progress => Spec.Iterations <= 0 ? 0 : Math.Clamp(Iteration / (double)Spec.Iterations, 0, 1);
     [LiteDB.BsonIgnore] public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;

@@ -54,6 +54,22 @@ public sealed class RunTableTests : ComponentTestBase
         Assert.Equal(expected, Names(table));
     }
 
+    [Theory]
+    [InlineData("ippo", new[] { "Run 0002" })]
+    [InlineData("sweep-a", new[] { "Run 0001" })]
+    [InlineData("planner", new[] { "Run 0001" })]                // run 2 has no demonstrator text
+    [InlineData("x", new string[0])]
+    public void TheSearchBox_WorksOnRunsWithoutNotesTagsOrGroup(string text, string[] expected)
+    {
+        // A stored run's empty notes and missing group can come back as null (LiteDB stores "" as null).
+        RunRow[] rows = [Run(1), Run(2, "IPPO") with { Notes = null!, Group = null!, Demonstrator = null!, Name = "Run 0002" }];
+        var table = RenderTable(rows);
+
+        table.Find("input[data-test=run-search]").Input(text);
+
+        Assert.Equal(expected, Names(table));
+    }
+
     [Fact]
     public void AMinimumBestReturn_HidesRunsBelowIt_AndRunsWithNoReturnYet()
     {
