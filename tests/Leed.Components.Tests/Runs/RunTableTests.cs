@@ -111,8 +111,8 @@ public sealed class RunTableTests : ComponentTestBase
         var input = table.Find("input[data-test=run-tags-input]");
         Assert.Equal("baseline", input.GetAttribute("value"));
 
-        input.Input("baseline,  seed-sweep, , Baseline, ablation");
-        table.Find("input[data-test=run-tags-input]").KeyDown(new KeyboardEventArgs { Key = "Enter" });
+        input.Change("baseline,  seed-sweep, , Baseline, ablation");
+        table.Find("input[data-test=run-tags-input]").KeyUp(new KeyboardEventArgs { Key = "Enter" });
 
         var edit = Assert.Single(_tagEdits);
         Assert.Equal("run-0001", edit.Run.Id);
@@ -126,12 +126,12 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable();
 
         table.FindAll("button[data-test=run-edit-notes]")[1].Click();
-        table.Find("input[data-test=run-notes-input]").Input("  try a lower learning rate ");
+        table.Find("input[data-test=run-notes-input]").Change("  try a lower learning rate ");
         table.Find("button[data-test=run-save]").Click();
 
         table.FindAll("button[data-test=run-edit-notes]")[0].Click();
-        table.Find("input[data-test=run-notes-input]").Input("never saved");
-        table.Find("input[data-test=run-notes-input]").KeyDown(new KeyboardEventArgs { Key = "Escape" });
+        table.Find("input[data-test=run-notes-input]").Change("never saved");
+        table.Find("input[data-test=run-notes-input]").KeyUp(new KeyboardEventArgs { Key = "Escape" });
 
         var edit = Assert.Single(_noteEdits);
         Assert.Equal("run-0002", edit.Run.Id);
