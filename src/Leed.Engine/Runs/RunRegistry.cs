@@ -25,6 +25,7 @@ public sealed class RunContext
 {
     private readonly RunRegistry _registry;
     private readonly RunRegistry.ActiveRun _active;
+    private readonly Stopwatch _activeClock = new();
 
     internal RunContext(RunRegistry registry, RunRegistry.ActiveRun active)
     {
@@ -39,16 +40,24 @@ public sealed class RunContext
     /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
     public bool SnapshotWanted => _active.Watchers > 0 && _active.SinceSnapshot.Elapsed >= _registry.SnapshotInterval;
 
-    /// <summary>Blocks while the run is paused; throws when it is stopped.</summary>
+    /// <summary>
+    /// Time the run has spent working in this process: from the first <see cref="WaitWhilePaused"/>
+    /// on, without the time it was paused, so elapsed time and ETA count training only.
+    /// </summary>
+    public TimeSpan ActiveTime => _activeClock.Elapsed;
+
+    /// <summary>Blocks while the run is paused; throws when it is stopped. The first call starts <see cref="ActiveTime"/>.</summary>
     public void WaitWhilePaused()
     {
         if (!_active.Running.IsSet)
         {
+            _activeClock.Stop();
             _registry.SetStatus(_active, RunStatus.Paused);
             _active.Running.Wait(Cancellation);
             _registry.SetStatus(_active, RunStatus.Running);
         }
         Cancellation.ThrowIfCancellationRequested();
+        _activeClock.Start();
     }
 
     public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);

@@ -50,7 +50,6 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         using (trainer)
         {
             double priorWall = context.Run.WallSeconds;
-            var clock = Stopwatch.StartNew();
             int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
             double snapshotSeconds = 0;
             bool firstSnapshot = true;
@@ -58,8 +57,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             {
                 context.WaitWhilePaused();
                 IterationMetrics metrics = trainer.RunIteration();
-                context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + clock.Elapsed.TotalSeconds, metrics.Values));
-                bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * clock.Elapsed.TotalSeconds;
+                context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
+                bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * context.ActiveTime.TotalSeconds;
                 if ((context.SnapshotWanted && withinBudget) || trainer.Iteration == spec.Iterations)
                 {
                     long start = Stopwatch.GetTimestamp();

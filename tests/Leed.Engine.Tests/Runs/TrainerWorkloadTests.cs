@@ -85,6 +85,33 @@ public sealed class TrainerWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void PausedRun_ReportsWallSecondsWithoutTheTimeItWasPaused()
+    {
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        RunRecord run = registry.Submit(Tiny("ippo", iterations: 8));
+        WaitFor(() => registry.Get(run.Id)!.Iteration >= 2 || !registry.Get(run.Id)!.IsActive);
+        registry.Pause(run.Id);
+        WaitFor(() => registry.Get(run.Id)!.Status != RunStatus.Running);
+        Assert.Equal(RunStatus.Paused, registry.Get(run.Id)!.Status);
+        var paused = System.Diagnostics.Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        registry.Resume(run.Id);
+        paused.Stop();
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        total.Stop();
+
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        IReadOnlyList<MetricRecord> metrics = new RunStore(_store).MetricsOf(run.Id);
+        double longestStep = metrics.Zip(metrics.Skip(1), (a, b) => b.WallSeconds - a.WallSeconds).Max();
+        Assert.True(longestStep < paused.Elapsed.TotalSeconds,
+            $"an iteration's wall time ({longestStep:0.00} s) includes the {paused.Elapsed.TotalSeconds:0.00} s pause");
+        Assert.True(done.WallSeconds <= total.Elapsed.TotalSeconds - paused.Elapsed.TotalSeconds + 0.2,
+            $"wall {done.WallSeconds:0.00} s of {total.Elapsed.TotalSeconds:0.00} s, paused {paused.Elapsed.TotalSeconds:0.00} s");
+    }
+
+    [Fact]
     public void Run_WithAnUnknownHyperparameter_FailsWithAMessageNamingIt()
     {
         RunSpec spec = Tiny("ippo");
