@@ -57,11 +57,18 @@ public sealed class RunRecord
     /// <summary>Label of the demonstrations used, e.g. "planner, no LLM" or "LLM m at host (set 3 v2)".</summary>
     public string? DemonstrationLabel { get; set; }
     public string? CheckpointId { get; set; }
+    /// <summary>
+    /// The number of agents the run trains, resolved from its scenario (<see cref="RunSpec.Agents"/> is 0
+    /// for a map's own agents); 0 while unknown, in runs stored before this was recorded.
+    /// </summary>
+    public int ResolvedAgents { get; set; }
     // LiteDB stores an empty string (and may store an empty list) as null: read both back as empty.
     public List<string> Tags { get => _tags; set => _tags = value ?? []; }
     public string Notes { get => _notes; set => _notes = value ?? ""; }
 
     [LiteDB.BsonIgnore] public double Progress => Spec.Iterations <= 0 ? 0 : Math.Clamp(Iteration / (double)Spec.Iterations, 0, 1);
+    /// <summary>The agents to show: the resolved count, else what the spec asked for.</summary>
+    [LiteDB.BsonIgnore] public int Agents => ResolvedAgents > 0 ? ResolvedAgents : Spec.Agents;
     [LiteDB.BsonIgnore] public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;
 }
 

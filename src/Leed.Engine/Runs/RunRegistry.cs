@@ -15,6 +15,9 @@ public interface IRunWorkload
 public interface IRunWorkloadFactory
 {
     IRunWorkload Create(RunRecord run);
+
+    /// <summary>How many agents a run of <paramref name="spec"/> will train, when known before it starts.</summary>
+    int? AgentCount(RunSpec spec) => spec.Agents > 0 ? spec.Agents : null;
 }
 
 /// <summary>What a push to a subscriber carries: everything new since the last push.</summary>
@@ -64,9 +67,11 @@ public sealed class RunContext
 
     public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
 
-    public void SetDemonstrationLabel(string label)
+    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
+    public void SetPrepared(string demonstrationLabel, int agents)
     {
-        _active.Record.DemonstrationLabel = label;
+        _active.Record.DemonstrationLabel = demonstrationLabel;
+        _active.Record.ResolvedAgents = agents;
         _registry.Persist(_active);
     }
 
@@ -131,8 +136,9 @@ public sealed class RunRegistry : IDisposable
             Spec = spec,
             Status = RunStatus.Queued,
             CreatedAt = DateTime.UtcNow,
+            ResolvedAgents = _factory.AgentCount(spec) ?? 0,
         };
-        if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} n{spec.Agents} s{spec.Seed}";
+        if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} {AgentsLabel(record.ResolvedAgents)} s{spec.Seed}";
         var active = new ActiveRun(record);
         _active[record.Id] = active;
         Store.Save(record);
@@ -145,7 +151,7 @@ public sealed class RunRegistry : IDisposable
     /// <summary>Queues one run per seed; they share a group named after the configuration.</summary>
     public IReadOnlyList<RunRecord> SubmitGroup(RunSpec spec, IReadOnlyList<int> seeds)
     {
-        string group = spec.Group ?? $"{spec.Algorithm}-{spec.Map}-n{spec.Agents}-{DateTime.UtcNow:MMddHHmmss}";
+        string group = spec.Group ?? $"{spec.Algorithm}-{spec.Map}-{AgentsLabel(_factory.AgentCount(spec) ?? 0)}-{DateTime.UtcNow:MMddHHmmss}";
         return [.. seeds.Select(seed => Submit(spec.With(copy =>
         {
             copy.Seed = seed;
@@ -218,7 +224,9 @@ public sealed class RunRegistry : IDisposable
         lock (run.Recent) return run.Recent.Count < run.Record.Iteration ? Store.MetricsOf(id) : [.. run.Recent];
     }
 
-    public EpisodeSnapshot? LatestSnapshot(string id) => _active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null;
+    /// <summary>The run's latest episode snapshot: in memory while it trains, else the stored one (also after a restart).</summary>
+    public EpisodeSnapshot? LatestSnapshot(string id) =>
+        (_active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null) ?? Store.LatestSnapshot(id);
 
     /// <summary>
     /// Calls <paramref name="onUpdate"/> (on a timer thread) with what changed, at most once per
@@ -266,6 +274,7 @@ public sealed class RunRegistry : IDisposable
 
     internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
     {
+        Store.SaveSnapshot(run.Record.Id, snapshot);
         run.Snapshot = snapshot;
         run.SinceSnapshot.Restart();
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkSnapshot(snapshot);
@@ -372,6 +381,9 @@ public sealed class RunRegistry : IDisposable
         lock (_listWatchers) watchers = [.. _listWatchers];
         foreach (Action watcher in watchers) watcher();
     }
+
+    // "n8"; a spec of 0 agents whose count is unknown means the map's own agents.
+    private static string AgentsLabel(int agents) => agents > 0 ? $"n{agents}" : "own-agents";
 
     private static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
 

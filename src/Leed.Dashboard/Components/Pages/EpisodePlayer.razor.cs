@@ -14,6 +14,8 @@ public partial class EpisodePlayer : IDisposable
     [Parameter] public int? HighlightAgent { get; set; }
     [Parameter] public int CellPixels { get; set; } = 6;
     [Parameter] public EventCallback<int> OnAgentClicked { get; set; }
+    /// <summary>False once the run has ended: with no snapshot by then, none will come.</summary>
+    [Parameter] public bool RunActive { get; set; } = true;
 
     private EpisodeSnapshot? _shown;
     private int? _shownHighlight;
@@ -23,9 +25,11 @@ public partial class EpisodePlayer : IDisposable
     private PeriodicTimer? _timer;
     private bool _playing = true;
 
-    private string Caption => _shown is null
-        ? "Waiting for the first episode snapshot..."
-        : $"Episode after iteration {_shown.Iteration}: step {_step} of {_shown.Positions.Count - 1}";
+    private string Caption => _shown is not null
+        ? $"Episode after iteration {_shown.Iteration}: step {_step} of {_shown.Positions.Count - 1}"
+        : RunActive
+            ? "Waiting for the first episode snapshot..."
+            : "No episode was recorded for this run (one is recorded while the run is watched, and after its last iteration).";
 
     protected override void OnParametersSet()
     {
