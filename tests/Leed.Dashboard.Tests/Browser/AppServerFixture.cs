@@ -15,8 +15,18 @@ public class AppServerFixture : IAsyncLifetime
 
     private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
+    private readonly bool _ownsData;
 
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("leed-e2e-").FullName;
+    public AppServerFixture() : this(Directory.CreateTempSubdirectory("leed-e2e-").FullName, ownsData: true) { }
+
+    /// <summary>A server on an existing data folder, which it leaves in place (a restart is a second server on the same folder).</summary>
+    protected AppServerFixture(string dataDirectory, bool ownsData)
+    {
+        DataDirectory = dataDirectory;
+        _ownsData = ownsData;
+    }
+
+    public string DataDirectory { get; }
     public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
     public Uri BaseAddress { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
@@ -90,7 +100,8 @@ public class AppServerFixture : IAsyncLifetime
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
         if (_factory is not null) await _factory.DisposeAsync();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        if (_ownsData)
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }
 

@@ -12,7 +12,6 @@ public partial class EpisodePlayer : IDisposable
     [Parameter, EditorRequired] public CityGridView Map { get; set; } = default!;
     [Parameter] public EpisodeSnapshot? Snapshot { get; set; }
     [Parameter] public int? HighlightAgent { get; set; }
-    [Parameter] public int CellPixels { get; set; } = 6;
     [Parameter] public EventCallback<int> OnAgentClicked { get; set; }
     /// <summary>False once the run has ended: with no snapshot by then, none will come.</summary>
     [Parameter] public bool RunActive { get; set; } = true;

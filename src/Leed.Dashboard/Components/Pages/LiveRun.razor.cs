@@ -22,7 +22,6 @@ public partial class LiveRun : IDisposable
 
     private RunRecord? _run;
     private CityGridView? _mapView;
-    private int _cellPixels = 6;
     private EpisodeSnapshot? _snapshot;
     private int? _highlight;
     private double _smoothing = 0.6;
@@ -40,11 +39,7 @@ public partial class LiveRun : IDisposable
         _run = Registry.Get(Id);
         if (_run is null) return;
         CityMap? map = MapCatalog.For(Store).Find(_run.Spec.Map);
-        if (map is not null)
-        {
-            _mapView = ViewMapper.ToGridView(map);
-            _cellPixels = Math.Clamp(520 / Math.Max(map.Width, map.Height), 3, 24);
-        }
+        if (map is not null) _mapView = ViewMapper.ToGridView(map);
         IReadOnlyList<MetricRecord> metrics = Registry.Metrics(Id);
         if (_run.Spec.Algorithm == "leed") _weightSpec = RunCharts.Weights(AgentCount);
         _rewardSeries = RunCharts.Reward.Series(metrics);
