@@ -69,6 +69,8 @@ internal static class TrainBenchVerbs
         new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
         new("agents", "agents (default 20)", ValueName: "N"),
         new("seconds", "measuring time after one warm-up iteration (default 20)", ValueName: "S"),
+        new("iterations", "measure this many iterations instead of --seconds (with --busy: this many alone, then as many beside the busy processes; default 3)", ValueName: "I"),
+        new("busy", $"also train beside N busy processes ({BusyMachineBenchmark.BusyProgram} {BusyMachineBenchmark.BusyArgument}, started and stopped by the benchmark) and print both figures and their ratio", ValueName: "N"),
         Algo, Envs, Steps, Threads, RolloutThreads,
     ];
 
@@ -118,20 +120,29 @@ internal static class TrainBenchVerbs
 
     public static Task<int> TrainAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Medium);
         int agents = context.Args.GetInt("agents", 20, 1, 10_000);
         double seconds = context.Args.GetDouble("seconds", 20, 0.1, 3600);
         Algorithm algorithm = ParseAlgorithm(context);
         Hyperparameters hp = Common(context, new Hyperparameters());
-        context.Error.WriteLine($"Benchmarking {algorithm.Name()} training: {hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name} for {seconds} s...");
-        context.WriteJson(TrainBenchmark.Run(map, agents, seconds, algorithm, hp, log: context.Error.WriteLine));
+        if (context.Args.Has("busy"))
+        {
+            int busy = context.Args.GetInt("busy", 2, 1, 4 * Environment.ProcessorCount);
+            int measured = context.Args.GetInt("iterations", 3, 1, 100_000);
+            context.Error.WriteLine($"Benchmarking {algorithm.Name()} training ({hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name}): " +
+                $"{measured} iterations alone, then {measured} beside {busy} busy processes...");
+            context.WriteJson(BusyMachineBenchmark.Run(map, agents, measured, busy, algorithm, hp, log: context.Error.WriteLine));
+            return Task.FromResult(0);
+        }
+        int? iterations = context.Args.Has("iterations") ? context.Args.GetInt("iterations", 3, 1, 100_000) : null;
+        context.Error.WriteLine($"Benchmarking {algorithm.Name()} training: {hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name} for " +
+            (iterations is int count ? $"{count} iterations..." : $"{seconds} s..."));
+        context.WriteJson(TrainBenchmark.Run(map, agents, seconds, algorithm, hp, log: context.Error.WriteLine, iterations: iterations));
         return Task.FromResult(0);
     }
 
     public static Task<int> KernelAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         int agents = context.Args.GetInt("agents", 20, 1, 10_000);
         int rows = context.Args.GetInt("rows", 512, 1, 1_000_000);
         int observation = context.Args.GetInt("observation", 160, 6, 100_000);
@@ -146,7 +157,6 @@ internal static class TrainBenchVerbs
 
     public static Task<int> ScalingAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Large);
         int[] counts = IntList(context, "agents", [5, 10, 20, 50, 100]);
         int iterations = context.Args.GetInt("iterations", 2, 1, 1000);
@@ -159,7 +169,6 @@ internal static class TrainBenchVerbs
 
     public static Task<int> MemoryAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Medium);
         int agents = context.Args.GetInt("agents", 20, 1, 10_000);
         int iterations = context.Args.GetInt("iterations", 1000, 2, 1_000_000);
@@ -172,7 +181,6 @@ internal static class TrainBenchVerbs
 
     public static Task<int> LearningAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = FindMap(context, PresetMaps.Medium);
         int agents = context.Args.GetInt("agents", 20, 1, 10_000);
         int[] seeds = IntList(context, "seeds", [1, 2, 3]);

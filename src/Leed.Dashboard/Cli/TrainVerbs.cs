@@ -30,7 +30,6 @@ internal static class TrainVerbs
 
     public static async Task<int> TrainAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         ParsedArguments args = context.Args;
         Algorithm algorithm = Parse(() => AlgorithmNames.Parse(args.Get("algo") ?? "leed"), "algo");
         IWeightSchedule? weights = args.Get("weight") is { } spec ? Parse(() => WeightSchedules.Parse(spec), "weight") : null;

@@ -28,12 +28,12 @@ public sealed record TrainBenchmarkResult(
 public static class TrainBenchmark
 {
     /// <summary>
-    /// Trains for about <paramref name="seconds"/> after one warm-up iteration (JIT, first
-    /// allocations) and reports the measured iterations only. LEED and BC use the built-in
-    /// planner's demonstrations (generated before the clock starts).
+    /// Trains for about <paramref name="seconds"/> (or exactly <paramref name="iterations"/>) after one
+    /// warm-up iteration (JIT, first allocations) and reports the measured iterations only. LEED and BC
+    /// use the built-in planner's demonstrations (generated before the clock starts).
     /// </summary>
     public static TrainBenchmarkResult Run(CityMap map, int agents, double seconds, Algorithm algorithm = Algorithm.Leed,
-        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
+        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null, int? iterations = null)
     {
         Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
         ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
@@ -46,12 +46,12 @@ public static class TrainBenchmark
         using var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        int iterations = 0;
-        while (iterations < 2 || clock.Elapsed.TotalSeconds < seconds)
+        int measured = 0;
+        while (iterations is int wanted ? measured < wanted : measured < 2 || clock.Elapsed.TotalSeconds < seconds)
         {
             trainer.RunIteration();
-            iterations++;
-            log?.Invoke($"iteration {iterations}: {clock.Elapsed.TotalSeconds:F1} s");
+            measured++;
+            log?.Invoke($"iteration {measured}: {clock.Elapsed.TotalSeconds:F1} s");
         }
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
@@ -63,12 +63,12 @@ public static class TrainBenchmark
             Share(spent[0]), Share(spent[1] + spent[2]), Share(spent[3]), Share(spent[4]), Share(spent[5]));
         double Share(double part) => Math.Round(part / total, 3);
 
-        long agentSteps = (long)iterations * hp.GlobalStepsPerIteration * agents;
+        long agentSteps = (long)measured * hp.GlobalStepsPerIteration * agents;
         double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
         (double kernel, double kernelUtilisation) = KernelGflopPerSecond(agents, trainer.Networks.ObservationSize, trainer.Networks.CriticInputSize, hp, seed);
-        double loop = flopsPerIteration * iterations / wall / 1e9;
-        return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), iterations, R(wall),
-            agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / iterations, 4), split,
+        double loop = flopsPerIteration * measured / wall / 1e9;
+        return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), measured, R(wall),
+            agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / measured, 4), split,
             Math.Round(kernel, 1), Math.Round(loop, 1), Math.Round(loop / kernel, 3), Math.Round(flopsPerIteration / 1e9, 2),
             R(cpu), Math.Round(cpu / wall, 2), kernelUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion);
     }
