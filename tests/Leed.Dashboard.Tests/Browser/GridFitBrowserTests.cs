@@ -2,7 +2,6 @@
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
-using Leed.Engine.Maps.Import;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,8 +13,6 @@ namespace Leed.Dashboard.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class GridFitBrowserTests(AppServerFixture app)
 {
-    private static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "Samples");
-
     private ILeedStore Store => app.Services.GetRequiredService<ILeedStore>();
 
     private static async Task<LocatorBoundingBoxResult> BoxAsync(ILocator locator) =>
@@ -52,8 +49,7 @@ public sealed class GridFitBrowserTests(AppServerFixture app)
     [Fact]
     public async Task MapsPage_EveryPresetAndAnImportedMap_FitThePreviewPanel_AndZoomPanAndFitWork()
     {
-        MapImportResult town = MapImporter.Import(new MapImportRequest(Path.Combine(Samples, "sample-town.map")) { Name = "fit-town" });
-        new MapRepository(Store).Save(town.Map, overwrite: true);
+        app.StoreSampleTown("fit-town", withScenario: false);
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "maps", "#maps-page");
         ILocator grid = page.Locator("#map-preview");
@@ -110,13 +106,9 @@ public sealed class GridFitBrowserTests(AppServerFixture app)
     public async Task LiveRun_OfAFinishedRunOnTheLargePreset_ReplaysItsLastEpisodeInsideThePanel_ClearOfTheCharts()
     {
         var registry = app.Services.GetRequiredService<RunRegistry>();
-        RunRecord run = registry.Submit(new RunSpec
-        {
-            Name = "grid-fit large", Algorithm = "leed", Map = PresetMaps.Large, Agents = 6, ScenarioSeed = 2, Iterations = 1,
-            Hyperparameters = new() { ["Envs"] = 2, ["Steps"] = 32, ["Minibatches"] = 2, ["UpdateEpochs"] = 1 },
-        });
-        await WaitForAsync(() => registry.Get(run.Id)!.Status is not (Leed.Engine.Runs.RunStatus.Queued or Leed.Engine.Runs.RunStatus.Running));
-        Assert.True(registry.Get(run.Id)!.Status == Leed.Engine.Runs.RunStatus.Completed, registry.Get(run.Id)!.Error);
+        RunRecord run = registry.Submit(AppServerFixture.TinyRun("grid-fit large", PresetMaps.Large, agents: 6, iterations: 1));
+        await WaitForAsync(() => !registry.Get(run.Id)!.IsActive);
+        Assert.True(registry.Get(run.Id)!.Status == RunStatus.Completed, registry.Get(run.Id)!.Error);
 
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, $"runs/{run.Id}", "#live-page");

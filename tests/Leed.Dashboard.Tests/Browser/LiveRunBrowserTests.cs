@@ -1,8 +1,6 @@
 // Live run in a real browser: a run on an imported map's own .scen agents shows their real count, and a finished run replays after a restart.
 using Leed.Engine.Maps;
-using Leed.Engine.Maps.Import;
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -12,15 +10,10 @@ namespace Leed.Dashboard.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class LiveRunBrowserTests(AppServerFixture app)
 {
-    private static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "Samples");
-
     [Fact]
     public async Task RunOnAnImportedMapsOwnAgents_ShowsTheirCount_InTheHeaderTableGroupAndWeightChart_WithoutAReload()
     {
-        MapImportResult town = MapImporter.Import(new MapImportRequest(Path.Combine(Samples, "sample-town.map"))
-            { ScenarioPath = Path.Combine(Samples, "sample-town.scen"), Name = "own-agents-town" });
-        new MapRepository(app.Services.GetRequiredService<ILeedStore>()).Save(town.Map, town.Scenario, overwrite: true);
-        int agents = town.Scenario!.AgentCount;
+        int agents = app.StoreSampleTown("own-agents-town", withScenario: true).Scenario!.AgentCount;
         IPage page = await app.NewPageAsync();
 
         await AppServerFixture.GotoReadyAsync(page, "runs/new?map=own-agents-town", "#new-run-page");
@@ -69,11 +62,7 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
         {
             await first.Server.InitializeAsync();
             var registry = first.Server.Services.GetRequiredService<RunRegistry>();
-            id = registry.Submit(new RunSpec
-            {
-                Name = "replay after restart", Algorithm = "leed", Map = PresetMaps.Small, Agents = 4, ScenarioSeed = 2, Iterations = 2,
-                Hyperparameters = new() { ["Envs"] = 2, ["Steps"] = 32, ["Minibatches"] = 2, ["UpdateEpochs"] = 1 },
-            }).Id;
+            id = registry.Submit(AppServerFixture.TinyRun("replay after restart", PresetMaps.Small, agents: 4, iterations: 2)).Id;
             await GridFitBrowserTests.WaitForAsync(() => !registry.Get(id)!.IsActive);
             Assert.True(registry.Get(id)!.Status == RunStatus.Completed, registry.Get(id)!.Error);
         }

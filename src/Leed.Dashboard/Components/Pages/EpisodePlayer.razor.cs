@@ -42,7 +42,7 @@ public partial class EpisodePlayer : IDisposable
         if (_shown is not null && HighlightAgent != _shownHighlight)
         {
             _shownHighlight = HighlightAgent;
-            _routes = HighlightAgent is int agent ? [PathOf(_shown, agent)] : null;
+            _routes = HighlightAgent is int agent && agent < _shown.Destinations.Length ? [PathOf(_shown, agent)] : null;
         }
     }
 
