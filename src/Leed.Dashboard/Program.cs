@@ -1,10 +1,4 @@
-// One executable: a command-line verb when the first argument names one, the dashboard otherwise.
+// One executable: the dashboard with no command, a command-line verb otherwise (see CommandLine for how they are told apart).
 using Leed.Dashboard.Cli;
-using Leed.Dashboard.Hosting;
 
-if (CommandLine.HasVerb(args))
-    return await CommandLine.RunAsync(args, Console.Out, Console.Error);
-
-var app = DashboardApp.Build(args);
-await app.RunAsync();
-return 0;
+return await CommandLine.RunAsync(args, Console.Out, Console.Error);

@@ -16,11 +16,13 @@ public static class EngineServices
         // One LiteDatabase per process, opened on first use.
         services.AddSingleton<ILeedStore>(_ => LiteDbStore.Open(options.DataDirectory));
         services.AddSingleton(provider => new LlmSettings(provider.GetRequiredService<ILeedStore>(), options.Llm));
+        // Every LLM call goes through one pooled, resilient HTTP client (pages inject IHttpClientFactory).
+        services.AddLlmHttp();
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
         services.AddSingleton<IRunWorkloadFactory>(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
-            () => CreateLlmDemonstrator(provider.GetRequiredService<LlmSettings>().Current)
+            () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
                 ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
         int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
@@ -30,6 +32,6 @@ public static class EngineServices
     }
 
     /// <summary>The LLM demonstrator for the settings in effect, or null when no endpoint is configured.</summary>
-    public static IDemonstrator? CreateLlmDemonstrator(LlmOptions options) =>
-        LlmEndpoint.FromOptions(options) is { } endpoint ? new LlmDemonstrator(endpoint) : null;
+    public static IDemonstrator? CreateLlmDemonstrator(IHttpClientFactory http, LlmOptions options) =>
+        LlmEndpoint.FromOptions(options) is { } endpoint ? new LlmDemonstrator(http, endpoint) : null;
 }

@@ -93,12 +93,12 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     internal static PreparedRun Prepare(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunSpec spec, CancellationToken cancellation)
     {
         var catalog = MapCatalog.For(store);
-        CityMap map = catalog.Find(spec.Map) ?? throw new ArgumentException($"No map named '{spec.Map}'.");
+        CityMap map = catalog.Require(spec.Map);
         Algorithm algorithm = AlgorithmNames.Parse(spec.Algorithm);
         Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
         IWeightSchedule? weights = algorithm == Algorithm.Leed ? WeightSchedules.Parse(spec.Weight) : null;
 
-        (Scenario scenario, DemonstrationSet? stored) = ResolveScenario(store, catalog, map, spec, algorithm);
+        (Scenario scenario, DemonstrationSet? stored) = ResolveScenario(store, catalog, map, spec, algorithm, requireValidAgent: true);
         ExpertDataset? dataset = null;
         string label = "none";
         if (stored is not null)
@@ -127,14 +127,16 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     /// <summary>
     /// The agents a run trains: a stored set's own scenario when its demonstrations come from one, else
     /// the map's own (.scen) agents when the spec asks for 0 agents and the map has them, else a generated
-    /// scenario. The set is returned too when there is one.
+    /// scenario. The set is returned too when there is one; with <paramref name="requireValidAgent"/>, a set
+    /// with no valid agent is refused with its name.
     /// </summary>
-    internal static (Scenario Scenario, DemonstrationSet? Set) ResolveScenario(ILeedStore store, MapCatalog catalog, CityMap map, RunSpec spec, Algorithm algorithm)
+    internal static (Scenario Scenario, DemonstrationSet? Set) ResolveScenario(ILeedStore store, MapCatalog catalog, CityMap map, RunSpec spec,
+        Algorithm algorithm, bool requireValidAgent = false)
     {
         if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations())
         {
             int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
-            return new DemonstrationStore(store).LoadForTraining(id, catalog);
+            return new DemonstrationStore(store).LoadForTraining(id, catalog, requireValidAgent);
         }
         return (spec.Agents <= 0 && catalog.FindScenario(map.Name) is { } own
             ? own
@@ -183,8 +185,7 @@ public static class HyperparameterValues
                 : value;
             property.SetValue(result, converted);
         }
-        result.Validate();
-        return result;
+        return result.Checked();
     }
 
     public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

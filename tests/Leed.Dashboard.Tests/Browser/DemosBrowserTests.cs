@@ -1,4 +1,4 @@
-// The Demonstrations workflow in a real browser: an LLM set with an invalid hop, fixed by clicks on the map, approved, its transcript read, trained.
+// The Demonstrations workflow in a real browser: an LLM set with an invalid hop, fixed by clicks on the map, approved, its transcript (tool calls included) read, trained.
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -47,6 +47,7 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
                 ScriptStep.Stall(TimeSpan.FromSeconds(1.5), AnswerWithJump(agent, jump)),
                 ScriptStep.Stall(TimeSpan.FromSeconds(1.5), AnswerWithJump(agent, jump)))
             .Otherwise(AnswerWithJump(agent, jump));
+        int storedBefore = Demos.List().Count; // other tests of this collection may have stored sets
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "demos", "#demos-page");
         await Expect(page.Locator("#demo-active-demonstrator")).ToContainTextAsync($"LLM {LlmAppServerFixture.Model} at {app.Llm.Host}");
@@ -60,7 +61,7 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
         await app.Llm.WaitForRequestsAsync(1, TimeSpan.FromSeconds(15)); // cancel while the endpoint holds the call
         await page.Locator("#demo-cancel").ClickAsync();
         await Expect(page.Locator("#demo-generate-error")).ToContainTextAsync("cancelled; nothing was stored");
-        Assert.Empty(Demos.List());
+        Assert.Equal(storedBefore, Demos.List().Count);
 
         // ---- generate: progress per round, then the set with the invalid hop ----
         await page.Locator("#demo-generate").ClickAsync();
@@ -171,6 +172,37 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
         await app.ScreenshotAsync(page, "demos-run");
         await Expect(page.Locator("#live-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         Assert.Equal([page.Url.Split('/')[^1]], Demos.Find(v2)!.UsedByRuns);
+    }
+
+    [Fact]
+    public async Task DemoTranscript_ACallWithAToolRoundTrip_ShowsTheFunctionItsArgumentsAndWhatItReturned()
+    {
+        // The model checks a wrong hop with the Roads plugin, then answers with valid routes: one call, one tool round.
+        (int agent, int jump) = AgentWithARouteToJump();
+        string wrongHop = new MoveTo(agent, jump).Format();
+        string arguments = new JsonObject { ["agent"] = agent, ["instructions"] = wrongHop }.ToJsonString();
+        app.Llm.Then(ScriptStep.ToolCall("Roads-CheckRoute", arguments), AnswerWithJump(agent: -1, jump: 0));
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "demos", "#demos-page");
+        await page.Locator("input#demo-agents").FillAsync(Agents.ToString(CultureInfo.InvariantCulture));
+        await page.Locator("input#demo-seed").FillAsync(Seed.ToString(CultureInfo.InvariantCulture));
+        await page.Locator("input#demo-seed").PressAsync("Tab");
+
+        await page.Locator("#demo-generate").ClickAsync();
+        await page.WaitForURLAsync(new Regex(@"/demos/\d+$"));
+
+        ILocator call = page.Locator("#demo-transcript .demo-call");
+        await Expect(call).ToHaveCountAsync(1);
+        await Expect(call).ToHaveAttributeAsync("data-tool-calls", "1");
+        await Expect(call).ToContainTextAsync("1 tool call");
+        await call.Locator(".mud-expand-panel-header").ClickAsync();
+        ILocator tool = call.Locator("pre.demo-transcript-text[data-part='Tool call 1: Roads-CheckRoute']");
+        await Expect(tool).ToContainTextAsync($"arguments: {arguments}");
+        await Expect(tool).ToContainTextAsync($"result: invalid: Agent_{agent}, instruction 0: Intersection_{jump} is not adjacent");
+        // Between the prompts and the answer, in the order it happened.
+        IReadOnlyList<string> parts = await call.Locator("pre.demo-transcript-text").EvaluateAllAsync<string[]>("parts => parts.map(part => part.dataset.part)");
+        Assert.Equal(["System prompt", "User prompt", "Tool call 1: Roads-CheckRoute", "Response"], parts);
+        await app.ScreenshotAsync(page, "demos-transcript-tool-call");
     }
 
     /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds, for as long as the page's expect timeout.</summary>

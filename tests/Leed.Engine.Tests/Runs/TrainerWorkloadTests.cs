@@ -87,6 +87,27 @@ public sealed class TrainerWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void Prepare_AStoredSetWithNoValidAgent_SaysSoNamingTheSet()
+    {
+        Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
+        // Stored before the episode bound existed: flagged valid, but every list waits far past the episode.
+        DemonstrationSet planned = new PlannerDemonstrator().Generate(scenario);
+        DemonstrationSet stale = planned with
+        {
+            Agents = [.. planned.Agents.Select(agent => agent with { Instructions = [.. agent.Instructions, new Wait(agent.Agent, 99_999)] })],
+        };
+        StoredDemonstrationSet set = new DemonstrationStore(_store).SaveNew(scenario, 9, stale);
+        RunSpec spec = Tiny("leed", iterations: 1);
+        spec.Demonstrator = "set";
+        spec.DemoSetId = set.Id;
+
+        NoValidAgentException error = Assert.Throws<NoValidAgentException>(() => new TrainerWorkloadFactory(_store).Prepare(spec));
+
+        Assert.StartsWith($"set {set.Family} v1 has no valid agent", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"demos show {set.Id}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LeedRun_FromAStoredSet_UsesTheSetsScenarioAndMarksTheSetUsed()
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
@@ -166,11 +187,33 @@ public sealed class TrainerWorkloadTests : IDisposable
     {
         RunSpec spec = Tiny("ippo");
         spec.Hyperparameters["Learningrate"] = 0.1;
+        RunRecord done = RunToTheEnd(spec);
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
+    }
+
+    [Theory]
+    [InlineData("nowhere", null, "No map named 'nowhere'. `maps list` or the Maps page shows the map names")]
+    [InlineData(PresetMaps.Small, 3, "Envs x Steps (2 x 3 = 6) must be divisible by the 4 minibatches")]
+    public void Run_WithAnUnknownMapOrAnUnevenBatch_FailsWithTheRulesOneMessage(string map, int? steps, string message)
+    {
+        RunSpec spec = Tiny("ippo");
+        spec.Map = map;
+        if (steps is int value)
+        {
+            spec.Hyperparameters["Steps"] = value;
+            spec.Hyperparameters["Minibatches"] = 4;
+        }
+        RunRecord done = RunToTheEnd(spec);
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains(message, done.Error);
+    }
+
+    private RunRecord RunToTheEnd(RunSpec spec)
+    {
         using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
         RunRecord run = registry.Submit(spec);
         WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
-        RunRecord done = registry.Get(run.Id)!;
-        Assert.Equal(RunStatus.Failed, done.Status);
-        Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
+        return registry.Get(run.Id)!;
     }
 }

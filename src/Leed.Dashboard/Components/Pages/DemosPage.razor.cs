@@ -79,10 +79,14 @@ public sealed partial class DemosPage
             _loadError = $"No demonstration set with id {id}. The Demonstrations page lists the stored sets.";
             return;
         }
-        CityMap? map = MapCatalog.For(Store).Find(stored.MapName);
-        if (map is null)
+        CityMap map;
+        try
         {
-            _loadError = $"{stored.Title} was made for map '{stored.MapName}', which is no longer in the catalogue; import it again on the Maps page.";
+            map = MapCatalog.For(Store).Require(stored.MapName);
+        }
+        catch (MapNotFoundException missing)
+        {
+            _loadError = $"{stored.Title} was made for a map that is gone. {missing.Message}";
             return;
         }
         Scenario scenario = DemonstrationStore.ScenarioOf(stored, map);
