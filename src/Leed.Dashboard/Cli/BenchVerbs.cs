@@ -51,7 +51,7 @@ internal static class BenchVerbs
 internal static class TrainBenchVerbs
 {
     private static readonly Hyperparameters Defaults = new();
-    private const string AlgoHelp = "algorithm (leed and bc use the built-in planner's demonstrations)";
+    private const string AlgoHelp = "algorithm (those that use demonstrations get the built-in planner's)";
 
     private static readonly Option<string> TrainMap = CliOptions.Map(PresetMaps.Medium);
     private static readonly Option<int> TrainAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 10_000);

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Leed.Dashboard.Hosting;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
@@ -49,7 +50,7 @@ internal static class DashboardBenchVerbs
                 foreach (bool watch in new[] { false, true })
                 {
                     context.Error.WriteLine($"  {(watch ? "watched" : "unwatched")} run {r + 1}/{repeats}...");
-                    var spec = new RunSpec { Algorithm = "leed", Map = map, Agents = agents, Iterations = iterations, Seed = 1 };
+                    var spec = new RunSpec { Algorithm = Algorithm.Leed.Name(), Map = map, Agents = agents, Iterations = iterations, Seed = 1 };
                     RunRecord run = registry.Submit(spec);
                     int pushes = 0, snapshots = 0;
                     using IDisposable? subscription = watch
@@ -98,9 +99,9 @@ internal static class DashboardBenchVerbs
                     var record = new RunRecord
                     {
                         Id = $"bench-{i:D5}",
-                        Spec = new RunSpec { Name = $"bench run {i}", Algorithm = i % 2 == 0 ? "leed" : "ippo", Map = PresetMaps.Medium, Agents = 20, Seed = i % 5, Group = $"group-{i / 5}" },
+                        Spec = new RunSpec { Name = $"bench run {i}", Algorithm = (i % 2 == 0 ? Algorithm.Leed : Algorithm.Ippo).Name(), Map = PresetMaps.Medium, Agents = 20, Seed = i % 5, Group = $"group-{i / 5}" },
                         Status = RunStatus.Completed, CreatedAt = DateTime.UtcNow.AddMinutes(-i), Iteration = 100, GlobalStep = 204_800,
-                        BestReturn = i, LastReturn = i - 1, WallSeconds = 60 + i, Tags = ["bench", i % 3 == 0 ? "baseline" : "leed"],
+                        BestReturn = i, LastReturn = i - 1, WallSeconds = 60 + i, Tags = ["bench", i % 3 == 0 ? "baseline" : "method"],
                     };
                     runStore.Save(record);
                 }

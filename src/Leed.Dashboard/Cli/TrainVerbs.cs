@@ -1,6 +1,7 @@
 // `train`: trains one run headless, streaming one JSON line per iteration and writing metrics.csv and the checkpoint.
 using System.CommandLine;
 using System.Text.Json;
+using Leed.Engine.Analysis;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
@@ -38,8 +39,8 @@ internal static class TrainVerbs
     {
         Algorithm algorithm = context.Get(Algo);
         IWeightSchedule? weights = context.Get(Weight);
-        if (weights is not null && algorithm != Algorithm.Leed)
-            throw new UsageException($"--weight applies to leed only; {algorithm.Name()} has no expert weight.");
+        if (weights is not null && !algorithm.Info().UsesWeightSchedule)
+            throw new UsageException($"--weight applies to {string.Join(", ", Algorithms.All.Where(a => a.UsesWeightSchedule).Select(a => a.Name))} only; {algorithm.Name()} has no expert weight.");
         int iterations = context.Get(Iterations);
         int seed = context.Get(Seed);
         Hyperparameters hp = Rollout.Apply(context, Defaults with { Iterations = iterations, LearningRate = context.Get(LearningRate) });
@@ -55,7 +56,7 @@ internal static class TrainVerbs
             // A stored demonstration set carries its own scenario: train on exactly the agents it was made for.
             try
             {
-                (scenario, DemonstrationSet set) = new DemonstrationStore(context.Store).LoadForTraining(setId, catalog, requireValidAgent: algorithm.NeedsDemonstrations());
+                (scenario, DemonstrationSet set) = new DemonstrationStore(context.Store).LoadForTraining(setId, catalog, requireValidAgent: algorithm.Info().NeedsDemonstrations);
                 if (scenario.Map.Name != map.Name)
                     throw new InputException($"--demos {setId}: the set was made for map '{scenario.Map.Name}', not '{map.Name}'.");
                 demosSource = set.Label;
@@ -66,13 +67,13 @@ internal static class TrainVerbs
                 throw new InputException($"--demos {setId}: {error.Message}");
             }
         }
-        if (algorithm.NeedsDemonstrations() || context.Has(Demos))
+        if (algorithm.Info().NeedsDemonstrations || context.Has(Demos))
         {
             context.Error.WriteLine($"Preparing demonstrations ({demosSource}) for {scenario.AgentCount} agents on {map.Name}...");
             demos ??= LoadDemonstrations(demosSource, scenario);
             int usable = demos.Agents.Count(agent => agent.Valid && agent.Steps > 0);
             context.Error.WriteLine($"  {usable} of {scenario.AgentCount} agents have a valid demonstration; arrival rate {demos.ArrivalRate:P0}.");
-            if (algorithm.NeedsDemonstrations() && usable == 0)
+            if (algorithm.Info().NeedsDemonstrations && usable == 0)
                 throw new InputException($"No agent has a valid demonstration in '{demosSource}': {algorithm.Name()} cannot train. Run `demos validate` on the file to see why.");
         }
 

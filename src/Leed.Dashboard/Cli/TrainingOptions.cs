@@ -8,7 +8,7 @@ namespace Leed.Dashboard.Cli;
 internal static class TrainingOptions
 {
     public static Option<Algorithm> Algorithm(string description) =>
-        CliOptions.Parsed("--algo", $"{description}: {string.Join('|', AlgorithmNames.All)}", "ALGO", AlgorithmNames.Parse, Leed.Engine.Learning.Algorithm.Leed);
+        CliOptions.Parsed("--algo", $"{description}: {string.Join('|', Algorithms.Names)}", "ALGO", Algorithms.Parse, Algorithms.Default.Algorithm);
 
     public static Option<int> Envs(int defaultValue) => CliOptions.Int("--envs", "parallel environments", "E", defaultValue, 1, 4096);
 

@@ -47,7 +47,7 @@ public static class ViewMapper
         run.Spec.Algorithm,
         run.Spec.Map,
         run.Agents,
-        run.DemonstrationLabel ?? DemonstratorText(run.Spec),
+        run.Demonstrations,
         run.Spec.Seed,
         ToViewStatus(run.Status),
         run.Progress,
@@ -59,15 +59,6 @@ public static class ViewMapper
         run.Notes ?? "",
         run.Spec.Group ?? "",
         new DateTimeOffset(DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Utc)));
-
-    public static string DemonstratorText(RunSpec spec) => spec.Algorithm is "ippo" or "mappo" or "random"
-        ? "none"
-        : spec.Demonstrator switch
-        {
-            "set" => $"set {spec.DemoSetId}",
-            "llm" => "LLM",
-            _ => "planner, no LLM",
-        };
 
     public static ViewRunStatus ToViewStatus(EngineRunStatus status) => status switch
     {

@@ -1,6 +1,5 @@
 // Training speed alone and beside CPU-heavy processes, side by side in one run: a run must slow down in proportion, not collapse.
 using System.Diagnostics;
-using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 
@@ -35,11 +34,8 @@ public static class BusyMachineBenchmark
         if (iterations < 1) throw new ArgumentException($"At least one measured iteration, got {iterations}.");
         if (busy < 1 || busy > 4 * Environment.ProcessorCount)
             throw new ArgumentException($"Between 1 and {4 * Environment.ProcessorCount} busy processes (4 per core), got {busy}.");
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
-        using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
-        trainer.RunIteration();
+        using Trainer trainer = TrainBenchmark.WarmTrainer(map, agents, algorithm, hp, seed);
 
         TrainingStretch alone = Measure(trainer, iterations, hp, agents, "alone", log);
         TrainingStretch shared;

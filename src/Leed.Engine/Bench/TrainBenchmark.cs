@@ -35,11 +35,8 @@ public static class TrainBenchmark
     public static TrainBenchmarkResult Run(CityMap map, int agents, double seconds, Algorithm algorithm = Algorithm.Leed,
         Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null, int? iterations = null)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
-        using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
-        trainer.RunIteration();
+        using Trainer trainer = WarmTrainer(map, agents, algorithm, hp, seed);
         TrainerTimings timings = trainer.Timings;
         double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
 
@@ -73,6 +70,19 @@ public static class TrainBenchmark
             R(cpu), Math.Round(cpu / wall, 2), kernelUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion);
     }
 
+    /// <summary>
+    /// A trainer for a benchmark, after one warm-up iteration (JIT, first allocations): a generated
+    /// scenario, and the built-in planner's demonstrations for the algorithms that need them.
+    /// </summary>
+    internal static Trainer WarmTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
+    {
+        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
+        var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
+        trainer.RunIteration();
+        return trainer;
+    }
+
     private static double R(double value) => Math.Round(value, 3);
 
     /// <summary>Multiply-add FLOPs of one forward pass of an MLP per row: 2 * sum(in * out).</summary>
@@ -100,9 +110,10 @@ public static class TrainBenchmark
         double actorTraining = TrainingFlops(observation, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount);
         double criticTraining = TrainingFlops(critic, hp.HiddenSize, hp.HiddenLayers, 1);
         double flops = 0;
-        if (algorithm.UsesPpo()) flops += rows * (actorForward + criticForward) + hp.UpdateEpochs * rows * (actorTraining + criticTraining);
-        else if (algorithm != Algorithm.Demo) flops += rows * actorForward;
-        if (algorithm is Algorithm.Leed or Algorithm.Bc)
+        AlgorithmInfo info = algorithm.Info();
+        if (info.UsesPpo) flops += rows * (actorForward + criticForward) + hp.UpdateEpochs * rows * (actorTraining + criticTraining);
+        else if (info.Policy == PolicyKind.Network) flops += rows * actorForward;
+        if (info.ExpertLoss != ExpertWeighting.None)
             flops += (double)hp.UpdateEpochs * hp.Minibatches * n * hp.ExpertBatchSize * actorTraining;
         return flops;
     }
@@ -155,10 +166,7 @@ public static class ScalingBenchmark
         var points = new List<ScalingPoint>();
         foreach (int agents in agentCounts)
         {
-            Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-            ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
-            using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
-            trainer.RunIteration();
+            using Trainer trainer = TrainBenchmark.WarmTrainer(map, agents, algorithm, hp, seed);
             var clock = Stopwatch.StartNew();
             for (int k = 0; k < iterations; k++) trainer.RunIteration();
             double perIteration = clock.Elapsed.TotalSeconds / iterations;

@@ -8,8 +8,8 @@ public enum RunStatus { Queued, Running, Paused, Completed, Stopped, Failed, Int
 public sealed class RunSpec
 {
     public string Name { get; set; } = "";
-    /// <summary>leed, ippo, mappo, bc, demo or random.</summary>
-    public string Algorithm { get; set; } = "leed";
+    /// <summary>An algorithm's name from <see cref="Learning.Algorithms"/>.</summary>
+    public string Algorithm { get; set; } = Learning.Algorithms.Default.Name;
     public string Map { get; set; } = "";
     public int Agents { get; set; } = 20;
     public int ScenarioSeed { get; set; } = 1;
@@ -69,6 +69,17 @@ public sealed class RunRecord
     [LiteDB.BsonIgnore] public double Progress => Spec.Iterations <= 0 ? 0 : Math.Clamp(Iteration / (double)Spec.Iterations, 0, 1);
     /// <summary>The agents to show: the resolved count, else what the spec asked for.</summary>
     [LiteDB.BsonIgnore] public int Agents => ResolvedAgents > 0 ? ResolvedAgents : Spec.Agents;
+    /// <summary>Where its demonstrations came from: the label recorded when it trained, or what its configuration says before then.</summary>
+    [LiteDB.BsonIgnore]
+    public string Demonstrations => DemonstrationLabel ?? (Learning.Algorithms.Find(Spec.Algorithm) is { NeedsDemonstrations: false }
+        ? "none"
+        : Spec.Demonstrator switch
+        {
+            "set" => $"set {Spec.DemoSetId}",
+            "llm" => "LLM",
+            _ => "planner, no LLM",
+        });
+
     [LiteDB.BsonIgnore] public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;
 }
 

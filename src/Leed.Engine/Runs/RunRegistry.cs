@@ -1,6 +1,7 @@
 // The process-wide owner of runs: queue, concurrency limit, pause/stop, persistence and throttled pushes.
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Leed.Engine.Learning;
 
 namespace Leed.Engine.Runs;
 
@@ -257,7 +258,7 @@ public sealed class RunRegistry : IDisposable
         record.Iteration = metrics.Iteration;
         record.GlobalStep = metrics.GlobalStep;
         record.WallSeconds = metrics.WallSeconds;
-        if (metrics.Values.TryGetValue(MetricNamesForRuns.EpisodicReturn, out double value) && double.IsFinite(value))
+        if (metrics.Values.TryGetValue(MetricNames.EpisodicReturn, out double value) && double.IsFinite(value))
         {
             record.LastReturn = value;
             record.BestReturn = record.BestReturn is null ? value : Math.Max(record.BestReturn.Value, value);
@@ -471,10 +472,4 @@ public sealed class RunRegistry : IDisposable
     {
         public void Dispose() => dispose();
     }
-}
-
-/// <summary>The metric names the registry itself reads (the full set lives with the trainer).</summary>
-internal static class MetricNamesForRuns
-{
-    public const string EpisodicReturn = "charts/episodic_return";
 }

@@ -38,8 +38,9 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
         try
         {
             var catalog = MapCatalog.For(store);
-            CityMap? map = catalog.Find(spec.Map);
-            return map is null ? null : TrainerWorkload.ResolveScenario(store, catalog, map, spec, AlgorithmNames.Parse(spec.Algorithm)).Scenario.AgentCount;
+            return catalog.Find(spec.Map) is { } map && Algorithms.Find(spec.Algorithm) is { } algorithm
+                ? TrainerWorkload.ResolveScenario(store, catalog, map, spec, algorithm).Scenario.AgentCount
+                : null;
         }
         catch (Exception error) when (error is ArgumentException or KeyNotFoundException or FormatException)
         {
@@ -94,9 +95,9 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     {
         var catalog = MapCatalog.For(store);
         CityMap map = catalog.Require(spec.Map);
-        Algorithm algorithm = AlgorithmNames.Parse(spec.Algorithm);
+        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
         Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
-        IWeightSchedule? weights = algorithm == Algorithm.Leed ? WeightSchedules.Parse(spec.Weight) : null;
+        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
 
         (Scenario scenario, DemonstrationSet? stored) = ResolveScenario(store, catalog, map, spec, algorithm, requireValidAgent: true);
         ExpertDataset? dataset = null;
@@ -108,7 +109,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         }
         else
         {
-            if (algorithm.NeedsDemonstrations())
+            if (algorithm.NeedsDemonstrations)
             {
                 IDemonstrator demonstrator = spec.Demonstrator == "llm"
                     ? llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.")
@@ -120,8 +121,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             }
         }
         if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
-            throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name()} cannot train.");
-        return new PreparedRun(scenario, dataset, label, algorithm, weights, hyperparameters);
+            throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name} cannot train.");
+        return new PreparedRun(scenario, dataset, label, algorithm.Algorithm, weights, hyperparameters);
     }
 
     /// <summary>
@@ -131,9 +132,9 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     /// with no valid agent is refused with its name.
     /// </summary>
     internal static (Scenario Scenario, DemonstrationSet? Set) ResolveScenario(ILeedStore store, MapCatalog catalog, CityMap map, RunSpec spec,
-        Algorithm algorithm, bool requireValidAgent = false)
+        AlgorithmInfo algorithm, bool requireValidAgent = false)
     {
-        if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations())
+        if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations)
         {
             int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
             return new DemonstrationStore(store).LoadForTraining(id, catalog, requireValidAgent);

@@ -3,6 +3,7 @@ using Leed.Components.Charts;
 using Leed.Components.Views;
 using Leed.Dashboard.Runs;
 using Leed.Dashboard.Views;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
@@ -41,7 +42,7 @@ public partial class LiveRun : IDisposable
         CityMap? map = MapCatalog.For(Store).Find(_run.Spec.Map);
         if (map is not null) _mapView = ViewMapper.ToGridView(map);
         IReadOnlyList<MetricRecord> metrics = Registry.Metrics(Id);
-        if (_run.Spec.Algorithm == "leed") _weightSpec = RunCharts.Weights(AgentCount);
+        if (Algorithms.Find(_run.Spec.Algorithm) is { UsesWeightSchedule: true }) _weightSpec = RunCharts.Weights(AgentCount);
         _rewardSeries = RunCharts.Reward.Series(metrics);
         _lossSeries = RunCharts.Losses.Series(metrics);
         _trafficSeries = RunCharts.Traffic.Series(metrics);
@@ -144,7 +145,7 @@ public partial class LiveRun : IDisposable
             RunSpec spec = _run.Spec;
             yield return ("run id", _run.Id);
             yield return ("algorithm", spec.Algorithm);
-            if (spec.Algorithm == "leed") yield return ("weight schedule", spec.Weight);
+            if (Algorithms.Find(spec.Algorithm) is { UsesWeightSchedule: true }) yield return ("weight schedule", spec.Weight);
             yield return ("map", spec.Map);
             yield return ("agents", spec.Agents > 0 ? spec.Agents.ToString() : _run.ResolvedAgents > 0 ? $"{_run.ResolvedAgents}, the map's own (.scen)" : "the map's own (.scen)");
             yield return ("scenario seed", spec.ScenarioSeed.ToString());
