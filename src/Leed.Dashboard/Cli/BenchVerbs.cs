@@ -1,5 +1,7 @@
 // `bench ...`: throughput benchmarks printed as JSON.
+using System.CommandLine;
 using Leed.Engine.Bench;
+using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 
@@ -7,47 +9,38 @@ namespace Leed.Dashboard.Cli;
 
 internal static class BenchVerbs
 {
-    public static readonly OptionSpec[] EnvOptions =
-    [
-        Verb.Data,
-        new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
-        new("agents", "agents per environment (default 20)", ValueName: "N"),
-        new("envs", "parallel environments (default 16)", ValueName: "E"),
-        new("seconds", "measuring time (default 5)", ValueName: "S"),
-    ];
+    private static readonly Option<string> EnvMap = CliOptions.Map(PresetMaps.Medium);
+    private static readonly Option<int> EnvAgents = CliOptions.Int("--agents", "agents per environment", "N", 20, 1, 10_000);
+    private static readonly Option<int> EnvEnvs = TrainingOptions.Envs(new Hyperparameters().Envs);
+    private static readonly Option<double> EnvSeconds = CliOptions.Double("--seconds", "measuring time", "S", 5, 0.1, 3600);
 
-    public static readonly OptionSpec[] PlannerOptions =
-    [
-        Verb.Data,
-        new("map", "map name (default synthetic-large)", ValueName: "NAME"),
-        new("agents", "agents (default 100)", ValueName: "N"),
-        new("seed", "scenario seed (default 1)", ValueName: "S"),
-        new("repeats", "timed runs (default 5)", ValueName: "R"),
-    ];
+    private static readonly Option<string> PlannerMap = CliOptions.Map(PresetMaps.Large);
+    private static readonly Option<int> PlannerAgents = CliOptions.Int("--agents", "agents", "N", 100, 1, 10_000);
+    private static readonly Option<int> PlannerSeed = CliOptions.Int("--seed", "scenario seed", "S", ScenarioResolver.DefaultSeed);
+    private static readonly Option<int> PlannerRepeats = CliOptions.Int("--repeats", "timed runs", "R", 5, 1, 1000);
 
-    public static Task<int> PlannerAsync(VerbContext context)
+    public static Command Env() => CommandLine.Verb("env", "Measures environment throughput (agent-steps/s) and allocations per step.",
+        [CliOptions.Data, EnvMap, EnvAgents, EnvEnvs, EnvSeconds], EnvAsync);
+
+    public static Command Planner() => CommandLine.Verb("planner", "Times the built-in planner (default: large preset, 100 agents).",
+        [CliOptions.Data, PlannerMap, PlannerAgents, PlannerSeed, PlannerRepeats], PlannerAsync);
+
+    private static Task<int> PlannerAsync(VerbContext context)
     {
-        CityMap map = FindMap(context, PresetMaps.Large);
-        int agents = context.Args.GetInt("agents", 100, 1, 10_000);
-        int seed = context.Args.GetInt("seed", 1);
-        int repeats = context.Args.GetInt("repeats", 5, 1, 1000);
+        CityMap map = context.Map(PlannerMap);
+        int agents = context.Get(PlannerAgents);
+        int repeats = context.Get(PlannerRepeats);
         context.Error.WriteLine($"Timing the planner on {map.Name} with {agents} agents ({repeats} runs)...");
-        context.WriteJson(PlannerBenchmark.Run(map, agents, seed, repeats));
+        context.WriteJson(PlannerBenchmark.Run(map, agents, context.Get(PlannerSeed), repeats));
         return Task.FromResult(0);
     }
 
-    internal static CityMap FindMap(VerbContext context, string fallback)
+    private static Task<int> EnvAsync(VerbContext context)
     {
-        string name = context.Args.Get("map") ?? fallback;
-        return MapCatalog.For(context.Store).Find(name) ?? throw new InputException($"No map named '{name}'. Run `maps list` for the names.");
-    }
-
-    public static Task<int> EnvAsync(VerbContext context)
-    {
-        CityMap map = FindMap(context, PresetMaps.Medium);
-        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
-        int envs = context.Args.GetInt("envs", 16, 1, 4096);
-        double seconds = context.Args.GetDouble("seconds", 5, 0.1, 3600);
+        CityMap map = context.Map(EnvMap);
+        int agents = context.Get(EnvAgents);
+        int envs = context.Get(EnvEnvs);
+        double seconds = context.Get(EnvSeconds);
         context.Error.WriteLine($"Benchmarking {envs} x {agents} agents on {map.Name} for {seconds} s...");
         context.WriteJson(EnvBenchmark.Run(map, agents, envs, seconds));
         return Task.FromResult(0);
@@ -57,86 +50,99 @@ internal static class BenchVerbs
 /// <summary>`bench train`, `bench scaling`, `bench memory` and `bench learning`: the trainer's benchmarks.</summary>
 internal static class TrainBenchVerbs
 {
-    private static readonly OptionSpec Algo = new("algo", "algorithm (default leed; leed and bc use the built-in planner's demonstrations)", ValueName: "ALGO");
-    private static readonly OptionSpec Envs = new("envs", "parallel environments (default 16)", ValueName: "E");
-    private static readonly OptionSpec Steps = new("steps", "steps per rollout (default 128)", ValueName: "T");
-    private static readonly OptionSpec Threads = new("threads", "torch threads for the update (default 2)", ValueName: "K");
-    private static readonly OptionSpec RolloutThreads = new("rollout-threads", "torch threads during rollouts (default 1)", ValueName: "K");
+    private static readonly Hyperparameters Defaults = new();
+    private const string AlgoHelp = "algorithm (those that use demonstrations get the built-in planner's)";
 
-    public static readonly OptionSpec[] TrainOptions =
-    [
-        Verb.Data,
-        new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
-        new("agents", "agents (default 20)", ValueName: "N"),
-        new("seconds", "measuring time after one warm-up iteration (default 20)", ValueName: "S"),
-        Algo, Envs, Steps, Threads, RolloutThreads,
-    ];
+    private static readonly Option<string> TrainMap = CliOptions.Map(PresetMaps.Medium);
+    private static readonly Option<int> TrainAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 10_000);
+    private static readonly Option<double> TrainSeconds = CliOptions.Double("--seconds", "measuring time after one warm-up iteration", "S", 20, 0.1, 3600);
+    private static readonly Option<int?> TrainIterations = CliOptions.OptionalInt("--iterations",
+        "measure this many iterations instead of --seconds (with --busy: this many alone, then as many beside the busy processes; default 3)", "I", 1, 100_000);
+    private static readonly Option<int?> TrainBusy = CliOptions.OptionalInt("--busy",
+        $"also train beside N busy processes ({BusyMachineBenchmark.BusyProgram} {BusyMachineBenchmark.BusyArgument}, started and stopped by the benchmark) " +
+        "and print both figures and their ratio", "N", 1, 4 * Environment.ProcessorCount);
+    private static readonly Option<Algorithm> TrainAlgo = TrainingOptions.Algorithm(AlgoHelp);
+    private static readonly RolloutOptions TrainRollout = new(Defaults, withRolloutThreads: true);
 
-    public static readonly OptionSpec[] KernelOptions =
-    [
-        Verb.Data,
-        new("agents", "ensemble members (default 20)", ValueName: "N"),
-        new("rows", "rows per member, i.e. the minibatch (default 512)", ValueName: "B"),
-        new("observation", "input width (default 160, the 7x7 observation)", ValueName: "O"),
-        new("hidden", "hidden width (default 64)", ValueName: "H"),
-        Threads,
-    ];
+    private static readonly Option<int> KernelAgents = CliOptions.Int("--agents", "ensemble members", "N", 20, 1, 10_000);
+    private static readonly Option<int> KernelRows = CliOptions.Int("--rows", "rows per member, i.e. the minibatch", "B", 512, 1, 1_000_000);
+    private static readonly Option<int> KernelObservation = CliOptions.Int("--observation", "input width (160 is the 7x7 observation)", "O", 160, 6, 100_000);
+    private static readonly Option<int> KernelHidden = CliOptions.Int("--hidden", "hidden width", "H", Defaults.HiddenSize, 1, 8192);
+    private static readonly Option<int> KernelThreads = TrainingOptions.Threads(Defaults.Threads);
 
-    public static readonly OptionSpec[] ScalingOptions =
-    [
-        Verb.Data,
-        new("map", "map name (default synthetic-large)", ValueName: "NAME"),
-        new("agents", "comma-separated agent counts (default 5,10,20,50,100)", ValueName: "LIST"),
-        new("iterations", "measured iterations per count, after one warm-up (default 2)", ValueName: "I"),
-        Algo, Envs, Steps, Threads,
-    ];
+    private static readonly Option<string> ScalingMap = CliOptions.Map(PresetMaps.Large);
+    private static readonly Option<IntList> ScalingAgents = CliOptions.IntList("--agents", "comma-separated agent counts", "LIST", 5, 10, 20, 50, 100);
+    private static readonly Option<int> ScalingIterations = CliOptions.Int("--iterations", "measured iterations per count, after one warm-up", "I", 2, 1, 1000);
+    private static readonly Option<Algorithm> ScalingAlgo = TrainingOptions.Algorithm(AlgoHelp);
+    private static readonly RolloutOptions ScalingRollout = new(Defaults);
 
-    public static readonly OptionSpec[] MemoryOptions =
-    [
-        Verb.Data,
-        new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
-        new("agents", "agents (default 20)", ValueName: "N"),
-        new("iterations", "iterations (default 1000)", ValueName: "I"),
-        Algo,
-        new("envs", "parallel environments (default 4)", ValueName: "E"),
-        new("steps", "steps per rollout (default 32)", ValueName: "T"),
-        Threads,
-    ];
+    private static readonly Option<string> MemoryMap = CliOptions.Map(PresetMaps.Medium);
+    private static readonly Option<int> MemoryAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 10_000);
+    private static readonly Option<int> MemoryIterations = CliOptions.Int("--iterations", "iterations", "I", 1000, 2, 1_000_000);
+    private static readonly Option<Algorithm> MemoryAlgo = TrainingOptions.Algorithm(AlgoHelp);
+    // Small rollouts: the benchmark is about many iterations, not their size.
+    private static readonly RolloutOptions MemoryRollout = new(Defaults with { Envs = 4, Steps = 32 });
 
-    public static readonly OptionSpec[] LearningOptions =
-    [
-        Verb.Data,
-        new("map", "map name (default synthetic-medium)", ValueName: "NAME"),
-        new("agents", "agents (default 20)", ValueName: "N"),
-        new("iterations", "iterations per run (default 60)", ValueName: "I"),
-        new("seeds", "comma-separated training seeds (default 1,2,3)", ValueName: "LIST"),
-        new("configs", "comma-separated configurations (default all: " + string.Join(',', LearningBenchmark.DefaultConfigs.Select(c => c.Name)) + ")", ValueName: "LIST"),
-        new("out", "folder for curves.csv, summary.json and summary.md (default bench/out/learning)", ValueName: "DIR"),
-        new("lr", "learning rate for every configuration (default 0.001)", ValueName: "X"),
-        Envs, Steps, Threads,
-    ];
+    private static readonly Option<string> LearningMap = CliOptions.Map(PresetMaps.Medium);
+    private static readonly Option<int> LearningAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 10_000);
+    private static readonly Option<int> LearningIterations = CliOptions.Int("--iterations", "iterations per run", "I", 60, 1, 100_000);
+    private static readonly Option<IntList> LearningSeeds = CliOptions.IntList("--seeds", "comma-separated training seeds", "LIST", 1, 2, 3);
+    private static readonly Option<string?> LearningConfigs = CliOptions.Text("--configs",
+        "comma-separated configurations (default all: " + string.Join(',', LearningBenchmark.DefaultConfigs.Select(c => c.Name)) + ")", "LIST");
+    private static readonly Option<string> LearningOutput = CliOptions.Text("--out", "folder for curves.csv, summary.json and summary.md", "DIR",
+        Path.Combine("bench", "out", "learning"));
+    private static readonly Option<double> LearningRate = TrainingOptions.LearningRate(Defaults.LearningRate);
+    private static readonly RolloutOptions LearningRollout = new(Defaults);
 
-    public static Task<int> TrainAsync(VerbContext context)
+    public static Command Train() => CommandLine.Verb("train",
+        "Measures end-to-end training throughput (agent-steps/s), the time split and the ensemble kernels' GFLOP/s.",
+        [CliOptions.Data, TrainMap, TrainAgents, TrainSeconds, TrainIterations, TrainBusy, TrainAlgo, .. TrainRollout.All], TrainAsync);
+
+    public static Command Kernel() => CommandLine.Verb("kernel",
+        "GFLOP/s of the per-agent ensemble networks' forward + backward alone (the ceiling for the training loop).",
+        [CliOptions.Data, KernelAgents, KernelRows, KernelObservation, KernelHidden, KernelThreads], KernelAsync);
+
+    public static Command Scaling() => CommandLine.Verb("scaling",
+        "Seconds per iteration and agent-steps/s per agent count (default: large preset, 5,10,20,50,100 agents).",
+        [CliOptions.Data, ScalingMap, ScalingAgents, ScalingIterations, ScalingAlgo, .. ScalingRollout.All], ScalingAsync);
+
+    public static Command Memory() => CommandLine.Verb("memory",
+        "Live tensors, RSS and managed heap over many training iterations (flat means no leak).",
+        [CliOptions.Data, MemoryMap, MemoryAgents, MemoryIterations, MemoryAlgo, .. MemoryRollout.All], MemoryAsync);
+
+    public static Command Learning() => CommandLine.Verb("learning",
+        "LEED vs IPPO vs MAPPO and weight schedules on equal steps, several seeds; writes curves and a summary.",
+        [CliOptions.Data, LearningMap, LearningAgents, LearningIterations, LearningSeeds, LearningConfigs, LearningOutput, LearningRate,
+            .. LearningRollout.All], LearningAsync);
+
+    private static Task<int> TrainAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
-        CityMap map = FindMap(context, PresetMaps.Medium);
-        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
-        double seconds = context.Args.GetDouble("seconds", 20, 0.1, 3600);
-        Algorithm algorithm = ParseAlgorithm(context);
-        Hyperparameters hp = Common(context, new Hyperparameters());
-        context.Error.WriteLine($"Benchmarking {algorithm.Name()} training: {hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name} for {seconds} s...");
-        context.WriteJson(TrainBenchmark.Run(map, agents, seconds, algorithm, hp, log: context.Error.WriteLine));
+        CityMap map = context.Map(TrainMap);
+        int agents = context.Get(TrainAgents);
+        double seconds = context.Get(TrainSeconds);
+        Algorithm algorithm = context.Get(TrainAlgo);
+        Hyperparameters hp = TrainRollout.Apply(context, Defaults);
+        int? iterations = context.Get(TrainIterations);
+        if (context.Get(TrainBusy) is int busy)
+        {
+            int measured = iterations ?? 3;
+            context.Error.WriteLine($"Benchmarking {algorithm.Name()} training ({hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name}): " +
+                $"{measured} iterations alone, then {measured} beside {busy} busy processes...");
+            context.WriteJson(BusyMachineBenchmark.Run(map, agents, measured, busy, algorithm, hp, log: context.Error.WriteLine));
+            return Task.FromResult(0);
+        }
+        context.Error.WriteLine($"Benchmarking {algorithm.Name()} training: {hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name} for " +
+            (iterations is int count ? $"{count} iterations..." : $"{seconds} s..."));
+        context.WriteJson(TrainBenchmark.Run(map, agents, seconds, algorithm, hp, log: context.Error.WriteLine, iterations: iterations));
         return Task.FromResult(0);
     }
 
-    public static Task<int> KernelAsync(VerbContext context)
+    private static Task<int> KernelAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
-        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
-        int rows = context.Args.GetInt("rows", 512, 1, 1_000_000);
-        int observation = context.Args.GetInt("observation", 160, 6, 100_000);
-        var hp = new Hyperparameters { Envs = rows, Steps = 1, Minibatches = 1, HiddenSize = context.Args.GetInt("hidden", 64, 1, 8192),
-            Threads = context.Args.GetInt("threads", 2, 1, 256) };
+        int agents = context.Get(KernelAgents);
+        int rows = context.Get(KernelRows);
+        int observation = context.Get(KernelObservation);
+        Hyperparameters hp = Defaults with { Envs = rows, Steps = 1, Minibatches = 1, HiddenSize = context.Get(KernelHidden), Threads = context.Get(KernelThreads) };
         TorchSharp.torch.set_num_threads(hp.Threads);
         (double gflops, double utilisation) = TrainBenchmark.KernelGflopPerSecond(agents, observation, observation, hp, 1);
         context.WriteJson(new { agents, rows, observation, hidden = hp.HiddenSize, threads = hp.Threads, gflopPerSecond = Math.Round(gflops, 1), cpuUtilisation = utilisation,
@@ -144,101 +150,52 @@ internal static class TrainBenchVerbs
         return Task.FromResult(0);
     }
 
-    public static Task<int> ScalingAsync(VerbContext context)
+    private static Task<int> ScalingAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
-        CityMap map = FindMap(context, PresetMaps.Large);
-        int[] counts = IntList(context, "agents", [5, 10, 20, 50, 100]);
-        int iterations = context.Args.GetInt("iterations", 2, 1, 1000);
-        Algorithm algorithm = ParseAlgorithm(context);
-        Hyperparameters hp = Common(context, new Hyperparameters());
+        CityMap map = context.Map(ScalingMap);
+        int[] counts = context.Get(ScalingAgents).Values;
+        int iterations = context.Get(ScalingIterations);
+        Algorithm algorithm = context.Get(ScalingAlgo);
+        Hyperparameters hp = ScalingRollout.Apply(context, Defaults);
         context.Error.WriteLine($"Scaling {algorithm.Name()} on {map.Name}: {string.Join(", ", counts)} agents, {hp.Envs} x {hp.Steps} steps...");
         context.WriteJson(ScalingBenchmark.Run(map, counts, iterations, algorithm, hp, log: context.Error.WriteLine));
         return Task.FromResult(0);
     }
 
-    public static Task<int> MemoryAsync(VerbContext context)
+    private static Task<int> MemoryAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
-        CityMap map = FindMap(context, PresetMaps.Medium);
-        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
-        int iterations = context.Args.GetInt("iterations", 1000, 2, 1_000_000);
-        Algorithm algorithm = ParseAlgorithm(context);
-        Hyperparameters hp = Common(context, new Hyperparameters { Envs = 4, Steps = 32 });
+        CityMap map = context.Map(MemoryMap);
+        int agents = context.Get(MemoryAgents);
+        int iterations = context.Get(MemoryIterations);
+        Algorithm algorithm = context.Get(MemoryAlgo);
+        Hyperparameters hp = MemoryRollout.Apply(context, Defaults);
         context.Error.WriteLine($"Memory over {iterations} iterations of {algorithm.Name()} ({hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name})...");
         context.WriteJson(MemoryBenchmark.Run(map, agents, iterations, hp, algorithm, log: context.Error.WriteLine));
         return Task.FromResult(0);
     }
 
-    public static Task<int> LearningAsync(VerbContext context)
+    private static Task<int> LearningAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
-        CityMap map = FindMap(context, PresetMaps.Medium);
-        int agents = context.Args.GetInt("agents", 20, 1, 10_000);
-        int[] seeds = IntList(context, "seeds", [1, 2, 3]);
-        Hyperparameters hp = Common(context, new Hyperparameters()) with
+        CityMap map = context.Map(LearningMap);
+        int agents = context.Get(LearningAgents);
+        int[] seeds = context.Get(LearningSeeds).Values;
+        Hyperparameters hp = LearningRollout.Apply(context, Defaults with
         {
-            Iterations = context.Args.GetInt("iterations", 60, 1, 100_000),
-            LearningRate = context.Args.GetDouble("lr", 1e-3, 1e-7, 1),
-        };
+            Iterations = context.Get(LearningIterations),
+            LearningRate = context.Get(LearningRate),
+        });
         IReadOnlyList<LearningConfig> configs = LearningBenchmark.DefaultConfigs;
-        if (context.Args.Get("configs") is { } names)
+        if (context.Get(LearningConfigs) is { } names)
         {
             string[] wanted = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             string[] unknown = [.. wanted.Where(name => configs.All(config => config.Name != name))];
             if (unknown.Length > 0) throw new UsageException($"--configs: unknown {string.Join(", ", unknown)}; known: {string.Join(", ", configs.Select(c => c.Name))}.");
             configs = [.. configs.Where(config => wanted.Contains(config.Name))];
         }
-        string output = context.Args.Get("out") ?? Path.Combine("bench", "out", "learning");
+        string output = context.Get(LearningOutput);
         context.Error.WriteLine($"Learning benchmark on {map.Name}, {agents} agents, seeds {string.Join(",", seeds)}, {hp.Iterations} iterations per run; writing {output}...");
         LearningBenchmarkResult result = LearningBenchmark.Run(map, agents, seeds, hp, configs, output, log: context.Error.WriteLine);
         context.WriteJson(new { result.Map, result.Agents, result.Iterations, result.GlobalStepsPerRun, result.Summaries, result.Targets, result.Seconds, output });
         return Task.FromResult(0);
-    }
-
-    private static CityMap FindMap(VerbContext context, string fallback)
-    {
-        string name = context.Args.Get("map") ?? fallback;
-        return MapCatalog.For(context.Store).Find(name) ?? throw new InputException($"No map named '{name}'. Run `maps list` for the names.");
-    }
-
-    private static Algorithm ParseAlgorithm(VerbContext context)
-    {
-        try
-        {
-            return AlgorithmNames.Parse(context.Args.Get("algo") ?? "leed");
-        }
-        catch (FormatException error)
-        {
-            throw new UsageException($"--algo: {error.Message}");
-        }
-    }
-
-    private static Hyperparameters Common(VerbContext context, Hyperparameters defaults)
-    {
-        Hyperparameters hp = defaults with
-        {
-            Envs = context.Args.GetInt("envs", defaults.Envs, 1, 4096),
-            Steps = context.Args.GetInt("steps", defaults.Steps, 1, 100_000),
-            Threads = context.Args.GetInt("threads", defaults.Threads, 1, 256),
-            RolloutThreads = context.Args.Has("rollout-threads") ? context.Args.GetInt("rollout-threads", 1, 1, 256) : defaults.RolloutThreads,
-        };
-        if (hp.BatchSize % hp.Minibatches != 0)
-            throw new UsageException($"--envs x --steps ({hp.BatchSize}) must be divisible by the {hp.Minibatches} minibatches.");
-        return hp;
-    }
-
-    private static int[] IntList(VerbContext context, string option, int[] fallback)
-    {
-        string? text = context.Args.Get(option);
-        if (text is null) return fallback;
-        var values = new List<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) || value < 1)
-                throw new UsageException($"--{option} expects comma-separated positive whole numbers, got '{text}'.");
-            values.Add(value);
-        }
-        return values.Count > 0 ? [.. values] : throw new UsageException($"--{option} is empty.");
     }
 }

@@ -1,6 +1,8 @@
 // `bench watch` and `bench runs-page`: what watching a run costs it, and how fast the Runs page renders 1,000 runs.
+using System.CommandLine;
 using System.Diagnostics;
 using Leed.Dashboard.Hosting;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
@@ -9,32 +11,33 @@ namespace Leed.Dashboard.Cli;
 
 internal static class DashboardBenchVerbs
 {
-    public static readonly OptionSpec[] WatchOptions =
-    [
-        Verb.Data,
-        new("map", "map (default synthetic-medium)", ValueName: "NAME"),
-        new("agents", "agents (default 20)", ValueName: "N"),
-        new("iterations", "iterations per measured run (default 12)", ValueName: "I"),
-        new("repeats", "unwatched/watched pairs, alternating (default 2)", ValueName: "R"),
-    ];
+    private static readonly Option<string> WatchMap = CliOptions.Map(PresetMaps.Medium);
+    private static readonly Option<int> WatchAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 500);
+    private static readonly Option<int> WatchIterations = CliOptions.Int("--iterations", "iterations per measured run", "I", 12, 3, 10_000);
+    private static readonly Option<int> WatchRepeats = CliOptions.Int("--repeats", "unwatched/watched pairs, alternating", "R", 2, 1, 20);
 
-    public static readonly OptionSpec[] RunsPageOptions =
-    [
-        new("runs", "stored runs (default 1000)", ValueName: "N"),
-        new("requests", "timed page loads (default 10)", ValueName: "K"),
-    ];
+    private static readonly Option<int> StoredRuns = CliOptions.Int("--runs", "stored runs", "N", 1000, 1, 100_000);
+    private static readonly Option<int> Requests = CliOptions.Int("--requests", "timed page loads", "K", 10, 1, 1000);
+
+    public static Command Watch() => CommandLine.Verb("watch",
+        "Trains the same run unwatched and watched (as the Live page watches) and compares their speed.",
+        [CliOptions.Data, WatchMap, WatchAgents, WatchIterations, WatchRepeats], WatchAsync);
+
+    // No --data: the benchmark fills a temporary folder of its own.
+    public static Command RunsPage() => CommandLine.Verb("runs-page",
+        "Times the Runs page's first render with 1,000 stored runs (a temporary data folder).", [StoredRuns, Requests], RunsPageAsync);
 
     /// <summary>
     /// Trains the same LEED run unwatched and watched (a subscriber as the Live page makes one:
     /// 5 pushes/s and an episode snapshot every 2 s), alternating, in a temporary store, and
     /// compares environment steps per second after the first iteration.
     /// </summary>
-    public static Task<int> WatchAsync(VerbContext context)
+    private static Task<int> WatchAsync(VerbContext context)
     {
-        string map = context.Args.Get("map") ?? PresetMaps.Medium;
-        int agents = context.Args.GetInt("agents", 20, 1, 500);
-        int iterations = context.Args.GetInt("iterations", 12, 3, 10_000);
-        int repeats = context.Args.GetInt("repeats", 2, 1, 20);
+        string map = context.Get(WatchMap);
+        int agents = context.Get(WatchAgents);
+        int iterations = context.Get(WatchIterations);
+        int repeats = context.Get(WatchRepeats);
         string folder = Directory.CreateTempSubdirectory("leed-bench-watch-").FullName;
         try
         {
@@ -47,7 +50,7 @@ internal static class DashboardBenchVerbs
                 foreach (bool watch in new[] { false, true })
                 {
                     context.Error.WriteLine($"  {(watch ? "watched" : "unwatched")} run {r + 1}/{repeats}...");
-                    var spec = new RunSpec { Algorithm = "leed", Map = map, Agents = agents, Iterations = iterations, Seed = 1 };
+                    var spec = new RunSpec { Algorithm = Algorithm.Leed.Name(), Map = map, Agents = agents, Iterations = iterations, Seed = 1 };
                     RunRecord run = registry.Submit(spec);
                     int pushes = 0, snapshots = 0;
                     using IDisposable? subscription = watch
@@ -81,10 +84,10 @@ internal static class DashboardBenchVerbs
     }
 
     /// <summary>Stores N runs (with a few metrics each) in a temporary folder, starts the dashboard and times GET /runs.</summary>
-    public static async Task<int> RunsPageAsync(VerbContext context)
+    private static async Task<int> RunsPageAsync(VerbContext context)
     {
-        int runs = context.Args.GetInt("runs", 1000, 1, 100_000);
-        int requests = context.Args.GetInt("requests", 10, 1, 1000);
+        int runs = context.Get(StoredRuns);
+        int requests = context.Get(Requests);
         string folder = Directory.CreateTempSubdirectory("leed-bench-runs-").FullName;
         try
         {
@@ -96,9 +99,9 @@ internal static class DashboardBenchVerbs
                     var record = new RunRecord
                     {
                         Id = $"bench-{i:D5}",
-                        Spec = new RunSpec { Name = $"bench run {i}", Algorithm = i % 2 == 0 ? "leed" : "ippo", Map = PresetMaps.Medium, Agents = 20, Seed = i % 5, Group = $"group-{i / 5}" },
+                        Spec = new RunSpec { Name = $"bench run {i}", Algorithm = (i % 2 == 0 ? Algorithm.Leed : Algorithm.Ippo).Name(), Map = PresetMaps.Medium, Agents = 20, Seed = i % 5, Group = $"group-{i / 5}" },
                         Status = RunStatus.Completed, CreatedAt = DateTime.UtcNow.AddMinutes(-i), Iteration = 100, GlobalStep = 204_800,
-                        BestReturn = i, LastReturn = i - 1, WallSeconds = 60 + i, Tags = ["bench", i % 3 == 0 ? "baseline" : "leed"],
+                        BestReturn = i, LastReturn = i - 1, WallSeconds = 60 + i, Tags = ["bench", i % 3 == 0 ? "baseline" : "method"],
                     };
                     runStore.Save(record);
                 }

@@ -1,4 +1,5 @@
 // `demos generate`, `demos validate`, `demos list` and `demos show`: demonstrations from the command line.
+using System.CommandLine;
 using System.Globalization;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
@@ -9,36 +10,37 @@ namespace Leed.Dashboard.Cli;
 
 internal static class DemosVerbs
 {
-    public static readonly OptionSpec[] GenerateOptions =
-    [
-        Verb.Data,
-        new("map", "map name", ValueName: "NAME"),
-        new("agents", "number of agents (default: the map's own scenario, else 20)", ValueName: "N"),
-        new("seed", "scenario seed (default 1)", ValueName: "S"),
-        new("demonstrator", "planner or llm (default: llm when configured, else planner)", ValueName: "planner|llm"),
-        new("llm-endpoint", "OpenAI-compatible base URL (overrides Leed:Llm:Endpoint)", ValueName: "URL"),
-        new("llm-model", "model name (overrides Leed:Llm:Model)", ValueName: "M"),
-        new("max-rounds", "refinement rounds for the LLM, the first answer included (default 3)", ValueName: "K"),
-        new("llm-timeout", "seconds one LLM attempt may take (overrides Leed:Llm:TimeoutSeconds, default 60)", ValueName: "SECONDS"),
-        new("llm-retries", "retries on timeouts, 429, 5xx and dropped connections (overrides Leed:Llm:MaxRetries, default 4)", ValueName: "N"),
-        new("out", "write the instructions to this file", ValueName: "FILE"),
-    ];
+    private static readonly Option<int?> Seed = CliOptions.OptionalInt("--seed", $"scenario seed (default {ScenarioResolver.DefaultSeed})", "S");
+    private static readonly Option<string?> Output = CliOptions.Text("--out", "write the instructions to this file", "FILE");
+    private static readonly Option<bool> Json = CliOptions.Flag("--json", "print everything (provenance, rounds, instructions, errors) as one JSON document");
+    private static readonly Option<bool> KeepInvalid = CliOptions.Flag("--keep-invalid",
+        $"store the set even when no agent has a valid route, labelled \"{DemonstrationSet.NoValidAgentLabel[2..]}\"");
+    private static readonly Argument<string> InstructionFile = CliOptions.Argument("FILE", "instruction file to validate");
+    private static readonly Argument<int> SetId = new("ID")
+    {
+        Description = "set id (see `demos list`)",
+        HelpName = "ID",
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int id)) return id;
+            result.AddError($"The set id must be a whole number, got '{text}'. Run `demos list` for the ids.");
+            return 0;
+        },
+    };
 
-    public static readonly OptionSpec[] ShowOptions =
-    [
-        Verb.Data,
-        new("json", "print everything (provenance, rounds, instructions, errors) as one JSON document", IsFlag: true),
-    ];
+    public static Command Command() => new("demos", "Demonstrations: generate, validate, list and show them.")
+    {
+        CommandLine.Verb("generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.",
+            [CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed, .. Demonstrators.Options, Output, KeepInvalid], GenerateAsync),
+        CommandLine.Verb("validate", "Validates an instruction file against a scenario. Exit 2 if any agent is invalid.",
+            [InstructionFile, CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed], ValidateAsync),
+        CommandLine.Verb("list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [CliOptions.Data], ListAsync),
+        CommandLine.Verb("show", "Prints a stored set's instructions on stdout and its provenance on stderr (--json: all as JSON).",
+            [SetId, CliOptions.Data, Json], ShowAsync),
+    };
 
-    public static readonly OptionSpec[] ValidateOptions =
-    [
-        Verb.Data,
-        new("map", "map name", ValueName: "NAME"),
-        new("agents", "number of agents of a generated scenario", ValueName: "N"),
-        new("seed", "scenario seed of a generated scenario", ValueName: "S"),
-    ];
-
-    public static async Task<int> GenerateAsync(VerbContext context)
+    private static async Task<int> GenerateAsync(VerbContext context)
     {
         IDemonstrator demonstrator = Demonstrators.Create(context);
         (Scenario scenario, int? seed, _) = ResolveScenario(context);
@@ -56,31 +58,27 @@ internal static class DemosVerbs
             return 1;
         }
 
-        StoredDemonstrationSet stored = new DemonstrationStore(context.Store).SaveNew(scenario, seed, set);
-        int calls = new LlmTranscriptStore(context.Store).Save(stored.Id, set.Transcript);
-        string? output = context.Args.Get("out");
-        if (output is not null) await File.WriteAllTextAsync(output, set.ToInstructionText(), context.Cancellation);
         foreach (AgentDemonstration failed in set.Agents.Where(agent => agent.Failure is not null))
             context.Error.WriteLine($"Agent_{failed.Agent} failed: {failed.Failure}");
-        context.WriteJson(new
+        if (!set.HasValidAgent)
         {
-            demonstrator = set.Demonstrator,
-            label = set.Label,
-            agents = scenario.AgentCount,
-            rounds = set.Rounds.Select(round => new { round.Round, round.ParseValidity, round.PathValidity, round.ArrivalRate }),
-            setId = stored.Id,
-            valid = set.Agents.Count(agent => agent.Valid),
-            failures = set.Agents.Where(agent => agent.Failure is not null).Select(agent => new { agent.Agent, agent.Failure }),
-            model = set.Model,
-            endpointHost = set.EndpointHost,
-            promptVersion = set.PromptVersion,
-            transcriptCalls = calls,
-            output,
-        });
+            foreach (InstructionError invalid in set.Agents.Where(agent => agent.Failure is null).SelectMany(agent => agent.Errors))
+                context.Error.WriteLine($"  {invalid.Describe()}");
+            if (!context.Get(KeepInvalid))
+            {
+                context.Error.WriteLine($"error: {GeneratedSets.NotStoredMessage(set)}");
+                return 1;
+            }
+        }
+
+        string? output = context.Get(Output);
+        DemonstrationSummary summary = GeneratedSets.Save(context.Store, scenario, seed, set, context.Get(KeepInvalid), output)!;
+        if (output is not null) await File.WriteAllTextAsync(output, set.ToInstructionText(), context.Cancellation);
+        context.WriteJson(summary);
         return 0;
     }
 
-    public static Task<int> ListAsync(VerbContext context)
+    private static Task<int> ListAsync(VerbContext context)
     {
         context.WriteJson(new DemonstrationStore(context.Store).List().Select(set => new
         {
@@ -97,16 +95,14 @@ internal static class DemosVerbs
         return Task.FromResult(0);
     }
 
-    public static Task<int> ShowAsync(VerbContext context)
+    private static Task<int> ShowAsync(VerbContext context)
     {
-        string text = context.Args.Positional(0, "set id (see `demos list`)");
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
-            throw new UsageException($"The set id must be a whole number, got '{text}'. Run `demos list` for the ids.");
+        int id = context.Get(SetId);
         StoredDemonstrationSet stored = new DemonstrationStore(context.Store).Find(id)
             ?? throw new InputException($"No demonstration set with id {id}. Run `demos list` for the ids.");
         int calls = new LlmTranscriptStore(context.Store).CountForSet(id);
 
-        if (context.Args.Flag("json"))
+        if (context.Get(Json))
         {
             context.WriteJson(new
             {
@@ -141,8 +137,7 @@ internal static class DemosVerbs
             $"{round.Round}: parse {Percent(round.ParseValidity)}, path {Percent(round.PathValidity)}, arrival {Percent(round.ArrivalRate)}")));
         foreach (StoredAgentDemonstration agent in stored.Agents.Where(agent => !agent.Valid))
             context.Error.WriteLine($"  Agent_{agent.Agent} invalid: {agent.Failure ?? string.Join(" ", agent.Errors)}");
-        DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored,
-            lines => [.. InstructionParser.ParseLines(lines).Instructions.Select(located => located.Instruction)]);
+        DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored);
         context.Out.Write(set.ToInstructionText());
         return Task.FromResult(0);
     }
@@ -152,9 +147,9 @@ internal static class DemosVerbs
 
     private static string Percent(double share) => share.ToString("0%", CultureInfo.InvariantCulture);
 
-    public static Task<int> ValidateAsync(VerbContext context)
+    private static Task<int> ValidateAsync(VerbContext context)
     {
-        string file = context.Args.Positional(0, "instruction file to validate");
+        string file = context.Get(InstructionFile);
         (Scenario scenario, _, _) = ResolveScenario(context);
         (DemonstrationSet set, ValidationReport report) = Load(file, scenario);
         context.WriteJson(new
@@ -192,12 +187,9 @@ internal static class DemosVerbs
 
     internal static (Scenario Scenario, int? Seed, MapCatalog Catalog) ResolveScenario(VerbContext context)
     {
-        string name = context.Args.Require("map");
         var catalog = MapCatalog.For(context.Store);
-        CityMap map = catalog.Find(name) ?? throw new InputException($"No map named '{name}'. Run `maps list` for the names.");
-        int? agents = context.Args.Has("agents") ? context.Args.GetInt("agents", 0, 1, 10_000) : null;
-        int? seed = context.Args.Has("seed") ? context.Args.GetInt("seed", 0) : null;
-        (Scenario scenario, int? chosenSeed) = ScenarioResolver.Resolve(catalog, map, agents, seed);
+        CityMap map = catalog.Require(context.Require(CliOptions.RequiredMap));
+        (Scenario scenario, int? chosenSeed) = ScenarioResolver.Resolve(catalog, map, context.Get(CliOptions.ScenarioAgents), context.Get(Seed));
         return (scenario, chosenSeed, catalog);
     }
 }
@@ -205,43 +197,50 @@ internal static class DemosVerbs
 /// <summary>Chooses the demonstrator a command asked for.</summary>
 internal static class Demonstrators
 {
-    private static readonly string[] LlmOnlyOptions = ["llm-endpoint", "llm-model", "max-rounds", "llm-timeout", "llm-retries"];
+    private static readonly Option<string?> Kind = CliOptions.Choice("--demonstrator", "who writes the demonstrations (default: llm when configured, else planner)", "planner", "llm");
+    private static readonly Option<string?> Endpoint = CliOptions.Text("--llm-endpoint", "OpenAI-compatible base URL (overrides Leed:Llm:Endpoint)", "URL");
+    private static readonly Option<string?> Model = CliOptions.Text("--llm-model", "model name (overrides Leed:Llm:Model)", "M");
+    private static readonly Option<int> MaxRounds = CliOptions.Int("--max-rounds", "refinement rounds for the LLM, the first answer included", "K",
+        new LlmDemonstratorOptions().MaxRounds, 1, 20);
+    private static readonly Option<double?> Timeout = CliOptions.OptionalDouble("--llm-timeout",
+        $"seconds one LLM attempt may take (overrides Leed:Llm:TimeoutSeconds, default {ClientDefaults.Timeout.TotalSeconds})", "SECONDS", 0.001, 86_400);
+    private static readonly Option<int?> Retries = CliOptions.OptionalInt("--llm-retries",
+        $"retries on timeouts, 429, 5xx and dropped connections (overrides Leed:Llm:MaxRetries, default {ClientDefaults.MaxRetries})", "N", 0, 20);
+
+    /// <summary>The options of a verb that chooses a demonstrator.</summary>
+    public static IReadOnlyList<Option> Options { get; } = [Kind, Endpoint, Model, MaxRounds, Timeout, Retries];
+
+    private static LlmEndpoint ClientDefaults => new(new Uri("http://127.0.0.1/"), "model");
+
+    private static readonly Option[] LlmOnlyOptions = [Endpoint, Model, MaxRounds, Timeout, Retries];
 
     public static IDemonstrator Create(VerbContext context)
     {
-        string kind = context.Args.Get("demonstrator") ?? (context.Options.Llm.IsConfigured || context.Args.Has("llm-endpoint") ? "llm" : "planner");
-        switch (kind)
-        {
-            case "planner":
-                string? stray = LlmOnlyOptions.FirstOrDefault(context.Args.Has);
-                if (stray is not null) throw new UsageException($"--{stray} applies to the LLM demonstrator; add --demonstrator llm or leave it out.");
-                return new PlannerDemonstrator();
-            case "llm":
-                return CreateLlm(context);
-            default:
-                throw new UsageException($"--demonstrator must be planner or llm, got '{kind}'.");
-        }
+        string kind = context.Get(Kind) ?? (context.Options.Llm.IsConfigured || context.Has(Endpoint) ? "llm" : "planner");
+        if (kind == "llm") return CreateLlm(context);
+        Option? stray = LlmOnlyOptions.FirstOrDefault(context.Has);
+        if (stray is not null) throw new UsageException($"{stray.Name} applies to the LLM demonstrator; add --demonstrator llm or leave it out.");
+        return new PlannerDemonstrator();
     }
 
     /// <summary>Configuration (<c>Leed:Llm:*</c>, <c>LEED_LLM__*</c>) overridden by the options; the key only ever comes from configuration.</summary>
     private static LlmDemonstrator CreateLlm(VerbContext context)
     {
         LlmOptions configured = context.Options.Llm;
-        ParsedArguments args = context.Args;
         var llm = new LlmOptions
         {
-            Endpoint = args.Get("llm-endpoint") ?? configured.Endpoint,
-            Model = args.Get("llm-model") ?? configured.Model,
+            Endpoint = context.Get(Endpoint) ?? configured.Endpoint,
+            Model = context.Get(Model) ?? configured.Model,
             ApiKey = configured.ApiKey,
-            TimeoutSeconds = args.Has("llm-timeout") ? args.GetDouble("llm-timeout", 60, 0.001, 86_400) : configured.TimeoutSeconds,
-            MaxRetries = args.Has("llm-retries") ? args.GetInt("llm-retries", 4, 0, 20) : configured.MaxRetries,
+            TimeoutSeconds = context.Get(Timeout) ?? configured.TimeoutSeconds,
+            MaxRetries = context.Get(Retries) ?? configured.MaxRetries,
             MaxConcurrency = configured.MaxConcurrency,
         };
         if (string.IsNullOrWhiteSpace(llm.Endpoint))
             throw new UsageException("The LLM demonstrator needs an endpoint: pass --llm-endpoint URL (e.g. http://127.0.0.1:11434/v1 for Ollama) or set LEED_LLM__ENDPOINT.");
         if (string.IsNullOrWhiteSpace(llm.Model))
             throw new UsageException("The LLM demonstrator needs a model: pass --llm-model NAME or set LEED_LLM__MODEL.");
-        if (args.Get("llm-endpoint") is string given && (!Uri.TryCreate(given, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        if (context.Get(Endpoint) is string given && (!Uri.TryCreate(given, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
             throw new UsageException("--llm-endpoint must be an http or https URL, e.g. http://127.0.0.1:11434/v1.");
 
         LlmEndpoint endpoint;
@@ -253,7 +252,7 @@ internal static class Demonstrators
         {
             throw new UsageException(invalid.Message);
         }
-        return new LlmDemonstrator(endpoint, new LlmDemonstratorOptions { MaxRounds = args.GetInt("max-rounds", 3, 1, 20) });
+        return new LlmDemonstrator(LlmHttp.Shared, endpoint, new LlmDemonstratorOptions { MaxRounds = context.Get(MaxRounds) });
     }
 }
 

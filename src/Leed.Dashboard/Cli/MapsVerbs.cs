@@ -1,4 +1,5 @@
 // `maps list`, `maps show`, `maps import` and `maps delete`: the maps a run can use.
+using System.CommandLine;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
 using Leed.Engine.Maps.Import;
@@ -7,20 +8,28 @@ namespace Leed.Dashboard.Cli;
 
 internal static class MapsVerbs
 {
-    public static readonly OptionSpec[] ImportOptions =
-    [
-        Verb.Data,
-        new("scen", "MovingAI scenario file whose rows become the agents", ValueName: "FILE"),
-        new("format", "movingai or osm (default: from the extension, .map or .osm)", ValueName: "FORMAT"),
-        new("cell-meters", "OpenStreetMap: metres per grid cell (default 10)", ValueName: "M"),
-        new("highways", "OpenStreetMap: comma-separated highway kinds to keep (default: all but footway, path, cycleway, steps, " +
-            "pedestrian, track, service, bridleway, corridor, proposed, construction)", ValueName: "KINDS"),
-        new("name", "name of the stored map (default: the file's name without extension)", ValueName: "NAME"),
-        new("agents", "how many of the .scen rows become agents (default: all)", ValueName: "N"),
-        new("overwrite", "replace a stored map of the same name", IsFlag: true),
-    ];
+    private static readonly Argument<string> Name = CliOptions.Argument("NAME", "map name (see `maps list`)");
+    private static readonly Argument<string> MapFile = CliOptions.Argument("FILE", "map file (.map or .osm)");
+    private static readonly Option<string?> Scen = CliOptions.Text("--scen", "MovingAI scenario file whose rows become the agents", "FILE");
+    private static readonly Option<string?> Format = CliOptions.Choice("--format", "file format (default: from the extension, .map or .osm)", "movingai", "osm");
+    private static readonly Option<double> CellMeters = CliOptions.Double("--cell-meters", "OpenStreetMap: metres per grid cell", "M",
+        new OsmImportOptions().MetresPerCell, 1, 1000);
+    private static readonly Option<string?> Highways = CliOptions.Text("--highways", "OpenStreetMap: comma-separated highway kinds to keep " +
+        $"(default: all but {string.Join(", ", OsmImportOptions.ExcludedByDefault)})", "KINDS");
+    private static readonly Option<string?> StoredName = CliOptions.Text("--name", "name of the stored map (default: the file's name without extension)", "NAME");
+    private static readonly Option<int?> Agents = CliOptions.OptionalInt("--agents", "how many of the .scen rows become agents (default: all)", "N", 1, 100_000);
+    private static readonly Option<bool> Overwrite = CliOptions.Flag("--overwrite", "replace a stored map of the same name");
 
-    public static Task<int> ListAsync(VerbContext context)
+    public static Command Command() => new("maps", "The maps a run can use: the built-in presets and imported maps.")
+    {
+        CommandLine.Verb("list", "Lists the maps (presets and imported) as JSON.", [CliOptions.Data], ListAsync),
+        CommandLine.Verb("show", "Prints a map as ASCII ('+' intersection, '.' road, '#' blocked).", [Name, CliOptions.Data], ShowAsync),
+        CommandLine.Verb("import", "Imports a MovingAI .map (with an optional .scen for agents) or an OpenStreetMap .osm file and stores it; " +
+            "prints its statistics as JSON.", [MapFile, CliOptions.Data, Scen, Format, CellMeters, Highways, StoredName, Agents, Overwrite], ImportAsync),
+        CommandLine.Verb("delete", "Deletes an imported map.", [Name, CliOptions.Data], DeleteAsync),
+    };
+
+    private static Task<int> ListAsync(VerbContext context)
     {
         var maps = MapCatalog.For(context.Store).List()
             .Select(map => new { map.Name, map.Width, map.Height, source = map.Source.Kind, synthetic = map.Source.IsSynthetic, map.Source.Description });
@@ -28,13 +37,12 @@ internal static class MapsVerbs
         return Task.FromResult(0);
     }
 
-    public static Task<int> ShowAsync(VerbContext context)
+    private static Task<int> ShowAsync(VerbContext context)
     {
-        string name = context.Args.Positional(0, "map name (see `maps list`)");
         var catalog = MapCatalog.For(context.Store);
-        CityMap map = catalog.Find(name) ?? throw new InputException($"No map named '{name}'. Run `maps list` for the names.");
+        CityMap map = catalog.Require(context.Get(Name));
         RoadGraph graph = map.Graph;
-        Scenario? scenario = catalog.FindScenario(name);
+        Scenario? scenario = catalog.FindScenario(map.Name);
         string agents = scenario is null ? "" : $" {scenario.AgentCount} stored agent(s), {scenario.Description}.";
         context.Error.WriteLine($"{map.Name}: {map.Width}x{map.Height}, {map.RoadCellCount} road cells, {graph.IntersectionCount} intersections " +
             $"('+'), {graph.Segments.Count} segments, {graph.ComponentCount} component(s). {map.Source.Description}{agents}");
@@ -42,36 +50,32 @@ internal static class MapsVerbs
         return Task.FromResult(0);
     }
 
-    public static Task<int> ImportAsync(VerbContext context)
+    private static Task<int> ImportAsync(VerbContext context)
     {
-        ParsedArguments args = context.Args;
-        string path = args.Positional(0, "map file (.map or .osm)");
-        if (args.Positionals.Count > 1)
-            throw new UsageException($"Unexpected argument '{args.Positionals[1]}'; give one map file (a .scen file goes after --scen).");
-        MapFormat format = args.Get("format") switch
+        string path = context.Get(MapFile);
+        MapFormat format = context.Get(Format) switch
         {
             null => InferFormat(path),
-            "movingai" => MapFormat.MovingAi,
             "osm" => MapFormat.Osm,
-            string other => throw new UsageException($"--format must be movingai or osm, got '{other}'."),
+            _ => MapFormat.MovingAi,
         };
-        if (format == MapFormat.Osm && args.Has("scen")) throw new UsageException("--scen goes with a MovingAI map only.");
-        if (format == MapFormat.MovingAi && (args.Has("cell-meters") || args.Has("highways")))
+        if (format == MapFormat.Osm && context.Has(Scen)) throw new UsageException("--scen goes with a MovingAI map only.");
+        if (format == MapFormat.MovingAi && (context.Has(CellMeters) || context.Has(Highways)))
             throw new UsageException("--cell-meters and --highways are for OpenStreetMap files only.");
-        if (args.Has("agents") && !args.Has("scen")) throw new UsageException("--agents needs --scen FILE (the agents come from its rows).");
-        string? name = args.Get("name");
+        if (context.Has(Agents) && !context.Has(Scen)) throw new UsageException("--agents needs --scen FILE (the agents come from its rows).");
+        string? name = context.Get(StoredName);
         if (name is not null && MapRepository.NameProblem(name) is string problem) throw new UsageException("--name: " + problem);
 
         var request = new MapImportRequest(path)
         {
             Format = format,
-            ScenarioPath = args.Get("scen"),
+            ScenarioPath = context.Get(Scen),
             Name = name,
-            Agents = args.Has("agents") ? args.GetInt("agents", 0, 1, 100_000) : null,
+            Agents = context.Get(Agents),
             Osm = new OsmImportOptions
             {
-                MetresPerCell = args.GetDouble("cell-meters", 10, 1, 1000),
-                HighwayKinds = args.Get("highways")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
+                MetresPerCell = context.Get(CellMeters),
+                HighwayKinds = context.Get(Highways)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
             },
         };
 
@@ -79,7 +83,7 @@ internal static class MapsVerbs
         try
         {
             imported = MapImporter.Import(request);
-            MapCatalog.For(context.Store).Stored.Save(imported.Map, imported.Scenario, args.Flag("overwrite"));
+            MapCatalog.For(context.Store).Stored.Save(imported.Map, imported.Scenario, context.Get(Overwrite));
         }
         catch (MapImportException error)
         {
@@ -91,28 +95,16 @@ internal static class MapsVerbs
         }
 
         CityMap map = imported.Map;
-        RoadGraph graph = map.Graph;
         context.Error.WriteLine($"Saved '{map.Name}'. {map.Source.Description} Try `maps show {map.Name}`.");
-        context.WriteJson(new
-        {
-            name = map.Name,
-            width = map.Width,
-            height = map.Height,
-            roadCells = map.RoadCellCount,
-            intersections = graph.IntersectionCount,
-            segments = graph.Segments.Count,
-            components = graph.ComponentCount,
-            agents = imported.Scenario?.AgentCount ?? 0,
-        });
+        context.WriteJson(imported.Summary);
         return Task.FromResult(0);
     }
 
-    public static Task<int> DeleteAsync(VerbContext context)
+    private static Task<int> DeleteAsync(VerbContext context)
     {
-        string name = context.Args.Positional(0, "map name (see `maps list`)");
+        string name = context.Get(Name);
         if (PresetMaps.IsPreset(name)) throw new InputException($"'{name}' is a built-in map and cannot be deleted.");
-        if (!MapCatalog.For(context.Store).Stored.Delete(name))
-            throw new InputException($"No imported map named '{name}'. Run `maps list` for the names.");
+        if (!MapCatalog.For(context.Store).Stored.Delete(name)) throw new MapNotFoundException(name);
         context.WriteJson(new { name, deleted = true });
         return Task.FromResult(0);
     }

@@ -1,90 +1,83 @@
 // `train`: trains one run headless, streaming one JSON line per iteration and writing metrics.csv and the checkpoint.
+using System.CommandLine;
 using System.Text.Json;
+using Leed.Engine.Analysis;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Runs;
 
 namespace Leed.Dashboard.Cli;
 
 internal static class TrainVerbs
 {
-    public static readonly OptionSpec[] Options =
-    [
-        Verb.Data,
-        new("map", "map name", ValueName: "NAME"),
-        new("agents", "number of agents (default: the map's own scenario, else 20)", ValueName: "N"),
-        new("algo", $"algorithm: {string.Join('|', AlgorithmNames.All)} (default leed)", ValueName: "ALGO"),
-        new("weight", $"LEED's expert-weight schedule: {WeightSchedules.Help}; default dynamic", ValueName: "SCHEDULE"),
-        new("demos", "demonstrations: planner (built-in, default) or an instruction FILE", ValueName: "planner|FILE"),
-        new("iterations", "iterations to run (default 100)", ValueName: "I"),
-        new("seed", "training seed (default 1)", ValueName: "S"),
-        new("scenario-seed", "seed of the generated scenario (default 1)", ValueName: "S"),
-        new("out", "output folder for config.json, metrics.csv and checkpoint.bin (default runs/MAP-ALGO-seedS)", ValueName: "DIR"),
-        new("envs", "parallel environments (default 16)", ValueName: "E"),
-        new("steps", "steps per environment per rollout (default 128)", ValueName: "T"),
-        new("lr", "learning rate (default 0.001)", ValueName: "X"),
-        new("threads", "torch threads (default 2)", ValueName: "K"),
-        new("resume", "continue from this checkpoint (same map, agents and demonstrations)", ValueName: "FILE"),
-    ];
+    private static readonly Hyperparameters Defaults = new();
 
-    public static async Task<int> TrainAsync(VerbContext context)
+    private static readonly Option<Algorithm> Algo = TrainingOptions.Algorithm("algorithm");
+    private static readonly Option<IWeightSchedule?> Weight = CliOptions.Parsed<IWeightSchedule?>("--weight",
+        $"LEED's expert-weight schedule: {WeightSchedules.Help}; default {WeightSchedules.Default.Spec}", "SCHEDULE", WeightSchedules.Parse);
+    private static readonly Option<string> Demos = CliOptions.Text("--demos", "demonstrations: planner (built-in), a stored set's ID, or an instruction FILE",
+        "planner|ID|FILE", "planner");
+    private static readonly Option<int> Iterations = CliOptions.Int("--iterations", "iterations to run", "I", Defaults.Iterations, 1, 1_000_000);
+    private static readonly Option<int> Seed = CliOptions.Int("--seed", "training seed", "S", new RunSpec().Seed);
+    private static readonly Option<int?> ScenarioSeed = CliOptions.OptionalInt("--scenario-seed",
+        $"seed of the generated scenario (default {ScenarioResolver.DefaultSeed})", "S");
+    private static readonly Option<string?> Output = CliOptions.Text("--out",
+        "output folder for config.json, metrics.csv and checkpoint.bin (default runs/MAP-ALGO-seedS)", "DIR");
+    private static readonly RolloutOptions Rollout = new(Defaults);
+    private static readonly Option<double> LearningRate = TrainingOptions.LearningRate(Defaults.LearningRate);
+    private static readonly Option<string?> ResumeFrom = CliOptions.Text("--resume", "continue from this checkpoint (same map, agents and demonstrations)", "FILE");
+
+    public static Command Command() => CommandLine.Verb("train",
+        "Trains one run; streams one JSON line per iteration, writes config.json, metrics.csv and checkpoint.bin to --out.",
+        [CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Algo, Weight, Demos, Iterations, Seed, ScenarioSeed, Output,
+            .. Rollout.All, LearningRate, ResumeFrom],
+        TrainAsync);
+
+    private static async Task<int> TrainAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
-        ParsedArguments args = context.Args;
-        Algorithm algorithm = Parse(() => AlgorithmNames.Parse(args.Get("algo") ?? "leed"), "algo");
-        IWeightSchedule? weights = args.Get("weight") is { } spec ? Parse(() => WeightSchedules.Parse(spec), "weight") : null;
-        if (weights is not null && algorithm != Algorithm.Leed)
-            throw new UsageException($"--weight applies to leed only; {algorithm.Name()} has no expert weight.");
-        int iterations = args.GetInt("iterations", 100, 1, 1_000_000);
-        int seed = args.GetInt("seed", 1);
-        var hp = new Hyperparameters
-        {
-            Iterations = iterations,
-            Envs = args.GetInt("envs", 16, 1, 4096),
-            Steps = args.GetInt("steps", 128, 1, 100_000),
-            LearningRate = args.GetDouble("lr", 1e-3, 1e-7, 1),
-            Threads = args.GetInt("threads", 2, 1, 256),
-        };
-        if (hp.BatchSize % hp.Minibatches != 0)
-            throw new UsageException($"--envs x --steps ({hp.BatchSize}) must be divisible by the {hp.Minibatches} minibatches.");
+        Algorithm algorithm = context.Get(Algo);
+        IWeightSchedule? weights = context.Get(Weight);
+        if (weights is not null && !algorithm.Info().UsesWeightSchedule)
+            throw new UsageException($"--weight applies to {string.Join(", ", Algorithms.All.Where(a => a.UsesWeightSchedule).Select(a => a.Name))} only; {algorithm.Name()} has no expert weight.");
+        int iterations = context.Get(Iterations);
+        int seed = context.Get(Seed);
+        Hyperparameters hp = Rollout.Apply(context, Defaults with { Iterations = iterations, LearningRate = context.Get(LearningRate) });
 
-        string name = args.Require("map");
         var catalog = MapCatalog.For(context.Store);
-        CityMap map = catalog.Find(name) ?? throw new InputException($"No map named '{name}'. Run `maps list` for the names.");
-        int? agents = args.Has("agents") ? args.GetInt("agents", 0, 1, 10_000) : null;
-        int? scenarioSeed = args.Has("scenario-seed") ? args.GetInt("scenario-seed", 1) : null;
-        (Scenario scenario, int? chosenScenarioSeed) = ScenarioResolver.Resolve(catalog, map, agents, scenarioSeed);
+        CityMap map = catalog.Require(context.Require(CliOptions.RequiredMap));
+        (Scenario scenario, int? chosenScenarioSeed) = ScenarioResolver.Resolve(catalog, map, context.Get(CliOptions.ScenarioAgents), context.Get(ScenarioSeed));
 
         ExpertDataset? demos = null;
-        string demosSource = args.Get("demos") ?? "planner";
+        string demosSource = context.Get(Demos);
         if (int.TryParse(demosSource, out int setId) && !File.Exists(demosSource))
         {
             // A stored demonstration set carries its own scenario: train on exactly the agents it was made for.
             try
             {
-                (scenario, DemonstrationSet set) = new DemonstrationStore(context.Store).LoadForTraining(setId, catalog);
+                (scenario, DemonstrationSet set) = new DemonstrationStore(context.Store).LoadForTraining(setId, catalog, requireValidAgent: algorithm.Info().NeedsDemonstrations);
                 if (scenario.Map.Name != map.Name)
                     throw new InputException($"--demos {setId}: the set was made for map '{scenario.Map.Name}', not '{map.Name}'.");
                 demosSource = set.Label;
                 demos = InstructionExecutor.Execute(scenario, set).Dataset;
             }
-            catch (KeyNotFoundException error)
+            catch (Exception error) when (error is KeyNotFoundException or NoValidAgentException)
             {
                 throw new InputException($"--demos {setId}: {error.Message}");
             }
         }
-        if (algorithm.NeedsDemonstrations() || args.Has("demos"))
+        if (algorithm.Info().NeedsDemonstrations || context.Has(Demos))
         {
             context.Error.WriteLine($"Preparing demonstrations ({demosSource}) for {scenario.AgentCount} agents on {map.Name}...");
             demos ??= LoadDemonstrations(demosSource, scenario);
             int usable = demos.Agents.Count(agent => agent.Valid && agent.Steps > 0);
             context.Error.WriteLine($"  {usable} of {scenario.AgentCount} agents have a valid demonstration; arrival rate {demos.ArrivalRate:P0}.");
-            if (algorithm.NeedsDemonstrations() && usable == 0)
+            if (algorithm.Info().NeedsDemonstrations && usable == 0)
                 throw new InputException($"No agent has a valid demonstration in '{demosSource}': {algorithm.Name()} cannot train. Run `demos validate` on the file to see why.");
         }
 
-        string output = args.Get("out") ?? Path.Combine("runs", $"{map.Name}-{algorithm.Name()}-seed{seed}");
+        string output = context.Get(Output) ?? Path.Combine("runs", $"{map.Name}-{algorithm.Name()}-seed{seed}");
         Directory.CreateDirectory(output);
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
@@ -92,7 +85,7 @@ internal static class TrainVerbs
         Console.CancelKeyPress += onCancel;
         try
         {
-            using Trainer trainer = args.Get("resume") is { } resume
+            using Trainer trainer = context.Get(ResumeFrom) is { } resume
                 ? Resume(resume, scenario, demos)
                 : new Trainer(scenario, demos, algorithm, weights, hp, seed);
             await WriteConfigAsync(output, trainer, map, chosenScenarioSeed, demosSource);
@@ -185,17 +178,5 @@ internal static class TrainVerbs
             parameters = trainer.ParameterCount,
         };
         await File.WriteAllTextAsync(Path.Combine(output, "config.json"), JsonSerializer.Serialize(config, CommandLine.Indented));
-    }
-
-    private static T Parse<T>(Func<T> parse, string option)
-    {
-        try
-        {
-            return parse();
-        }
-        catch (FormatException error)
-        {
-            throw new UsageException($"--{option}: {error.Message}");
-        }
     }
 }

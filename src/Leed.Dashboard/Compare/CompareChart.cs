@@ -1,6 +1,8 @@
-// Turns a comparison into the chart component's view records: a line per run, or a mean with its band per group.
+// Turns a comparison into the chart component's view records (a line per run, or a mean with its band per group), and the charts' smoothing into a comparison's.
 using System.Globalization;
 using Leed.Components.Views;
+using Leed.Engine.Analysis;
+using EmaSmoothing = Leed.Components.Charts.Smoothing;
 
 namespace Leed.Dashboard.Compare;
 
@@ -23,6 +25,13 @@ public static class CompareChart
             curve.Group.Key,
             curve.Band.Seeds == 1 ? curve.Group.Name : $"{curve.Group.Name} (mean of {curve.Band.Seeds} seeds)",
             curve.Band.X, curve.Band.Mean, curve.Band.Lower, curve.Band.Upper))];
+
+    /// <summary>The live charts' moving average with <paramref name="weight"/> as a comparison's smoothing; null (raw values) at 0.</summary>
+    public static Func<IReadOnlyList<double>, double[]>? Smoothing(double weight)
+    {
+        double clamped = Math.Clamp(weight, 0, EmaSmoothing.MaxWeight);
+        return clamped <= 0 ? null : values => EmaSmoothing.Ema(values, clamped);
+    }
 
     public static string AxisTitle(CompareAxis axis) => axis == CompareAxis.GlobalStep ? "environment steps" : "wall time (s)";
 }

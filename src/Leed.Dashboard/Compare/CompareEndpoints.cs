@@ -1,5 +1,6 @@
 // The CSV download behind the Compare page's buttons, usable from scripts too: GET /api/compare.csv.
 using System.Text;
+using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
 
@@ -39,7 +40,7 @@ public static class CompareEndpoints
         if (selection.Problem is { } problem) return Problem(problem + " The Runs page lists every run with its id and group.");
 
         ComparedRun[] compared = [.. selection.Runs.Select(run => new ComparedRun(run, registry.Metrics(run.Id)))];
-        if (layout == "wide") return Download(CompareCsv.Wide(compared), CsvFileName(null));
+        if (layout == "wide") return Download(MetricsTable.ForRuns(compared, RunComparison.MetricNamesOf(compared)), CsvFileName(null));
 
         string chosen = string.IsNullOrWhiteSpace(metric) ? MetricNames.EpisodicReturn : metric.Trim();
         IReadOnlyList<string> present = RunComparison.MetricNamesOf(compared);
@@ -47,7 +48,7 @@ public static class CompareEndpoints
             return Problem(present.Count == 0
                 ? $"Unknown metric '{chosen}': the selected runs have no metrics stored yet."
                 : $"Unknown metric '{chosen}': none of the selected runs has it. They have: {string.Join(", ", present)}.");
-        return Download(CompareCsv.Long(compared, chosen), CsvFileName(chosen));
+        return Download(MetricsTable.ForRuns(compared, [chosen]), CsvFileName(chosen));
     }
 
     private static IResult Download(string csv, string fileName) =>
@@ -63,8 +64,8 @@ public static class CompareEndpoints
     public static string CsvFileName(string? metric)
     {
         if (metric is null) return "leed-compare-all-metrics.csv";
-        string name = metric.StartsWith("charts/", StringComparison.Ordinal) ? metric["charts/".Length..] : metric;
-        if (name.StartsWith("agents/", StringComparison.Ordinal)) name = name["agents/".Length..];
+        string name = metric.StartsWith(MetricNames.ChartsPrefix, StringComparison.Ordinal) ? metric[MetricNames.ChartsPrefix.Length..] : metric;
+        if (name.StartsWith(MetricNames.AgentsPrefix, StringComparison.Ordinal)) name = name[MetricNames.AgentsPrefix.Length..];
         return $"leed-compare-{new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '-')])}.csv";
     }
 }

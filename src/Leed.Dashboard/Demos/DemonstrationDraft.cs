@@ -63,9 +63,11 @@ public sealed class DemonstrationDraft
             throw new ArgumentException($"{baseSet.Title} has {baseSet.Agents.Count} agents but its scenario has {scenario.AgentCount}.");
         Base = baseSet;
         Scenario = scenario;
+        MaxSteps = new EnvConfig().ResolveMaxSteps(scenario);
         _agents = [.. baseSet.Agents.OrderBy(agent => agent.Agent).Select(stored =>
         {
-            ParsedText parsed = InstructionText.Parse(string.Join('\n', stored.Instructions));
+            // Stored lines are shown as they were stored, however long their waits; the validator says whether they fit the episode.
+            ParsedText parsed = InstructionText.Parse(string.Join('\n', stored.Instructions), maxWait: int.MaxValue);
             string text = InstructionText.Format(parsed.Instructions);
             return Build(stored.Agent, parsed.Instructions, text, [], stored.Failure, [], []);
         })];
@@ -75,6 +77,9 @@ public sealed class DemonstrationDraft
     public StoredDemonstrationSet Base { get; }
 
     public Scenario Scenario { get; }
+
+    /// <summary>The episode length every list is validated against (the default environment on the scenario's map).</summary>
+    public int MaxSteps { get; }
 
     public IReadOnlyList<AgentDraft> Agents => _agents;
 
@@ -116,7 +121,7 @@ public sealed class DemonstrationDraft
     {
         text ??= "";
         if (text == _agents[agent].Text) return;
-        ParsedText parsed = InstructionText.Parse(text);
+        ParsedText parsed = InstructionText.Parse(text, MaxSteps);
         bool continuing = _typingAgent == agent;
         Change(agent, parsed.Instructions, text, DraftAction.Text, parsed, pushUndo: !continuing);
         _typingAgent = agent;
@@ -207,7 +212,7 @@ public sealed class DemonstrationDraft
     private AgentDraft Build(int agent, IReadOnlyList<Instruction> list, string text, IReadOnlyList<ParseError> parseErrors, string? failure,
         IReadOnlyList<DraftAction> actions, IReadOnlyList<string> notes, IReadOnlyList<int>? lineOf = null) =>
         new(agent, list, text, parseErrors, lineOf ?? [.. Enumerable.Range(1, list.Count)],
-            InstructionValidator.ValidateAgent(Scenario, agent, list), failure, actions, notes);
+            InstructionValidator.ValidateAgent(Scenario, agent, list, MaxSteps), failure, actions, notes);
 
     private static string Count(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
 }

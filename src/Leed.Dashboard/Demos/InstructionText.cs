@@ -13,7 +13,8 @@ public sealed record ParsedText(IReadOnlyList<Instruction> Instructions, IReadOn
 /// </summary>
 public static class InstructionText
 {
-    public static ParsedText Parse(string? text)
+    /// <param name="maxWait">The longest wait allowed (the episode's length); a longer one is an error at its line.</param>
+    public static ParsedText Parse(string? text, int maxWait)
     {
         var instructions = new List<Instruction>();
         var lineOf = new List<int>();
@@ -24,7 +25,7 @@ public static class InstructionText
             string line = lines[index];
             string trimmed = line.Trim();
             if (trimmed.Length == 0 || trimmed.StartsWith('#')) continue;
-            if (InstructionParser.TryParse(trimmed, out Instruction? instruction, out string reason))
+            if (InstructionParser.TryParse(trimmed, maxWait, out Instruction? instruction, out string reason))
             {
                 instructions.Add(instruction!);
                 lineOf.Add(index + 1);

@@ -16,11 +16,13 @@ public static class EngineServices
         // One LiteDatabase per process; the dashboard owns the data folder while it runs (DashboardApp opens it at start).
         services.AddSingleton<ILeedStore>(_ => LiteDbStore.Open(options.DataDirectory, DataFolderOwner.ForThisProcess("dashboard"), options.Storage.LockWait));
         services.AddSingleton(provider => new LlmSettings(provider.GetRequiredService<ILeedStore>(), options.Llm));
+        // Every LLM call goes through one pooled, resilient HTTP client (pages inject IHttpClientFactory).
+        services.AddLlmHttp();
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
         services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
-            () => CreateLlmDemonstrator(provider.GetRequiredService<LlmSettings>().Current)
+            () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
                 ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));
         services.AddSingleton<IRunWorkloadFactory>(provider => provider.GetRequiredService<TrainerWorkloadFactory>());
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
@@ -31,6 +33,6 @@ public static class EngineServices
     }
 
     /// <summary>The LLM demonstrator for the settings in effect, or null when no endpoint is configured.</summary>
-    public static IDemonstrator? CreateLlmDemonstrator(LlmOptions options) =>
-        LlmEndpoint.FromOptions(options) is { } endpoint ? new LlmDemonstrator(endpoint) : null;
+    public static IDemonstrator? CreateLlmDemonstrator(IHttpClientFactory http, LlmOptions options) =>
+        LlmEndpoint.FromOptions(options) is { } endpoint ? new LlmDemonstrator(http, endpoint) : null;
 }

@@ -45,6 +45,8 @@ public sealed record DemosGenerateCall(string Map)
     public int? MaxRounds { get; init; }
     public double? LlmTimeout { get; init; }
     public int? LlmRetries { get; init; }
+    /// <summary>Store a set in which no agent is valid (labelled so) instead of refusing it.</summary>
+    public bool KeepInvalid { get; init; }
 }
 
 /// <summary>The stored set's summary (what the verb prints) and its instructions (for the verb's <c>--out FILE</c>).</summary>

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Leed.Engine.Analysis;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Hosting;
@@ -145,12 +146,13 @@ public static class LocalApiEndpoints
         }
     }
 
-    private static async Task<IResult> GenerateDemonstrationsAsync(DemosGenerateCall call, ILeedStore store, LlmSettings settings, CancellationToken cancellation)
+    private static async Task<IResult> GenerateDemonstrationsAsync(DemosGenerateCall call, ILeedStore store, LlmSettings settings, IHttpClientFactory http,
+        CancellationToken cancellation)
     {
         var catalog = MapCatalog.For(store);
         CityMap map = catalog.Find(call.Map) ?? throw new BadRequest($"No map named '{call.Map}'. Run `maps list` for the names.");
         if (call.Agents is < 1 or > 10_000) return BadInput($"--agents must be from 1 to 10000, got {call.Agents}.");
-        IDemonstrator demonstrator = CreateDemonstrator(call, settings.Current);
+        IDemonstrator demonstrator = CreateDemonstrator(call, settings.Current, http);
         (Scenario scenario, int? seed) = ScenarioResolver.Resolve(catalog, map, call.Agents, call.Seed);
         DemonstrationSet set;
         try
@@ -163,13 +165,15 @@ public static class LocalApiEndpoints
             return Error(StatusCodes.Status502BadGateway, failure.Message + "\nNothing was stored. Check the endpoint, the model and the key " +
                 "(`system` shows what is configured), or use --demonstrator planner.", 1);
         }
-        StoredDemonstrationSet stored = new DemonstrationStore(store).SaveNew(scenario, seed, set);
-        int calls = new LlmTranscriptStore(store).Save(stored.Id, set.Transcript);
-        return Json(new DemosGenerated(DemonstrationSummary.Of(set, stored.Id, calls, output: null), set.ToInstructionText()));
+        if (GeneratedSets.Save(store, scenario, seed, set, call.KeepInvalid, output: null) is not { } summary)
+            return Error(StatusCodes.Status422UnprocessableEntity, string.Join("\n",
+                [.. set.Agents.Where(agent => agent.Failure is null).SelectMany(agent => agent.Errors).Select(error => "  " + error.Describe()),
+                    GeneratedSets.NotStoredMessage(set)]), 1);
+        return Json(new DemosGenerated(summary, set.ToInstructionText()));
     }
 
     /// <summary>The dashboard's LLM settings overridden by the call; the dashboard's key never goes to an endpoint the call names instead.</summary>
-    private static IDemonstrator CreateDemonstrator(DemosGenerateCall call, LlmOptions current)
+    private static IDemonstrator CreateDemonstrator(DemosGenerateCall call, LlmOptions current, IHttpClientFactory http)
     {
         string kind = call.Demonstrator ?? (current.IsConfigured || call.LlmEndpoint is not null ? "llm" : "planner");
         if (kind == "planner")
@@ -191,7 +195,7 @@ public static class LocalApiEndpoints
             throw new BadRequest("The LLM demonstrator needs a model: pass --llm-model NAME or configure one in the dashboard's Settings.");
         if (call.MaxRounds is < 1 or > 20) throw new BadRequest($"--max-rounds must be from 1 to 20, got {call.MaxRounds}.");
         LlmEndpoint endpoint = LlmEndpoint.FromOptions(options)!;
-        return new LlmDemonstrator(endpoint, new LlmDemonstratorOptions { MaxRounds = call.MaxRounds ?? 3 });
+        return new LlmDemonstrator(http, endpoint, new LlmDemonstratorOptions { MaxRounds = call.MaxRounds ?? 3 });
     }
 
     /// <summary>Queues the run like the New run page does, then streams its rows until it ends; a client that goes away stops it.</summary>
@@ -259,10 +263,10 @@ public static class LocalApiEndpoints
     /// <summary>The `train` verb's options as a run, with every hyperparameter recorded as the New run page does.</summary>
     internal static RunSpec ToRunSpec(TrainCall call, MapCatalog catalog)
     {
-        string algorithmName = call.Algorithm ?? "leed";
-        Algorithm algorithm = AlgorithmNames.Parse(algorithmName);
-        if (call.Weight is not null && algorithm != Algorithm.Leed)
-            throw new BadRequest($"--weight applies to leed only; {algorithm.Name()} has no expert weight.");
+        AlgorithmInfo algorithm = Algorithms.Parse(call.Algorithm ?? Algorithms.Default.Name).Info();
+        if (call.Weight is not null && !algorithm.UsesWeightSchedule)
+            throw new BadRequest($"--weight applies to {string.Join(", ", Algorithms.All.Where(a => a.UsesWeightSchedule).Select(a => a.Name))} only; " +
+                $"{algorithm.Name} has no expert weight.");
         string demos = call.Demos ?? "planner";
         int? setId = int.TryParse(demos, out int id) ? id : null;
         if (demos != "planner" && setId is null)
@@ -282,13 +286,13 @@ public static class LocalApiEndpoints
         return new RunSpec
         {
             Name = call.Name ?? "",
-            Algorithm = algorithm.Name(),
+            Algorithm = algorithm.Name,
             Map = call.Map,
             Agents = ownScenario ? 0 : call.Agents ?? ScenarioResolver.DefaultAgents,
             ScenarioSeed = call.ScenarioSeed ?? ScenarioResolver.DefaultSeed,
-            Demonstrator = !algorithm.NeedsDemonstrations() ? "none" : setId is null ? "planner" : "set",
-            DemoSetId = algorithm.NeedsDemonstrations() ? setId : null,
-            Weight = algorithm == Algorithm.Leed ? call.Weight ?? "dynamic" : "",
+            Demonstrator = !algorithm.NeedsDemonstrations ? "none" : setId is null ? "planner" : "set",
+            DemoSetId = algorithm.NeedsDemonstrations ? setId : null,
+            Weight = algorithm.UsesWeightSchedule ? call.Weight ?? WeightSchedules.Default.Spec : "",
             Seed = call.Seed ?? 1,
             Iterations = hyperparameters.Iterations,
             Hyperparameters = HyperparameterValues.ToValues(hyperparameters),

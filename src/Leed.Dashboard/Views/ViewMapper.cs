@@ -46,8 +46,8 @@ public static class ViewMapper
         run.Spec.Name,
         run.Spec.Algorithm,
         run.Spec.Map,
-        run.Spec.Agents,
-        run.DemonstrationLabel ?? DemonstratorText(run.Spec),
+        run.Agents,
+        run.Demonstrations,
         run.Spec.Seed,
         ToViewStatus(run.Status),
         run.Progress,
@@ -56,18 +56,9 @@ public static class ViewMapper
         run.GlobalStep,
         TimeSpan.FromSeconds(run.WallSeconds),
         run.Tags,
-        run.Notes,
+        run.Notes ?? "",
         run.Spec.Group ?? "",
         new DateTimeOffset(DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Utc)));
-
-    public static string DemonstratorText(RunSpec spec) => spec.Algorithm is "ippo" or "mappo" or "random"
-        ? "none"
-        : spec.Demonstrator switch
-        {
-            "set" => $"set {spec.DemoSetId}",
-            "llm" => "LLM",
-            _ => "planner, no LLM",
-        };
 
     public static ViewRunStatus ToViewStatus(EngineRunStatus status) => status switch
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Leed.Engine.Analysis;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
@@ -10,7 +11,11 @@ using Leed.Engine.Maps;
 namespace Leed.Engine.Bench;
 
 /// <summary>One configuration of the comparison: a display name, an algorithm and (LEED only) a weight schedule.</summary>
-public sealed record LearningConfig(string Name, Algorithm Algorithm, string? Weight = null, int? Seeds = null);
+public sealed record LearningConfig(string Name, Algorithm Algorithm, string? Weight = null, int? Seeds = null)
+{
+    /// <summary>The algorithm as it comes, named after it; a reference policy runs one seed (it does not learn, so seeds differ only by episodes).</summary>
+    public static LearningConfig Of(Algorithm algorithm) => new(algorithm.Name(), algorithm, Seeds: algorithm.Info().IsReference ? 1 : null);
+}
 
 /// <summary>One training run's outcome. FinalReturn is the mean team return over the last fifth of its iterations.</summary>
 public sealed record LearningRun(string Config, int Seed, double FinalReturn, double FinalArrivalRate, long GlobalSteps, double Seconds);
@@ -44,16 +49,16 @@ public static class LearningBenchmark
     public static IReadOnlyList<LearningConfig> DefaultConfigs { get; } =
     [
         new("leed-dynamic", Algorithm.Leed, "dynamic"),
-        new("ippo", Algorithm.Ippo),
-        new("mappo", Algorithm.Mappo),
+        LearningConfig.Of(Algorithm.Ippo),
+        LearningConfig.Of(Algorithm.Mappo),
         new("leed-fixed-0.1", Algorithm.Leed, "fixed:0.1"),
         new("leed-fixed-0.5", Algorithm.Leed, "fixed:0.5"),
         new("leed-fixed-1.0", Algorithm.Leed, "fixed:1.0"),
         new("leed-decay", Algorithm.Leed, "decay"),
         new("leed-dynamic-floor-0.5", Algorithm.Leed, "dynamic:1:0.5"),
-        new("bc", Algorithm.Bc),
-        new("demo", Algorithm.Demo, Seeds: 1),
-        new("random", Algorithm.Random, Seeds: 1),
+        LearningConfig.Of(Algorithm.Bc),
+        LearningConfig.Of(Algorithm.Demo),
+        LearningConfig.Of(Algorithm.Random),
     ];
 
     public static LearningBenchmarkResult Run(CityMap map, int agents, IReadOnlyList<int> seeds, Hyperparameters hp,
@@ -65,9 +70,10 @@ public static class LearningBenchmark
         ExpertDataset demos = ExpertSources.Planner(scenario);
         log?.Invoke($"{demos.Provenance}: {demos.Agents.Count(agent => agent.Valid)} valid, arrival {demos.ArrivalRate:P0}, team return {demos.Agents.Sum(agent => agent.Return):F0}");
 
-        string curvesPath = Path.Combine(outputDirectory, "curves.csv");
-        using var curves = new StreamWriter(curvesPath);
-        curves.WriteLine("config,seed,iteration,globalStep,episodic_return,arrival_rate,mean_travel_time,congestion,expert_loss,mean_weight,demo_dtw,demo_agreement,sps");
+        // The same dialect and metric columns as a run's metrics.csv, keyed by configuration and seed.
+        var table = new MetricsTable(["config", "seed"], MetricNames.All(agents));
+        using var curves = new StreamWriter(Path.Combine(outputDirectory, "curves.csv"));
+        curves.Write(table.CsvHeader + "\n");
         var runs = new List<LearningRun>();
         var series = new Dictionary<string, List<double?[]>>(); // config -> per seed, per iteration return
         var failures = new List<string>();
@@ -89,10 +95,7 @@ public static class LearningBenchmark
                         IterationMetrics m = trainer.RunIteration();
                         returns[k] = m[MetricNames.EpisodicReturn];
                         arrivals[k] = m[MetricNames.ArrivalRate];
-                        double? meanWeight = trainer.WeightSchedule is null ? null : trainer.Weights.Average();
-                        curves.WriteLine(string.Join(',', config.Name, seed, m.Iteration, m.GlobalStep, F(m[MetricNames.EpisodicReturn]),
-                            F(m[MetricNames.ArrivalRate]), F(m[MetricNames.MeanTravelTime]), F(m[MetricNames.Congestion]), F(m[MetricNames.ExpertLoss]),
-                            F(meanWeight), F(m[MetricNames.DemoDtw]), F(m[MetricNames.DemoAgreement]), F(m[MetricNames.StepsPerSecond])));
+                        curves.Write(table.CsvRow(m, config.Name, seed) + "\n");
                     }
                     curves.Flush();
                     series[config.Name].Add(returns);
@@ -112,17 +115,18 @@ public static class LearningBenchmark
 
         long stepsPerRun = (long)hp.Iterations * hp.GlobalStepsPerIteration;
         double? Final(string name) => runs.Where(run => run.Config == name).Select(run => run.FinalReturn).DefaultIfEmpty(double.NaN).Average() is var value && double.IsFinite(value) ? value : null;
-        double? ippoFinal = Final("ippo"), mappoFinal = Final("mappo"), randomFinal = Final("random"), demoFinal = Final("demo");
+        double? ippoFinal = Final(Algorithm.Ippo.Name()), mappoFinal = Final(Algorithm.Mappo.Name());
+        double? randomFinal = Final(Algorithm.Random.Name()), demoFinal = Final(Algorithm.Demo.Name());
         var summaries = new List<LearningSummary>();
         foreach (LearningConfig config in configs)
         {
             LearningRun[] mine = [.. runs.Where(run => run.Config == config.Name)];
             if (mine.Length == 0) continue;
-            double mean = mine.Average(run => run.FinalReturn);
-            double std = mine.Length > 1 ? Math.Sqrt(mine.Sum(run => Math.Pow(run.FinalReturn - mean, 2)) / (mine.Length - 1)) : 0;
+            SeedSummary finals = SeedStatistics.Summarize([.. mine.Select(run => run.FinalReturn)]);
+            double mean = finals.Mean;
             long? reach = ippoFinal is { } target ? StepsToReach(series[config.Name], target, hp.GlobalStepsPerIteration) : null;
             double? score = randomFinal is { } low && demoFinal is { } high && high != low ? Math.Round((mean - low) / (high - low), 3) : null;
-            summaries.Add(new LearningSummary(config.Name, mine.Length, Math.Round(mean, 1), Math.Round(std, 1),
+            summaries.Add(new LearningSummary(config.Name, mine.Length, Math.Round(mean, 1), Math.Round(finals.StandardDeviation, 1),
                 Math.Round(mine.Average(run => run.FinalArrivalRate), 3), reach, score, Math.Round(mine.Average(run => run.Seconds), 1)));
         }
 
@@ -177,8 +181,6 @@ public static class LearningBenchmark
         }
         return null;
     }
-
-    private static string F(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture) : "";
 
     private static string Markdown(LearningBenchmarkResult result)
     {

@@ -19,7 +19,7 @@ public static class MemoryBenchmark
         int samples = 20, int seed = 1, Action<string>? log = null)
     {
         Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.NeedsDemonstrations() ? ExpertSources.Planner(scenario) : null;
+        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
         using var trainer = new Trainer(scenario, demos, algorithm, null, hp with { Iterations = iterations }, seed);
         var points = new List<MemorySample>();
         int every = Math.Max(1, iterations / samples);

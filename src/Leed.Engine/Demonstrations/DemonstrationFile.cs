@@ -12,20 +12,22 @@ public static class DemonstrationFile
 
     /// <summary>
     /// Parses <paramref name="path"/> and validates every agent against <paramref name="scenario"/>.
-    /// Malformed lines or unknown agents throw with file:line:column; agents whose route is invalid
-    /// stay in the set marked invalid (they never reach training).
+    /// Malformed lines, waits longer than the episode or unknown agents throw with file:line:column;
+    /// agents whose route is invalid stay in the set marked invalid (they never reach training).
     /// </summary>
-    public static (DemonstrationSet Set, ValidationReport Report) Load(string path, Scenario scenario)
+    /// <param name="config">The environment the file is for (its episode bounds every wait and route); null for the default.</param>
+    public static (DemonstrationSet Set, ValidationReport Report) Load(string path, Scenario scenario, EnvConfig? config = null)
     {
+        int maxSteps = (config ?? new EnvConfig()).ResolveMaxSteps(scenario);
         if (!File.Exists(path)) throw new DemonstrationFileException($"{path}: no such file.");
         string text = File.ReadAllText(path);
-        ParsedInstructions parsed = InstructionParser.ParseLines(text);
+        ParsedInstructions parsed = InstructionParser.ParseLines(text, maxSteps);
         string name = Path.GetFileName(path);
         if (!parsed.IsWellFormed)
             throw new DemonstrationFileException(string.Join("\n", parsed.Errors.Select(error => $"{name}:{error}")));
 
         IReadOnlyList<Instruction> instructions = [.. parsed.Instructions.Select(located => located.Instruction)];
-        ValidationReport report = InstructionValidator.Validate(scenario, instructions);
+        ValidationReport report = InstructionValidator.Validate(scenario, instructions, maxSteps);
         if (report.UnknownAgentErrors.Count > 0)
             throw new DemonstrationFileException(string.Join("\n", report.UnknownAgentErrors.Select(error =>
             {
@@ -35,7 +37,7 @@ public static class DemonstrationFile
 
         var agents = report.Agents.Select(validation =>
             AgentDemonstration.From(validation, [.. instructions.Where(instruction => instruction.Agent == validation.Agent)])).ToList();
-        ExecutionResult execution = InstructionExecutor.Execute(scenario, agents, Label);
+        ExecutionResult execution = InstructionExecutor.Execute(scenario, agents, Label, config: config);
         var set = new DemonstrationSet("file", $"{Label} {name}", agents,
             [new RoundQuality(1, 1.0, report.PathValidity, execution.ArrivalRate)]);
         return (set, report);

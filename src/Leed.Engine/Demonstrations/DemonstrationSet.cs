@@ -32,6 +32,16 @@ public sealed record DemonstrationSet(string Demonstrator, string Label, IReadOn
 
     public double PathValidity => Agents.Count == 0 ? 0 : Agents.Count(agent => agent.Valid) / (double)Agents.Count;
 
+    /// <summary>What the label of a set kept although no agent has a valid list ends with.</summary>
+    public const string NoValidAgentLabel = ", no valid agent";
+
+    /// <summary>False when no agent's list is valid: such a set teaches nothing and is not stored unless asked for.</summary>
+    public bool HasValidAgent => Agents.Any(agent => agent.Valid);
+
+    /// <summary>The set labelled as having no valid agent, for keeping it anyway (to study or repair what the model wrote).</summary>
+    public DemonstrationSet LabelledNoValidAgent() =>
+        Label.EndsWith(NoValidAgentLabel, StringComparison.Ordinal) ? this : this with { Label = Label + NoValidAgentLabel };
+
     /// <summary>The instructions, one agent block after another, in the grammar.</summary>
     public string ToInstructionText() => string.Join("\n\n", Agents.Select(agent =>
         $"# Agent_{agent.Agent}{(agent.Valid ? "" : " (invalid)")}\n" + Instruction.FormatLines(agent.Instructions))) + "\n";

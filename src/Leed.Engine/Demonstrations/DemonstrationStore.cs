@@ -74,6 +74,9 @@ public sealed class StoredDemonstrationSet
     [LiteDB.BsonIgnore] public string Title => $"set {Family} v{Version}";
 }
 
+/// <summary>A stored set that training needs has no agent with a valid list; the message names the set and what to do.</summary>
+public sealed class NoValidAgentException(string message) : Exception(message);
+
 /// <summary>Reads and writes demonstration sets; a new version for every change, never an update in place.</summary>
 public sealed class DemonstrationStore(ILeedStore store)
 {
@@ -165,23 +168,39 @@ public sealed class DemonstrationStore(ILeedStore store)
         new(map, [.. set.Scenario.Select(agent => new AgentSpec(agent.Origin, agent.Destination, agent.Departure))], set.ScenarioDescription);
 
     /// <summary>The stored set as the engine's demonstration set (for execution into expert trajectories).</summary>
-    public static DemonstrationSet ToDemonstrationSet(StoredDemonstrationSet stored, Func<string, IReadOnlyList<Instruction>> parse) =>
+    public static DemonstrationSet ToDemonstrationSet(StoredDemonstrationSet stored) =>
         new(stored.Demonstrator, $"{stored.Label} ({stored.Title})",
-            [.. stored.Agents.Select(agent => new AgentDemonstration(agent.Agent, parse(string.Join('\n', agent.Instructions)), agent.Valid,
+            [.. stored.Agents.Select(agent => new AgentDemonstration(agent.Agent, ParseStoredLines(string.Join('\n', agent.Instructions)), agent.Valid,
                 [.. agent.Errors.Select(error => new InstructionError(agent.Agent, agent.FirstInvalidIndex ?? 0, error, []))], agent.ExpectedTravelTime, agent.Failure))],
             [.. stored.Rounds.Select(round => new RoundQuality(round.Round, round.ParseValidity, round.PathValidity, round.ArrivalRate))],
             stored.Model, stored.EndpointHost, stored.PromptVersion);
 
     /// <summary>A stored version with the scenario it was made for, ready to execute into expert trajectories.</summary>
-    public (Scenario Scenario, DemonstrationSet Set) LoadForTraining(int id, MapCatalog catalog)
+    /// <param name="requireValidAgent">Refuse a set in which no agent's list is valid in the episode (judged again, not taken from the stored flags).</param>
+    /// <param name="config">The environment it will run in; null for the default.</param>
+    /// <exception cref="KeyNotFoundException">No such set.</exception>
+    /// <exception cref="MapNotFoundException">Its map is gone.</exception>
+    /// <exception cref="NoValidAgentException"><paramref name="requireValidAgent"/> and no agent's list is valid.</exception>
+    public (Scenario Scenario, DemonstrationSet Set) LoadForTraining(int id, MapCatalog catalog, bool requireValidAgent = false, EnvConfig? config = null)
     {
         StoredDemonstrationSet stored = Find(id) ?? throw new KeyNotFoundException($"No demonstration set with id {id}. `demos list` shows the stored sets.");
-        CityMap map = catalog.Find(stored.MapName) ?? throw new KeyNotFoundException($"Set {id} was made for map '{stored.MapName}', which no longer exists.");
-        return (ScenarioOf(stored, map), ToDemonstrationSet(stored, ParseStoredLines));
+        CityMap map = catalog.Require(stored.MapName);
+        Scenario scenario = ScenarioOf(stored, map);
+        DemonstrationSet set = ToDemonstrationSet(stored);
+        int maxSteps = (config ?? new EnvConfig()).ResolveMaxSteps(scenario);
+        if (requireValidAgent && !set.Agents.Any(agent => agent.Valid && InstructionValidator.ValidateAgent(scenario, agent.Agent, agent.Instructions, maxSteps).Valid))
+        {
+            throw new NoValidAgentException(
+                $"{stored.Title} has no valid agent, so there is nothing to learn from. `demos show {stored.Id}` (or the Demonstrations page) " +
+                "says why each agent is invalid; repair the lists there or generate a new set.");
+        }
+        return (scenario, set);
     }
 
+    // Stored lines are read exactly as they were written, however long their waits: whether they fit
+    // an episode is decided where they run, because the executor validates every list again.
     private static IReadOnlyList<Instruction> ParseStoredLines(string text) =>
-        text.Length == 0 ? [] : [.. InstructionParser.ParseLines(text).Instructions.Select(located => located.Instruction)];
+        text.Length == 0 ? [] : [.. InstructionParser.ParseLines(text, maxWait: int.MaxValue).Instructions.Select(located => located.Instruction)];
 
     private static StoredAgentDemonstration ToStored(AgentDemonstration agent, bool edited) => new()
     {

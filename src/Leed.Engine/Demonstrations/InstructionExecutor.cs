@@ -23,6 +23,12 @@ public sealed record ExecutionResult(ExpertDataset Dataset, IReadOnlyList<AgentE
 /// shortest route as background traffic, so the others meet realistic congestion, and their
 /// trajectories are marked invalid and empty: nothing invalid reaches training.
 /// </summary>
+/// <remarks>
+/// Validity is checked again here against this episode, whatever the demonstration says about
+/// itself: a set stored before a rule existed, or one built by hand, cannot smuggle a list that the
+/// validator now rejects into training. Plans hold at most one episode of steps, however long the
+/// waits they were given.
+/// </remarks>
 public static class InstructionExecutor
 {
     public static ExecutionResult Execute(Scenario scenario, IReadOnlyList<AgentDemonstration> demonstrations, string provenance,
@@ -36,11 +42,14 @@ public static class InstructionExecutor
         var actions = new int[agents];
         env.Reset(seed, observations);
 
+        var valid = new bool[agents];
         List<int>[] plans = new List<int>[agents]; // per step of the plan: a target cell, or -1 for "stay"
         for (int agent = 0; agent < agents; agent++)
-            plans[agent] = demonstrations[agent].Valid
-                ? Plan(scenario, agent, demonstrations[agent].Instructions)
-                : Plan(scenario, agent, ShortestRouteInstructions(scenario, agent));
+        {
+            IReadOnlyList<Instruction> instructions = demonstrations[agent].Instructions;
+            valid[agent] = demonstrations[agent].Valid && InstructionValidator.ValidateAgent(scenario, agent, instructions, env.MaxSteps).Valid;
+            plans[agent] = Plan(scenario, agent, valid[agent] ? instructions : ShortestRouteInstructions(scenario, agent), env.MaxSteps);
+        }
         var cursor = new int[agents];
         var blocked = new int[agents];
         var recordedObservations = new List<float>[agents];
@@ -98,12 +107,11 @@ public static class InstructionExecutor
         var outcomes = new AgentExecution[agents];
         for (int agent = 0; agent < agents; agent++)
         {
-            bool valid = demonstrations[agent].Valid;
             bool arrived = env.Status[agent] == AgentStatus.Arrived;
             int departure = scenario.Agents[agent].Departure;
             int? travel = arrived ? recordedActions[agent].Count - departure : null;
-            outcomes[agent] = new AgentExecution(agent, valid, arrived, travel, blocked[agent]);
-            trajectories[agent] = valid
+            outcomes[agent] = new AgentExecution(agent, valid[agent], arrived, travel, blocked[agent]);
+            trajectories[agent] = valid[agent]
                 ? new ExpertTrajectory(agent, size, [.. recordedObservations[agent]], [.. recordedActions[agent]], [.. recordedRewards[agent]],
                     [.. recordedDones[agent]], valid: true, arrived, [.. recordedCells[agent]])
                 : new ExpertTrajectory(agent, size, [], [], [], [], valid: false, arrived: false);
@@ -115,17 +123,21 @@ public static class InstructionExecutor
     public static ExecutionResult Execute(Scenario scenario, DemonstrationSet set, ulong seed = 0, EnvConfig? config = null) =>
         Execute(scenario, set.Agents, set.Label, seed, config);
 
-    /// <summary>The plan of a valid list: each MoveTo becomes the segment's cells, each Wait that many stays.</summary>
-    private static List<int> Plan(Scenario scenario, int agent, IReadOnlyList<Instruction> instructions)
+    /// <summary>
+    /// The plan of a valid list: each MoveTo becomes the segment's cells, each Wait that many stays,
+    /// cut at <paramref name="maxSteps"/> entries because no episode runs longer.
+    /// </summary>
+    private static List<int> Plan(Scenario scenario, int agent, IReadOnlyList<Instruction> instructions, int maxSteps)
     {
         RoadGraph graph = scenario.Graph;
         var plan = new List<int>();
         int current = scenario.OriginNode(agent);
         foreach (Instruction instruction in instructions)
         {
+            if (plan.Count >= maxSteps) break;
             if (instruction is Wait wait)
             {
-                for (int s = 0; s < wait.Steps; s++) plan.Add(-1);
+                for (int s = Math.Min(wait.Steps, maxSteps - plan.Count); s > 0; s--) plan.Add(-1);
             }
             else if (instruction is MoveTo move)
             {

@@ -55,75 +55,158 @@ public static partial class InstructionParser
 
     private const int MaxQuotedLength = 120;
 
-    /// <param name="Result">The answer read as JSON, or null when the text holds no JSON answer.</param>
-    /// <param name="SyntaxError">Set when the text tried to be JSON and is malformed.</param>
-    private readonly record struct JsonAttempt(ParsedInstructions? Result, ParseError? SyntaxError);
+    // An unclosed '{"' may be a stray brace in prose, so the objects after it are looked for too; a
+    // few such restarts keep the scan linear in the length of the reply.
+    private const int MaxUnclosedObjects = 8;
 
-    private static JsonAttempt TryParseJsonAnswer(string text, TextMap map)
+    /// <summary>A stretch of the reply that starts like a JSON object: from its '{' to the matching '}', or to the end when unclosed.</summary>
+    private readonly record struct JsonSpan(int Start, int Length, bool Closed);
+
+    /// <summary>
+    /// The JSON answer in <paramref name="text"/>, or null when the text holds no JSON object at
+    /// all (then the line grammar applies). When the text holds JSON but no usable answer, the
+    /// result is that JSON's error, located, and no instructions.
+    /// </summary>
+    private static ParsedInstructions? ReadJsonAnswer(string text, TextMap map, int maxWait)
     {
-        if (!TryFindJson(text, out int start, out int length, out bool clearlyJson)) return default;
-        string json = text.Substring(start, length);
+        List<JsonSpan> spans = JsonObjectsIn(text);
+        if (spans.Count == 0) return null;
 
-        JsonDocument document;
-        try
+        // The last complete object with an "agents" property is the answer: models restate a draft, then correct it.
+        for (int index = spans.Count - 1; index >= 0; index--)
         {
-            document = JsonDocument.Parse(json, DocumentOptions);
+            JsonSpan span = spans[index];
+            if (!span.Closed) continue;
+            string json = text.Substring(span.Start, span.Length);
+            if (!TryParseDocument(json, out JsonDocument? document, out _)) continue;
+            using (document)
+            {
+                if (document!.RootElement.ValueKind == JsonValueKind.Object && TryGetProperty(document.RootElement, "agents", out JsonProperty agents))
+                    return new JsonAnswerReader(span.Start, map, PositionsOf(json), maxWait).Read(agents);
+            }
         }
-        catch (JsonException e)
+
+        // JSON without an answer: say what is wrong with the latest attempt at one (not one nested inside an earlier).
+        JsonSpan attempt = spans[0];
+        foreach (JsonSpan span in spans)
         {
-            if (!clearlyJson) return default;
-            int line = (int)(e.LineNumber ?? 0);
-            int column = (int)(e.BytePositionInLine ?? 0);
-            (int startLine, int startColumn) = map.Locate(start);
+            if (span.Start >= attempt.Start + attempt.Length) attempt = span;
+        }
+        return Failed(AnswerFormat.Json, JsonAttemptError(text, map, attempt));
+    }
+
+    private static ParseError JsonAttemptError(string text, TextMap map, JsonSpan span)
+    {
+        string json = text.Substring(span.Start, span.Length);
+        (int startLine, int startColumn) = map.Locate(span.Start);
+        if (!TryParseDocument(json, out JsonDocument? document, out JsonException? error))
+        {
             // The exception counts from the start of the JSON text, 0-based and in UTF-8 bytes.
-            int absoluteLine = startLine + line;
-            int absoluteColumn = (line == 0 ? startColumn : 1) + column;
-            string message = e.Message;
+            int line = (int)(error!.LineNumber ?? 0);
+            int column = (int)(error.BytePositionInLine ?? 0);
+            string message = error.Message;
             int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
             if (cut > 0) message = message[..cut];
-            return new JsonAttempt(null, new ParseError(absoluteLine, absoluteColumn, "",
-                "the JSON answer is malformed: " + message));
+            string unclosed = span.Closed ? "" : " (its object is never closed)";
+            return new ParseError(startLine + line, (line == 0 ? startColumn : 1) + column, "",
+                "the JSON answer is malformed" + unclosed + ": " + message);
         }
-
         using (document)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !TryGetProperty(root, "agents", out JsonProperty agents))
-            {
-                // Valid JSON but not our answer; the line grammar may still find instructions.
-                var error = new ParseError(map.Locate(start).Line, map.Locate(start).Column, Quote(root.GetRawText()),
-                    "the JSON answer has no \"agents\" array; " + ExpectedForm, "$");
-                return new JsonAttempt(null, clearlyJson ? error : null);
-            }
-            var reader = new JsonAnswerReader(start, map, PositionsOf(json));
-            return new JsonAttempt(reader.Read(agents), null);
+            return new ParseError(startLine, startColumn, Quote(document!.RootElement.GetRawText()),
+                "the JSON answer has no \"agents\" array; " + ExpectedForm, "$");
         }
     }
 
-    // A fence is the clearest signal; otherwise the outermost braces, which lets "Here you go: {...}" work.
-    private static bool TryFindJson(string text, out int start, out int length, out bool clearlyJson)
+    private static bool TryParseDocument(string json, out JsonDocument? document, out JsonException? error)
     {
-        foreach (Match fence in JsonFence().Matches(text))
+        try
         {
-            Group body = fence.Groups["body"];
-            if (body.Value.TrimStart().StartsWith('{'))
-            {
-                (start, length, clearlyJson) = (body.Index, body.Length, true);
-                return true;
-            }
-        }
-
-        int first = text.IndexOf('{');
-        int last = text.LastIndexOf('}');
-        if (first >= 0 && last > first)
-        {
-            (start, length) = (first, last - first + 1);
-            clearlyJson = text.AsSpan(0, first).IsWhiteSpace();
+            document = JsonDocument.Parse(json, DocumentOptions);
+            error = null;
             return true;
         }
+        catch (JsonException e)
+        {
+            document = null;
+            error = e;
+            return false;
+        }
+    }
 
-        (start, length, clearlyJson) = (0, 0, false);
-        return false;
+    /// <summary>
+    /// Every stretch that starts like a JSON object (<c>{</c> then <c>"</c>), in order, each from its
+    /// brace to the matching one. Braces inside JSON strings and comments do not count, so prose that
+    /// quotes a brace after the answer, or before it, leaves the answer whole.
+    /// </summary>
+    private static List<JsonSpan> JsonObjectsIn(string text)
+    {
+        var spans = new List<JsonSpan>();
+        int unclosed = 0;
+        for (int start = NextObjectStart(text, 0); start >= 0;)
+        {
+            int end = MatchingBrace(text, start);
+            if (end >= 0)
+            {
+                spans.Add(new JsonSpan(start, end - start + 1, Closed: true));
+                start = NextObjectStart(text, end + 1);
+                continue;
+            }
+            spans.Add(new JsonSpan(start, text.Length - start, Closed: false));
+            if (++unclosed >= MaxUnclosedObjects) break;
+            start = NextObjectStart(text, start + 1);
+        }
+        return spans;
+    }
+
+    private static int NextObjectStart(string text, int from)
+    {
+        for (int i = text.IndexOf('{', from); i >= 0; i = text.IndexOf('{', i + 1))
+        {
+            int next = i + 1;
+            while (next < text.Length && char.IsWhiteSpace(text[next])) next++;
+            if (next < text.Length && text[next] == '"') return i;
+        }
+        return -1;
+    }
+
+    /// <summary>The index of the brace that closes the object opened at <paramref name="start"/>, or -1 when the text ends first.</summary>
+    private static int MatchingBrace(string text, int start)
+    {
+        int depth = 0;
+        bool inString = false;
+        for (int i = start; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (inString)
+            {
+                if (c == '\\') i++;
+                else if (c == '"') inString = false;
+                continue;
+            }
+            switch (c)
+            {
+                case '"':
+                    inString = true;
+                    break;
+                case '{':
+                    depth++;
+                    break;
+                case '}':
+                    if (--depth == 0) return i;
+                    break;
+                case '/' when i + 1 < text.Length && text[i + 1] == '/':
+                    i = text.IndexOf('\n', i);
+                    if (i < 0) return -1;
+                    break;
+                case '/' when i + 1 < text.Length && text[i + 1] == '*':
+                    i = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                    if (i < 0) return -1;
+                    i++;
+                    break;
+            }
+        }
+        return -1;
     }
 
     private static bool TryGetProperty(JsonElement element, string name, out JsonProperty property)
@@ -193,7 +276,7 @@ public static partial class InstructionParser
     }
 
     /// <summary>Walks a parsed <c>{"agents":[...]}</c> answer, collecting instructions and located errors.</summary>
-    private sealed class JsonAnswerReader(int jsonStart, TextMap map, Dictionary<string, int> positions)
+    private sealed class JsonAnswerReader(int jsonStart, TextMap map, Dictionary<string, int> positions, int maxWait)
     {
         private readonly List<LocatedInstruction> _instructions = [];
         private readonly List<ParseError> _errors = [];
@@ -292,22 +375,13 @@ public static partial class InstructionParser
             if (allowMany)
             {
                 foreach (Match group in BracketGroup().Matches(raw))
-                {
-                    if (TryParseContent(group.Groups["content"].Value, out Instruction? one, out string why))
-                        parsed.Add(one!);
-                    else
-                        Error(path, group.Value, why);
-                }
+                    Collect(ReadContent(group.Groups["content"].Value, maxWait, out Instruction? one, out string why), one, group.Value, why);
                 if (parsed.Count == 0 && !string.IsNullOrWhiteSpace(raw) && BracketGroup().Count(raw) == 0)
                     Error(path, raw, "no instruction found; " + ExpectedForm);
             }
-            else if (TryParse(raw, out Instruction? instruction, out string reason))
-            {
-                parsed.Add(instruction!);
-            }
             else
             {
-                Error(path, raw, reason);
+                Collect(ReadOne(raw, maxWait, out Instruction? instruction, out string reason), instruction, raw, reason);
             }
 
             (int line, int column) = Locate(path);
@@ -321,6 +395,13 @@ public static partial class InstructionParser
                     continue;
                 }
                 _instructions.Add(new LocatedInstruction(instruction, line, column));
+            }
+
+            // An out-of-bounds instruction is kept as well as reported, so that its route fails validation as written.
+            void Collect(Verdict verdict, Instruction? instruction, string quoted, string reason)
+            {
+                if (verdict != Verdict.Malformed) parsed.Add(instruction!);
+                if (verdict != Verdict.Instruction) Error(path, quoted, reason);
             }
         }
 
@@ -348,7 +429,4 @@ public static partial class InstructionParser
             _errors.Add(new ParseError(line, column, Quote(quoted), reason, path, _entryAgent));
         }
     }
-
-    [GeneratedRegex(@"```[ \t]*(?:json)?[ \t]*\r?\n(?<body>.*?)```", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
-    private static partial Regex JsonFence();
 }

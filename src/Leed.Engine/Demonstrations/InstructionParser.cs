@@ -15,6 +15,13 @@ namespace Leed.Engine.Demonstrations;
 /// <see cref="ParseError"/> with its position, which the refinement loop sends back verbatim.
 /// The text is matched against fixed patterns and turned into records; it is never evaluated,
 /// executed or spliced into anything that is.
+/// <para>
+/// Numbers are bounded by the caller's episode: a wait longer than <c>maxWait</c> steps (the
+/// episode's <c>MaxSteps</c>) is an error at its line. Such a wait is still returned as written
+/// (saturated at <see cref="int.MaxValue"/> when it does not fit an int), so that the route it
+/// belongs to is judged as the model wrote it and fails validation, rather than silently becoming a
+/// shorter route that happens to be valid. Nothing here allocates in proportion to a number.
+/// </para>
 /// </remarks>
 public static partial class InstructionParser
 {
@@ -23,47 +30,67 @@ public static partial class InstructionParser
         "or the JSON answer {\"agents\":[{\"agent\":0,\"instructions\":[\"[MoveTo, Intersection_3, Agent_0]\"]}]}";
 
     /// <summary>
-    /// Reads an answer in either format: the JSON answer first (bare or inside a <c>```json</c>
-    /// fence), then the line grammar anywhere in the text when there is no usable JSON.
+    /// Reads an answer in either format: the JSON answer when the text holds a JSON object (the last
+    /// complete one with an <c>"agents"</c> property, bare, fenced or amid prose), otherwise the line
+    /// grammar. Once the text holds a JSON object, only JSON is read: its errors are reported and
+    /// bracketed text in the surrounding prose is never taken for instructions.
     /// </summary>
-    public static ParsedInstructions ParseAnswer(string? text)
+    /// <param name="text">The model's reply.</param>
+    /// <param name="maxWait">The longest wait allowed, in steps: the episode's <c>MaxSteps</c>.</param>
+    public static ParsedInstructions ParseAnswer(string? text, int maxWait)
     {
         if (string.IsNullOrWhiteSpace(text))
             return Failed(new ParseError(0, 0, "", "the answer is empty; " + ExpectedForm));
 
         var map = new TextMap(text);
-        JsonAttempt json = TryParseJsonAnswer(text, map);
-        if (json.Result is not null) return json.Result;
+        if (ReadJsonAnswer(text, map, maxWait) is { } json) return json;
 
-        ParsedInstructions lines = ParseLines(text, map);
+        ParsedInstructions lines = ParseLines(text, map, maxWait);
         if (lines.Instructions.Count > 0 || lines.Errors.Count > 0) return lines;
-
-        // Neither format yielded anything: say so, and if the answer tried to be JSON, say why it failed.
-        var errors = new List<ParseError>();
-        if (json.SyntaxError is not null) errors.Add(json.SyntaxError);
-        errors.Add(new ParseError(0, 0, "", "no instructions found in the answer; " + ExpectedForm));
-        return Failed([.. errors]);
+        return Failed(new ParseError(0, 0, "", "no instructions found in the answer; " + ExpectedForm));
     }
 
     /// <summary>Reads every bracketed instruction-like token anywhere in <paramref name="text"/>, in order.</summary>
-    public static ParsedInstructions ParseLines(string? text)
+    /// <param name="maxWait">The longest wait allowed, in steps: the episode's <c>MaxSteps</c>.</param>
+    public static ParsedInstructions ParseLines(string? text, int maxWait)
     {
         if (string.IsNullOrWhiteSpace(text))
             return Failed(new ParseError(0, 0, "", "the answer is empty; " + ExpectedForm));
-        return ParseLines(text, new TextMap(text));
+        return ParseLines(text, new TextMap(text), maxWait);
     }
 
     /// <summary>
     /// Reads exactly one instruction, with or without its brackets (e.g. an edit typed in the UI).
     /// </summary>
-    /// <returns>True and the instruction, or false and the reason it is not one.</returns>
-    public static bool TryParse(string? text, out Instruction? instruction, out string reason)
+    /// <param name="maxWait">The longest wait allowed, in steps: the episode's <c>MaxSteps</c>.</param>
+    /// <returns>True and the instruction, or false and the reason it is not one (or is out of bounds).</returns>
+    public static bool TryParse(string? text, int maxWait, out Instruction? instruction, out string reason)
+    {
+        bool ok = ReadOne(text, maxWait, out instruction, out reason) == Verdict.Instruction;
+        if (!ok) instruction = null;
+        return ok;
+    }
+
+    /// <summary>How a piece of text read as an instruction.</summary>
+    private enum Verdict
+    {
+        /// <summary>Exactly one instruction, within bounds.</summary>
+        Instruction,
+
+        /// <summary>A well-formed instruction whose number exceeds the episode; the instruction is returned with the reason.</summary>
+        OutOfBounds,
+
+        /// <summary>Not an instruction; only the reason is returned.</summary>
+        Malformed,
+    }
+
+    private static Verdict ReadOne(string? text, int maxWait, out Instruction? instruction, out string reason)
     {
         instruction = null;
         if (string.IsNullOrWhiteSpace(text))
         {
             reason = "the instruction is empty; " + ExpectedForm;
-            return false;
+            return Verdict.Malformed;
         }
 
         MatchCollection groups = BracketGroup().Matches(text);
@@ -73,7 +100,7 @@ public static partial class InstructionParser
             if (text.Contains('[') || text.Contains(']'))
             {
                 reason = "unbalanced brackets; " + ExpectedForm;
-                return false;
+                return Verdict.Malformed;
             }
             content = text;
         }
@@ -84,12 +111,12 @@ public static partial class InstructionParser
         else
         {
             reason = string.Create(CultureInfo.InvariantCulture, $"expected one instruction, found {groups.Count}");
-            return false;
+            return Verdict.Malformed;
         }
-        return TryParseContent(content, out instruction, out reason);
+        return ReadContent(content, maxWait, out instruction, out reason);
     }
 
-    private static ParsedInstructions ParseLines(string text, TextMap map)
+    private static ParsedInstructions ParseLines(string text, TextMap map, int maxWait)
     {
         var instructions = new List<LocatedInstruction>();
         var errors = new List<ParseError>();
@@ -99,10 +126,10 @@ public static partial class InstructionParser
             if (!LooksLikeInstruction(content)) continue;
 
             (int line, int column) = map.Locate(group.Index);
-            if (TryParseContent(content, out Instruction? instruction, out string reason))
-                instructions.Add(new LocatedInstruction(instruction!, line, column));
-            else
-                errors.Add(new ParseError(line, column, group.Value, reason, Agent: AgentNamedIn(content)));
+            Verdict verdict = ReadContent(content, maxWait, out Instruction? instruction, out string reason);
+            if (verdict != Verdict.Malformed) instructions.Add(new LocatedInstruction(instruction!, line, column));
+            if (verdict != Verdict.Instruction)
+                errors.Add(new ParseError(line, column, group.Value, reason, Agent: instruction?.Agent ?? AgentNamedIn(content)));
         }
         return new ParsedInstructions
         {
@@ -118,7 +145,7 @@ public static partial class InstructionParser
     private static bool LooksLikeInstruction(string content) =>
         CommandStart().IsMatch(content) || (content.Contains(',') && GrammarWord().IsMatch(content));
 
-    private static bool TryParseContent(string content, out Instruction? instruction, out string reason)
+    private static Verdict ReadContent(string content, int maxWait, out Instruction? instruction, out string reason)
     {
         instruction = null;
         string[] parts = content.Split(',', StringSplitOptions.TrimEntries);
@@ -126,7 +153,7 @@ public static partial class InstructionParser
         {
             reason = string.Create(CultureInfo.InvariantCulture,
                 $"expected three comma-separated parts [command, target, Agent_<i>], found {parts.Length}");
-            return false;
+            return Verdict.Malformed;
         }
 
         string command = parts[0];
@@ -135,7 +162,7 @@ public static partial class InstructionParser
         if (!isMove && !isWait)
         {
             reason = $"unknown command '{command}'; expected MoveTo or Wait";
-            return false;
+            return Verdict.Malformed;
         }
 
         int target;
@@ -144,23 +171,29 @@ public static partial class InstructionParser
             if (!TryNumbered(parts[1], IntersectionName(), out target, out reason))
             {
                 reason = $"expected Intersection_<k> as the second part, found '{parts[1]}'{reason}";
-                return false;
+                return Verdict.Malformed;
             }
         }
         else if (!TryWholeNumber(parts[1], out target, out reason))
         {
-            return false;
+            return Verdict.Malformed;
         }
 
-        if (!TryNumbered(parts[2], AgentName(), out int agent, out reason))
+        if (!TryNumbered(parts[2], AgentName(), out int agent, out string agentReason))
         {
-            reason = $"expected Agent_<i> as the third part, found '{parts[2]}'{reason}";
-            return false;
+            reason = $"expected Agent_<i> as the third part, found '{parts[2]}'{agentReason}";
+            return Verdict.Malformed;
         }
 
         instruction = isMove ? new MoveTo(agent, target) : new Wait(agent, target);
+        if (isWait && target > maxWait)
+        {
+            reason = string.Create(CultureInfo.InvariantCulture,
+                $"the wait of {parts[1]} steps is longer than the whole episode of {maxWait} steps; wait at most {maxWait} steps");
+            return Verdict.OutOfBounds;
+        }
         reason = "";
-        return true;
+        return Verdict.Instruction;
     }
 
     private static bool TryNumbered(string part, Regex pattern, out int number, out string detail)
@@ -175,6 +208,7 @@ public static partial class InstructionParser
         return false;
     }
 
+    // A number too large for an int is read as int.MaxValue: it is longer than any episode, which the caller reports.
     private static bool TryWholeNumber(string part, out int steps, out string reason)
     {
         steps = 0;
@@ -183,11 +217,7 @@ public static partial class InstructionParser
             reason = $"expected a whole number of steps (at least 1) as the second part, found '{part}'";
             return false;
         }
-        if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out steps))
-        {
-            reason = $"the wait of {part} steps is too long";
-            return false;
-        }
+        if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out steps)) steps = int.MaxValue;
         if (steps < 1)
         {
             reason = $"a wait lasts at least 1 step, found {part}";
@@ -205,11 +235,13 @@ public static partial class InstructionParser
         return int.TryParse(names[0].Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int agent) ? agent : null;
     }
 
-    private static ParsedInstructions Failed(params ParseError[] errors) => new()
+    private static ParsedInstructions Failed(params ParseError[] errors) => Failed(AnswerFormat.None, errors);
+
+    private static ParsedInstructions Failed(AnswerFormat format, params ParseError[] errors) => new()
     {
         Instructions = [],
         Errors = errors,
-        Format = AnswerFormat.None,
+        Format = format,
     };
 
     // No brackets or line breaks inside, so nested JSON arrays yield only their innermost brackets.

@@ -1,4 +1,5 @@
 // Checks instruction lists against a scenario's road graph and says, per instruction, what is wrong.
+using System.Globalization;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
 
@@ -17,7 +18,7 @@ public sealed record InstructionError(int Agent, int Index, string Reason, IRead
 /// <summary>The verdict on one agent's list.</summary>
 /// <param name="Route">The nodes visited, origin first (as far as the list could be followed).</param>
 /// <param name="FirstInvalidIndex">The first instruction that fails, or null when the list is valid.</param>
-/// <param name="ExpectedTravelTime">Free-flow steps: segment lengths plus waits.</param>
+/// <param name="ExpectedTravelTime">Free-flow steps: segment lengths plus waits (saturated at <see cref="int.MaxValue"/>).</param>
 public sealed record AgentValidation(int Agent, bool Valid, IReadOnlyList<InstructionError> Errors, IReadOnlyList<int> Route,
     int? FirstInvalidIndex, int ExpectedTravelTime);
 
@@ -31,12 +32,20 @@ public sealed record ValidationReport(IReadOnlyList<AgentValidation> Agents, IRe
 
 /// <summary>
 /// A list is valid when every MoveTo names an intersection adjacent to where the agent is, the
-/// list starts at the agent's origin and ends at its destination.
+/// list starts at the agent's origin, ends at its destination, and its free-flow travel time fits
+/// the episode.
 /// </summary>
+/// <remarks>
+/// The episode bound follows the environment's clock: a vehicle enters its origin during its
+/// departure step, moves one cell per step from the next step on, and the episode ends after
+/// <c>MaxSteps</c> steps. So an agent departing at step d has <c>MaxSteps - 1 - d</c> steps of
+/// driving and waiting; a list that needs more cannot arrive even on empty roads.
+/// </remarks>
 public static class InstructionValidator
 {
     /// <summary>Validates every agent of the scenario; instructions are grouped by the agent they name.</summary>
-    public static ValidationReport Validate(Scenario scenario, IReadOnlyList<Instruction> instructions)
+    /// <param name="maxSteps">The episode's length in steps (<see cref="EnvConfig.ResolveMaxSteps(Scenario)"/>).</param>
+    public static ValidationReport Validate(Scenario scenario, IReadOnlyList<Instruction> instructions, int maxSteps)
     {
         var unknown = new List<InstructionError>();
         var byAgent = new List<Instruction>[scenario.AgentCount];
@@ -49,23 +58,29 @@ public static class InstructionValidator
                 $"Agent_{instruction.Agent} is not in this scenario (agents are Agent_0 to Agent_{scenario.AgentCount - 1}).", []));
         }
         var agents = new AgentValidation[scenario.AgentCount];
-        for (int agent = 0; agent < agents.Length; agent++) agents[agent] = ValidateAgent(scenario, agent, byAgent[agent]);
+        for (int agent = 0; agent < agents.Length; agent++) agents[agent] = ValidateAgent(scenario, agent, byAgent[agent], maxSteps);
         return new ValidationReport(agents, unknown);
     }
 
     /// <summary>Validates one agent's list (all instructions must name that agent).</summary>
-    public static AgentValidation ValidateAgent(Scenario scenario, int agent, IReadOnlyList<Instruction> list)
+    /// <param name="maxSteps">The episode's length in steps (<see cref="EnvConfig.ResolveMaxSteps(Scenario)"/>).</param>
+    public static AgentValidation ValidateAgent(Scenario scenario, int agent, IReadOnlyList<Instruction> list, int maxSteps)
     {
         RoadGraph graph = scenario.Graph;
         int origin = scenario.OriginNode(agent), destination = scenario.DestinationNode(agent);
+        int departure = scenario.Agents[agent].Departure;
+        long allowance = Math.Max(0L, maxSteps - 1L - departure);
         var errors = new List<InstructionError>();
         var route = new List<int> { origin };
-        int current = origin, travel = 0;
+        int current = origin;
+        long travel = 0; // long: waits read from an answer may add up past int.MaxValue
+        int? outOfTime = null;
         if (list.Count == 0)
             errors.Add(new InstructionError(agent, 0, $"no instructions: Agent_{agent} must drive from Intersection_{origin} to Intersection_{destination}.", Neighbours(graph, origin)));
 
         for (int index = 0; index < list.Count; index++)
         {
+            if (outOfTime is null && travel > allowance) outOfTime = index - 1;
             switch (list[index])
             {
                 case { } other when other.Agent != agent:
@@ -101,9 +116,16 @@ public static class InstructionValidator
         if (list.Count > 0 && current != destination)
             errors.Add(new InstructionError(agent, list.Count,
                 $"the list ends at Intersection_{current}, not at Agent_{agent}'s destination Intersection_{destination}.", Neighbours(graph, current)));
+        if (travel > allowance)
+        {
+            int at = outOfTime ?? list.Count - 1;
+            errors.Add(new InstructionError(agent, at, string.Create(CultureInfo.InvariantCulture,
+                $"the list takes {travel:N0} steps without congestion, {travel - allowance:N0} more than the {allowance:N0} steps Agent_{agent} has " +
+                $"(it departs at step {departure} of a {maxSteps}-step episode); the time runs out at this instruction, so wait less or take a shorter route."), []));
+        }
 
         int? firstInvalid = errors.Count == 0 ? null : errors.Min(error => error.Index);
-        return new AgentValidation(agent, errors.Count == 0, errors, route, firstInvalid, travel);
+        return new AgentValidation(agent, errors.Count == 0, errors, route, firstInvalid, (int)Math.Min(travel, int.MaxValue));
     }
 
     public static IReadOnlyList<int> Neighbours(RoadGraph graph, int node) =>

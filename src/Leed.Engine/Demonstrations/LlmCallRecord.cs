@@ -1,10 +1,18 @@
-// One transcript entry per HTTP attempt to the LLM, for storage and for the Demonstrations page.
+// One transcript entry per attempt of an LLM call, with the tool calls made in it, for storage and for the Demonstrations page.
 namespace Leed.Engine.Demonstrations;
+
+/// <summary>One function the model called while answering, as Semantic Kernel ran it.</summary>
+/// <param name="Function">The name the endpoint saw, e.g. <c>Roads-CheckRoute</c>.</param>
+/// <param name="Arguments">The arguments as a JSON object, as the model wrote them.</param>
+/// <param name="Result">What the function returned to the model, or null when no result came back.</param>
+public sealed record LlmToolCall(string Function, string Arguments, string? Result);
 
 /// <summary>
 /// What one attempt sent and received. Every attempt, failed or not, yields one record through the
-/// client's sink, so a transcript shows retries as they happened. Holds the endpoint's host, never
-/// its key.
+/// client's sink, so a transcript shows retries as they happened. A failed HTTP request is an
+/// attempt of its own; the requests of tool-call rounds that led to an answer belong to the
+/// answer's attempt, and the calls made in them are in <see cref="ToolCalls"/>. Holds the
+/// endpoint's host, never its key.
 /// </summary>
 /// <param name="Id">Unique id of this record.</param>
 /// <param name="CallId">Shared by all attempts of one <see cref="LlmChatClient.CompleteAsync"/> call.</param>
@@ -40,4 +48,8 @@ public sealed record LlmCallRecord(
     string EndpointHost,
     string Model,
     bool UsedResponseFormat,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp)
+{
+    /// <summary>Functions the model called during this attempt, in order; empty when it called none.</summary>
+    public IReadOnlyList<LlmToolCall> ToolCalls { get; init; } = [];
+}

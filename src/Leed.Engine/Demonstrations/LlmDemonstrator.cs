@@ -71,13 +71,17 @@ public sealed class LlmDemonstrator : IDemonstrator
     /// <summary>Stored with every set this demonstrator makes.</summary>
     public const string PromptVersion = LlmPrompts.Version;
 
+    private readonly IHttpClientFactory _http;
     private readonly LlmEndpoint _endpoint;
     private readonly LlmDemonstratorOptions _options;
 
+    /// <param name="http">The factory with the <see cref="LlmHttp"/> client registered; each generation takes a client from it.</param>
     /// <exception cref="ArgumentException">A setting of the endpoint or the options is out of range.</exception>
-    public LlmDemonstrator(LlmEndpoint endpoint, LlmDemonstratorOptions? options = null)
+    public LlmDemonstrator(IHttpClientFactory http, LlmEndpoint endpoint, LlmDemonstratorOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(endpoint);
+        _http = http;
         endpoint.Validate();
         _options = options ?? new LlmDemonstratorOptions();
         _options.Validate();
@@ -98,7 +102,7 @@ public sealed class LlmDemonstrator : IDemonstrator
         ArgumentNullException.ThrowIfNull(scenario);
         cancellation.ThrowIfCancellationRequested();
         var transcript = new ConcurrentQueue<LlmCallRecord>();
-        using var client = new LlmChatClient(_endpoint, transcript.Enqueue);
+        using var client = new LlmChatClient(_http, _endpoint, transcript.Enqueue);
         var generation = new Generation(this, scenario, client, progress, cancellation);
         try
         {
@@ -132,7 +136,7 @@ public sealed class LlmDemonstrator : IDemonstrator
             throw new ArgumentOutOfRangeException(nameof(agent), agent, Invariant($"The scenario has agents 0 to {scenario.AgentCount - 1}."));
         cancellation.ThrowIfCancellationRequested();
         var transcript = new ConcurrentQueue<LlmCallRecord>();
-        using var client = new LlmChatClient(_endpoint, transcript.Enqueue);
+        using var client = new LlmChatClient(_http, _endpoint, transcript.Enqueue);
         var generation = new Generation(this, scenario, client, null, cancellation);
         try
         {
@@ -177,6 +181,7 @@ public sealed class LlmDemonstrator : IDemonstrator
         private readonly IProgress<DemonstrationProgress>? _progress;
         private readonly CancellationToken _cancellation;
         private readonly AgentState[] _states;
+        private readonly int _maxSteps; // the episode every wait and route must fit
         private readonly KernelPlugin? _roads;
         private volatile bool _toolsRefused;
         private int _answeredCalls;
@@ -192,8 +197,9 @@ public sealed class LlmDemonstrator : IDemonstrator
             _client = client;
             _progress = progress;
             _cancellation = cancellation;
-            _states = [.. Enumerable.Range(0, scenario.AgentCount).Select(agent => new AgentState(InstructionValidator.ValidateAgent(scenario, agent, [])))];
-            _roads = _options.UseTools ? new RoadsPlugin(scenario).ToKernelPlugin() : null;
+            _maxSteps = (_options.Environment ?? new EnvConfig()).ResolveMaxSteps(scenario);
+            _states = [.. Enumerable.Range(0, scenario.AgentCount).Select(agent => new AgentState(InstructionValidator.ValidateAgent(scenario, agent, [], _maxSteps)))];
+            _roads = _options.UseTools ? new RoadsPlugin(scenario, _maxSteps).ToKernelPlugin() : null;
         }
 
         private bool ToolsOn => _roads is not null && !_toolsRefused;
@@ -244,7 +250,7 @@ public sealed class LlmDemonstrator : IDemonstrator
             AgentState state = _states[agent];
             state.Instructions = current;
             // The caller's errors are what the researcher saw; without any, the validator's own are sent (none for a valid list).
-            AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, current);
+            AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, current, _maxSteps);
             state.Validation = errors.Count > 0 ? validation with { Errors = errors } : validation;
             List<PlannedCall> calls = [.. Plan(new Group([agent], [], IsRefinement: true, Focused: true, note))];
             if (calls.Count == 0) throw new LlmException(state.Failure ?? "the prompt does not fit the budget", LlmOutcome.Refused, _client.Host, 0);
@@ -361,7 +367,7 @@ public sealed class LlmDemonstrator : IDemonstrator
         /// </summary>
         private Group? Apply(PlannedCall call, string text)
         {
-            ParsedInstructions parsed = InstructionParser.ParseAnswer(text);
+            ParsedInstructions parsed = InstructionParser.ParseAnswer(text, _maxSteps);
             IReadOnlyDictionary<int, IReadOnlyList<Instruction>> byAgent = parsed.ByAgent();
             var asked = new HashSet<int>(call.Agents);
 
@@ -381,7 +387,7 @@ public sealed class LlmDemonstrator : IDemonstrator
             foreach (int agent in call.Agents)
             {
                 IReadOnlyList<Instruction> list = byAgent.GetValueOrDefault(agent) ?? [];
-                AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, list);
+                AgentValidation validation = InstructionValidator.ValidateAgent(_scenario, agent, list, _maxSteps);
                 List<ParseError> own = [.. parsed.Errors.Where(error => error.Agent == agent)];
                 AgentState state = _states[agent];
                 state.Instructions = list;

@@ -6,8 +6,10 @@ namespace Leed.Engine.Demonstrations;
 
 /// <summary>
 /// Reads and writes the <c>llm_transcripts</c> collection: one document per <see cref="LlmCallRecord"/>
-/// plus <c>SetId</c> and <c>Sequence</c>. Records carry the endpoint's host and the model, never the
-/// API key (the client never puts it in a record).
+/// (its tool calls as an array of <c>Function</c>, <c>Arguments</c>, <c>Result</c>) plus <c>SetId</c>
+/// and <c>Sequence</c>. Records carry the endpoint's host and the model, never the API key (the
+/// client never puts it in a record). Documents written before tool calls were recorded read back
+/// with none.
 /// </summary>
 /// <remarks>
 /// LiteDB can map the record as it is (through its constructor), but its default mapper trims
@@ -66,6 +68,12 @@ public sealed class LlmTranscriptStore(ILeedStore store)
         ["Model"] = call.Model,
         ["UsedResponseFormat"] = call.UsedResponseFormat,
         ["Timestamp"] = call.Timestamp.UtcDateTime,
+        ["ToolCalls"] = new BsonArray(call.ToolCalls.Select(tool => new BsonDocument
+        {
+            ["Function"] = tool.Function,
+            ["Arguments"] = tool.Arguments,
+            ["Result"] = tool.Result is null ? BsonValue.Null : new BsonValue(tool.Result),
+        })),
     };
 
     private static LlmCallRecord FromDocument(BsonDocument document) => new(
@@ -85,5 +93,11 @@ public sealed class LlmTranscriptStore(ILeedStore store)
         document["EndpointHost"].AsString,
         document["Model"].AsString,
         document["UsedResponseFormat"].AsBoolean,
-        new DateTimeOffset(DateTime.SpecifyKind(document["Timestamp"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)));
+        new DateTimeOffset(DateTime.SpecifyKind(document["Timestamp"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)))
+    {
+        ToolCalls = document.TryGetValue("ToolCalls", out BsonValue tools) && tools.IsArray
+            ? [.. tools.AsArray.Select(tool => new LlmToolCall(tool["Function"].AsString, tool["Arguments"].AsString,
+                tool["Result"].IsNull ? null : tool["Result"].AsString))]
+            : [],
+    };
 }

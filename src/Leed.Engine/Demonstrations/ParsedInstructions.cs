@@ -9,10 +9,10 @@ public enum AnswerFormat
     /// <summary>Nothing instruction-like was found.</summary>
     None,
 
-    /// <summary>The structured JSON answer <c>{"agents":[{"agent":0,"instructions":[...]}]}</c>.</summary>
+    /// <summary>The structured JSON answer <c>{"agents":[{"agent":0,"instructions":[...]}]}</c>, or a JSON object that failed to be one (then with its error).</summary>
     Json,
 
-    /// <summary>Bracketed instruction lines found anywhere in the text.</summary>
+    /// <summary>Bracketed instruction lines found anywhere in a text that holds no JSON object.</summary>
     Lines,
 }
 
@@ -43,10 +43,13 @@ public sealed record ParseError(int Line, int Column, string Text, string Reason
     }
 }
 
-/// <summary>The result of <see cref="InstructionParser.ParseAnswer"/> or <see cref="InstructionParser.ParseLines(string?)"/>.</summary>
+/// <summary>The result of <see cref="InstructionParser.ParseAnswer"/> or <see cref="InstructionParser.ParseLines(string?, int)"/>.</summary>
 public sealed record ParsedInstructions
 {
-    /// <summary>Every well-formed instruction, in the order it was written.</summary>
+    /// <summary>
+    /// Every well-formed instruction, in the order it was written. A wait longer than the episode is
+    /// here too (as written), with its error in <see cref="Errors"/>, so that its route is judged as written.
+    /// </summary>
     public required IReadOnlyList<LocatedInstruction> Instructions { get; init; }
 
     /// <summary>Every malformed piece, in the order it was written. Empty when the answer is well-formed.</summary>

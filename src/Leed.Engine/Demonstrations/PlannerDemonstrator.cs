@@ -46,7 +46,7 @@ public sealed class PlannerDemonstrator(EnvConfig? config = null) : IDemonstrato
 
         var agents = new AgentDemonstration[scenario.AgentCount];
         for (int agent = 0; agent < agents.Length; agent++)
-            agents[agent] = AgentDemonstration.From(InstructionValidator.ValidateAgent(scenario, agent, lists[agent]), lists[agent]);
+            agents[agent] = AgentDemonstration.From(InstructionValidator.ValidateAgent(scenario, agent, lists[agent], horizon), lists[agent]);
         double validity = agents.Count(agent => agent.Valid) / (double)agents.Length;
         ExecutionResult execution = InstructionExecutor.Execute(scenario, agents, Label, config: _config);
         return new DemonstrationSet(Kind, Label, agents, [new RoundQuality(1, 1.0, validity, execution.ArrivalRate)]);

@@ -9,10 +9,10 @@ namespace Leed.Engine.Demonstrations;
 
 /// <summary>
 /// Neighbours, shortest distances and the validator's verdict on a route, over one scenario's
-/// graph. Arguments come from the model, so every function answers bad ones with a sentence rather
+/// graph and an episode of <c>maxSteps</c> steps. Arguments come from the model, so every function answers bad ones with a sentence rather
 /// than an exception, and nothing here changes state.
 /// </summary>
-public sealed class RoadsPlugin(Scenario scenario)
+public sealed class RoadsPlugin(Scenario scenario, int maxSteps)
 {
     /// <summary>The plugin name; the endpoint sees functions as <c>Roads-Neighbours</c> and so on.</summary>
     public const string Name = "Roads";
@@ -47,8 +47,8 @@ public sealed class RoadsPlugin(Scenario scenario)
     {
         if ((uint)agent >= (uint)scenario.AgentCount)
             return Invariant($"Agent_{agent} is not in this scenario (agents are Agent_0 to Agent_{scenario.AgentCount - 1}).");
-        ParsedInstructions parsed = InstructionParser.ParseLines(instructions);
-        AgentValidation verdict = InstructionValidator.ValidateAgent(scenario, agent, [.. parsed.Instructions.Select(located => located.Instruction)]);
+        ParsedInstructions parsed = InstructionParser.ParseLines(instructions, maxSteps);
+        AgentValidation verdict = InstructionValidator.ValidateAgent(scenario, agent, [.. parsed.Instructions.Select(located => located.Instruction)], maxSteps);
         var problems = parsed.Errors.Select(error => error.ToString()).Concat(verdict.Errors.Select(error => error.Describe())).ToList();
         return problems.Count == 0
             ? Invariant($"valid: Agent_{agent} reaches its destination Intersection_{scenario.DestinationNode(agent)} in {verdict.ExpectedTravelTime} steps without congestion.")

@@ -30,6 +30,9 @@ public sealed record EnvConfig
 
     public int ResolveMaxSteps(int width, int height) => MaxSteps ?? 4 * (width + height);
 
+    /// <summary>The episode length on the scenario's map: the bound every demonstration must fit.</summary>
+    public int ResolveMaxSteps(Scenario scenario) => ResolveMaxSteps(scenario.Map.Width, scenario.Map.Height);
+
     /// <summary>Throws with a clear message when a value is out of range.</summary>
     public void Validate()
     {

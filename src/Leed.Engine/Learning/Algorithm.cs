@@ -1,49 +1,92 @@
-// The algorithms one trainer runs, and their names on the command line and in stored runs.
+// The one table of algorithms: each one's name, description and traits. Everything else reads it.
 namespace Leed.Engine.Learning;
 
-/// <summary>The training algorithms and reference policies.</summary>
-public enum Algorithm
+/// <summary>The training algorithms and reference policies; <see cref="Algorithms.All"/> says what each one is.</summary>
+public enum Algorithm { Ippo, Mappo, Bc, Leed, Demo, Random }
+
+/// <summary>How an algorithm chooses its actions.</summary>
+public enum PolicyKind
 {
-    /// <summary>Independent PPO: each agent's own actor and critic on its own observation; no demonstrations.</summary>
-    Ippo,
-    /// <summary>PPO with a centralized critic on the global state (per-agent critics), decentralized actors.</summary>
-    Mappo,
-    /// <summary>Behaviour cloning: only the expert loss on the demonstrations; rollouts only measure return.</summary>
-    Bc,
-    /// <summary>LEED: per agent, the PPO loss plus <c>w_i * L_E,i</c> on its own demonstration steps.</summary>
-    Leed,
-    /// <summary>Reference: replays each agent's demonstrated actions (holding its place while blocked). Never learns.</summary>
-    Demo,
-    /// <summary>Reference: uniform over the valid actions. Never learns.</summary>
-    Random,
+    /// <summary>Each agent's own actor network (the only kind that learns).</summary>
+    Network,
+    /// <summary>Uniform over the actions the observation's mask allows.</summary>
+    Uniform,
+    /// <summary>Replays each agent's demonstrated actions (<see cref="DemoReplay"/>).</summary>
+    Replay,
 }
 
-public static class AlgorithmNames
+/// <summary>How the expert loss <c>L_E,i = -mean log pi_i(a_e | o_e)</c> enters agent i's loss, if at all.</summary>
+public enum ExpertWeighting
 {
-    public static string Name(this Algorithm algorithm) => algorithm switch
-    {
-        Algorithm.Ippo => "ippo",
-        Algorithm.Mappo => "mappo",
-        Algorithm.Bc => "bc",
-        Algorithm.Leed => "leed",
-        Algorithm.Demo => "demo",
-        Algorithm.Random => "random",
-        _ => throw new ArgumentOutOfRangeException(nameof(algorithm)),
-    };
+    /// <summary>No expert loss.</summary>
+    None,
+    /// <summary><c>w_i * L_E,i</c> with <c>w_i</c> from a weight schedule (<see cref="IWeightSchedule"/>), updated after every rollout.</summary>
+    Schedule,
+    /// <summary><c>L_E,i</c> with weight 1 for every agent that has a usable demonstration.</summary>
+    Unweighted,
+}
 
-    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<Algorithm>().Select(Name)];
+/// <summary>
+/// One row of the table. The trainer does what the traits say and nothing by name: the PPO loss
+/// when <see cref="UsesPpo"/>, the expert loss as <see cref="ExpertLoss"/> says, a critic on the
+/// global state when <see cref="CentralizedCritic"/>, actions from <see cref="Policy"/>.
+/// </summary>
+/// <param name="Name">On the command line, in stored runs and in checkpoints; never changes once released.</param>
+/// <param name="Description">One line for menus and help texts.</param>
+public sealed record AlgorithmInfo(Algorithm Algorithm, string Name, string Description, PolicyKind Policy, bool UsesPpo,
+    bool CentralizedCritic, ExpertWeighting ExpertLoss)
+{
+    /// <summary>Has parameters that are updated (a network policy); the others are reference policies.</summary>
+    public bool Learns => Policy == PolicyKind.Network;
 
+    /// <summary>A fixed policy to measure against (never learns).</summary>
+    public bool IsReference => !Learns;
+
+    /// <summary>Uses demonstrations, for the expert loss or for replay.</summary>
+    public bool NeedsDemonstrations => ExpertLoss != ExpertWeighting.None || Policy == PolicyKind.Replay;
+
+    /// <summary>Takes a weight schedule (<c>--weight</c>, the New run page's weight field).</summary>
+    public bool UsesWeightSchedule => ExpertLoss == ExpertWeighting.Schedule;
+}
+
+/// <summary>The table, and reading names back.</summary>
+public static class Algorithms
+{
+    /// <summary>Every algorithm, in the order menus and help list them.</summary>
+    public static IReadOnlyList<AlgorithmInfo> All { get; } =
+    [
+        new(Algorithm.Leed, "leed", "PPO + per-agent expert loss with a weight schedule",
+            PolicyKind.Network, UsesPpo: true, CentralizedCritic: false, ExpertWeighting.Schedule),
+        new(Algorithm.Ippo, "ippo", "independent PPO, no demonstrations",
+            PolicyKind.Network, UsesPpo: true, CentralizedCritic: false, ExpertWeighting.None),
+        new(Algorithm.Mappo, "mappo", "PPO with a centralized critic",
+            PolicyKind.Network, UsesPpo: true, CentralizedCritic: true, ExpertWeighting.None),
+        new(Algorithm.Bc, "bc", "behaviour cloning on the demonstrations",
+            PolicyKind.Network, UsesPpo: false, CentralizedCritic: false, ExpertWeighting.Unweighted),
+        new(Algorithm.Demo, "demo", "replay the demonstrations (reference)",
+            PolicyKind.Replay, UsesPpo: false, CentralizedCritic: false, ExpertWeighting.None),
+        new(Algorithm.Random, "random", "uniform over valid actions (reference)",
+            PolicyKind.Uniform, UsesPpo: false, CentralizedCritic: false, ExpertWeighting.None),
+    ];
+
+    /// <summary>What a run trains when nothing is said.</summary>
+    public static AlgorithmInfo Default => Info(Algorithm.Leed);
+
+    /// <summary>Every name, in table order.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(info => info.Name)];
+
+    private static readonly Dictionary<Algorithm, AlgorithmInfo> ById = All.ToDictionary(info => info.Algorithm);
+
+    public static AlgorithmInfo Info(this Algorithm algorithm) =>
+        ById.TryGetValue(algorithm, out AlgorithmInfo? info) ? info : throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Not in the algorithm table.");
+
+    public static string Name(this Algorithm algorithm) => algorithm.Info().Name;
+
+    /// <summary>The algorithm named <paramref name="name"/> (case and surrounding spaces ignored), or null.</summary>
+    public static AlgorithmInfo? Find(string? name) =>
+        All.FirstOrDefault(info => string.Equals(info.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The algorithm named <paramref name="name"/>; a <see cref="FormatException"/> lists the known names otherwise.</summary>
     public static Algorithm Parse(string name) =>
-        Enum.GetValues<Algorithm>().FirstOrDefault(algorithm => algorithm.Name() == name.Trim().ToLowerInvariant(), (Algorithm)(-1)) is var found && found >= 0
-            ? found
-            : throw new FormatException($"Unknown algorithm '{name}'. Expected one of: {string.Join(", ", All)}.");
-
-    /// <summary>Uses demonstrations (for the loss or for replay).</summary>
-    public static bool NeedsDemonstrations(this Algorithm algorithm) => algorithm is Algorithm.Leed or Algorithm.Bc or Algorithm.Demo;
-
-    /// <summary>Has parameters that are updated.</summary>
-    public static bool Learns(this Algorithm algorithm) => algorithm is not (Algorithm.Demo or Algorithm.Random);
-
-    /// <summary>Trains a critic with the PPO loss.</summary>
-    public static bool UsesPpo(this Algorithm algorithm) => algorithm is Algorithm.Ippo or Algorithm.Mappo or Algorithm.Leed;
+        Find(name)?.Algorithm ?? throw new FormatException($"Unknown algorithm '{name}'. Expected one of: {string.Join(", ", Names)}.");
 }

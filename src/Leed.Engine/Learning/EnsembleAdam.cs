@@ -41,6 +41,25 @@ public sealed class EnsembleAdam : IDisposable
         foreach (Parameter parameter in _parameters) parameter.grad?.zero_();
     }
 
+    /// <summary>
+    /// Scales each member's gradients so that their norm, taken over all of that member's
+    /// parameters, is at most <paramref name="maxNorm"/> (CleanRL's global-norm clip, taken per
+    /// agent so no agent's gradient rescales another's). Parameters are <c>[M, in, out]</c>.
+    /// </summary>
+    public void ClipGradientNormPerMember(Scalar maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var gradients = new List<Tensor>();
+        foreach (Parameter parameter in _parameters)
+            if (parameter.grad is { } gradient) gradients.Add(gradient);
+        if (gradients.Count == 0) return;
+        Tensor squared = stack(gradients.Select(gradient => gradient.mul(gradient).sum([1, 2]))).sum(0);                    // [M]
+        Tensor coefficient = squared.sqrt().add_(HeldScalars.TinyNorm, HeldScalars.One).reciprocal_().mul_(maxNorm)
+            .clamp_max_(HeldScalars.One).view(-1, 1, 1);                                                                   // [M, 1, 1]
+        foreach (Tensor gradient in gradients) gradient.mul_(coefficient);
+    }
+
     /// <summary>One update of every parameter that has a gradient.</summary>
     public void Step(double learningRate)
     {

@@ -16,7 +16,7 @@ public static class ExpertSources
     /// <summary>An instruction file's demonstrations (invalid agents carry no steps); throws <see cref="DemonstrationFileException"/> with located errors.</summary>
     public static ExpertDataset File(string path, Scenario scenario, EnvConfig? config = null)
     {
-        (DemonstrationSet set, _) = DemonstrationFile.Load(path, scenario);
+        (DemonstrationSet set, _) = DemonstrationFile.Load(path, scenario, config);
         return InstructionExecutor.Execute(scenario, set, config: config).Dataset;
     }
 }

@@ -1,4 +1,4 @@
-// Generalised advantage estimation per agent, with steps where the agent was not alive left out.
+// Generalised advantage estimation per agent, with steps where the agent was not alive left out, and how well the values explained its returns.
 namespace Leed.Engine.Learning;
 
 /// <summary>
@@ -51,5 +51,28 @@ public static class Gae
                 returns[k] = last + values[k];
             }
         }
+    }
+
+    /// <summary>
+    /// <c>1 - Var(returns - values) / Var(returns)</c> over the live steps (CleanRL's
+    /// <c>losses/explained_variance</c>): 1 when the critic predicted the GAE returns exactly, 0 when
+    /// it did no better than their mean. NaN with fewer than two live steps or returns without spread.
+    /// </summary>
+    public static double ExplainedVariance(ReadOnlySpan<float> returns, ReadOnlySpan<float> values, ReadOnlySpan<byte> alive)
+    {
+        double sum = 0, sumSquares = 0, residualSum = 0, residualSquares = 0;
+        long count = 0;
+        for (int k = 0; k < alive.Length; k++)
+        {
+            if (alive[k] == 0) continue;
+            double target = returns[k], residual = target - values[k];
+            sum += target; sumSquares += target * target;
+            residualSum += residual; residualSquares += residual * residual;
+            count++;
+        }
+        if (count < 2) return double.NaN;
+        double variance = sumSquares / count - Math.Pow(sum / count, 2);
+        double residualVariance = residualSquares / count - Math.Pow(residualSum / count, 2);
+        return variance <= 0 ? double.NaN : 1 - residualVariance / variance;
     }
 }

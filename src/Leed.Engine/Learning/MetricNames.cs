@@ -10,6 +10,8 @@ public static class MetricNames
 {
     public const string Iteration = "iteration";
     public const string GlobalStep = "globalStep";
+    /// <summary>Seconds of training when the iteration ended, summed over restarts (stored runs; a table column, not a trainer metric).</summary>
+    public const string WallSeconds = "wallSeconds";
 
     /// <summary>Mean team return (sum over agents) of the episodes that finished in this iteration.</summary>
     public const string EpisodicReturn = "charts/episodic_return";
@@ -39,8 +41,14 @@ public static class MetricNames
     /// <summary>Mean normalised DTW (cells) between the agents' last paths and their demonstrations.</summary>
     public const string DemoDtw = "demo/dtw";
 
-    public static string AgentReturn(int agent) => $"agents/return/Agent_{agent}";
-    public static string AgentWeight(int agent) => $"agents/weight/Agent_{agent}";
+    /// <summary>The namespaces that name what a metric is about (the part before the last slash).</summary>
+    public const string ChartsPrefix = "charts/", AgentsPrefix = "agents/";
+    public const string AgentReturnPrefix = AgentsPrefix + "return/", AgentWeightPrefix = AgentsPrefix + "weight/";
+
+    /// <summary>Agent i's mean return over the iteration's finished episodes.</summary>
+    public static string AgentReturn(int agent) => $"{AgentReturnPrefix}Agent_{agent}";
+    /// <summary>Agent i's expert-loss weight <c>w_i</c> (algorithms with a weight schedule only).</summary>
+    public static string AgentWeight(int agent) => $"{AgentWeightPrefix}Agent_{agent}";
 
     /// <summary>Every metric a run of <paramref name="agents"/> agents can report, in column order.</summary>
     public static IReadOnlyList<string> All(int agents) =>

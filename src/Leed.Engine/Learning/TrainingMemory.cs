@@ -31,21 +31,27 @@ public static class TrainingMemory
     // Per agent-row of the rollout besides the observation: action (int64), log-prob, reward, value,
     // advantage and return (float32 each), done and alive (a byte each).
     private const int RowBytesBesideObservation = 8 + 4 * 5 + 2;
+    // The same rollout flattened per agent for the update: a copy of the observations, and the action
+    // (int64), log-prob, value, advantage, return and alive mask (float32) as tensors.
+    private const int FlatRowBytesBesideObservation = 8 + 4 * 5;
 
     public static MemoryEstimate Estimate(Scenario scenario, Algorithm algorithm, Hyperparameters hp, EnvConfig? environment = null)
     {
         environment ??= new EnvConfig();
+        AlgorithmInfo info = algorithm.Info();
         long agents = scenario.AgentCount, envs = hp.Envs, steps = hp.Steps;
         long observation = new ObservationLayout(environment.PatchSize).Size;
         long state = VectorCityEnv.StateSizeOf(scenario.AgentCount, environment);
-        bool ppo = algorithm.UsesPpo(), central = algorithm == Algorithm.Mappo;
+        bool ppo = info.UsesPpo, central = info.CentralizedCritic;
         CityMap map = scenario.Map;
 
+        // The rollout storage (PPO only; see RolloutStorage) and its flattened copy during the update.
         long rows = steps * envs * agents;
-        long rollout = rows * RowBytesBesideObservation
-            + (ppo ? rows * observation * 4 : 0)
-            + (ppo && central ? steps * envs * state * 4 : 0)
-            + envs * agents * (environment.ResolveMaxSteps(map.Width, map.Height) + 2L) * 4; // per-episode paths for DTW
+        long rollout = ppo
+            ? rows * (observation * 4 + RowBytesBesideObservation) + rows * (observation * 4 + FlatRowBytesBesideObservation)
+                + (central ? 2 * steps * envs * state * 4 : 0)
+            : 0;
+        rollout += envs * agents * (environment.ResolveMaxSteps(map.Width, map.Height) + 2L) * 4; // per-episode paths for DTW
 
         long padded = (map.Width + environment.PatchSize - 1L) * (map.Height + environment.PatchSize - 1L);
         long environmentBytes = envs * (map.CellCount + padded * 4L) + envs * agents * (observation * 4 + 40) + envs * state * 4;

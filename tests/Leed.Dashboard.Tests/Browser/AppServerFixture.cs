@@ -1,5 +1,10 @@
 // A real dashboard on a free loopback port with a temporary data folder, and headless Chromium to drive it.
 using Leed.Dashboard.Tests.Hosting;
+using Leed.Engine.Maps;
+using Leed.Engine.Maps.Import;
+using Leed.Engine.Runs;
+using Leed.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Leed.Dashboard.Tests.Browser;
@@ -14,8 +19,18 @@ public class AppServerFixture : IAsyncLifetime
 
     private RealServer? _server;
     private IPlaywright? _playwright;
+    private readonly bool _ownsData;
 
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("leed-e2e-").FullName;
+    public AppServerFixture() : this(Directory.CreateTempSubdirectory("leed-e2e-").FullName, ownsData: true) { }
+
+    /// <summary>A server on an existing data folder, which it leaves in place (a restart is a second server on the same folder).</summary>
+    protected AppServerFixture(string dataDirectory, bool ownsData)
+    {
+        DataDirectory = dataDirectory;
+        _ownsData = ownsData;
+    }
+
+    public string DataDirectory { get; }
     public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
     public Uri BaseAddress { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
@@ -77,6 +92,25 @@ public class AppServerFixture : IAsyncLifetime
         await page.Locator($"{readySelector}[data-ready='true']").WaitForAsync();
     }
 
+    /// <summary>A file of the repository's samples/maps folder, as copied beside the tests.</summary>
+    public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "Samples", name);
+
+    /// <summary>Stores samples/maps/sample-town.map (with its .scen agents when asked) under <paramref name="name"/>, as `maps import` does.</summary>
+    public MapImportResult StoreSampleTown(string name, bool withScenario)
+    {
+        MapImportResult town = MapImporter.Import(new MapImportRequest(Sample("sample-town.map"))
+            { ScenarioPath = withScenario ? Sample("sample-town.scen") : null, Name = name });
+        new MapRepository(Services.GetRequiredService<ILeedStore>()).Save(town.Map, town.Scenario, overwrite: true);
+        return town;
+    }
+
+    /// <summary>A run small enough to finish in seconds (2 environments x 32 steps, one epoch).</summary>
+    public static RunSpec TinyRun(string name, string map, int agents, int iterations) => new()
+    {
+        Name = name, Algorithm = "leed", Map = map, Agents = agents, ScenarioSeed = 2, Iterations = iterations,
+        Hyperparameters = new() { ["Envs"] = 2, ["Steps"] = 32, ["Minibatches"] = 2, ["UpdateEpochs"] = 1 },
+    };
+
     public async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
 
@@ -85,7 +119,8 @@ public class AppServerFixture : IAsyncLifetime
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
         if (_server is not null) await _server.DisposeAsync();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        if (_ownsData)
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }
 

@@ -1,4 +1,4 @@
-// The Demonstrations workflow in a real browser: an LLM set with an invalid hop, fixed by clicks on the map, approved, its transcript read, trained.
+// The Demonstrations workflow in a real browser: an LLM set with an invalid hop, fixed by clicks on the map, approved, its transcript (tool calls included) read, trained.
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -47,6 +47,7 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
                 ScriptStep.Stall(TimeSpan.FromSeconds(1.5), AnswerWithJump(agent, jump)),
                 ScriptStep.Stall(TimeSpan.FromSeconds(1.5), AnswerWithJump(agent, jump)))
             .Otherwise(AnswerWithJump(agent, jump));
+        int storedBefore = Demos.List().Count; // other tests of this collection may have stored sets
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "demos", "#demos-page");
         await Expect(page.Locator("#demo-active-demonstrator")).ToContainTextAsync($"LLM {LlmAppServerFixture.Model} at {app.Llm.Host}");
@@ -60,7 +61,7 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
         await app.Llm.WaitForRequestsAsync(1, TimeSpan.FromSeconds(15)); // cancel while the endpoint holds the call
         await page.Locator("#demo-cancel").ClickAsync();
         await Expect(page.Locator("#demo-generate-error")).ToContainTextAsync("cancelled; nothing was stored");
-        Assert.Empty(Demos.List());
+        Assert.Equal(storedBefore, Demos.List().Count);
 
         // ---- generate: progress per round, then the set with the invalid hop ----
         await page.Locator("#demo-generate").ClickAsync();
@@ -84,17 +85,27 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
         await row.ClickAsync();
         await page.Locator("#demo-clear").ClickAsync();
         await Expect(page.Locator($"#demo-grid[data-selectable='{Selectable(route[0])}']")).ToBeVisibleAsync();
-        int cellPixels = int.Parse(await page.Locator("#demo-grid").GetAttributeAsync("data-cell-pixels") ?? "0", CultureInfo.InvariantCulture);
-        ILocator canvas = page.Locator("#demo-city-grid canvas").Nth(1);
-        foreach (int node in route.Skip(1))
+        // Zoom in and pan so the route's middle is in the middle of the view: clicks must still find their cells.
+        ILocator grid = page.Locator("#demo-city-grid"), canvas = grid.Locator("canvas").Nth(1);
+        GridView fitted = await GridView.ReadAsync(page, grid);
+        await grid.Locator("[data-grid-action=zoom-in]").ClickAsync();
+        GridView zoomed = await GridView.ReadAsync(page, grid);
+        Assert.True(zoomed.Scale > fitted.Scale * 1.2, $"zoomed from {fitted.Scale} to {zoomed.Scale} pixels per cell");
+        (int X, int Y)[] cells = [.. route.Skip(1).Select(node => Scenario.Map.Coordinates(Scenario.Graph.IntersectionCells[node]))];
+        LocatorBoundingBoxResult viewport = (await canvas.BoundingBoxAsync())!;
+        Position middle = zoomed.CellCentre((cells.Min(c => c.X) + cells.Max(c => c.X)) / 2, (cells.Min(c => c.Y) + cells.Max(c => c.Y)) / 2);
+        await GridView.DragAsync(page, canvas, viewport.Width / 2 - middle.X, viewport.Height / 2 - middle.Y);
+        GridView view = await GridView.ReadAsync(page, grid);
+        Assert.NotEqual((zoomed.OffsetX, zoomed.OffsetY), (view.OffsetX, view.OffsetY));
+        await app.ScreenshotAsync(page, "demos-zoomed");
+        foreach ((int node, (int x, int y)) in route.Skip(1).Zip(cells))
         {
-            int cell = Scenario.Graph.IntersectionCells[node];
-            await canvas.ClickAsync(new LocatorClickOptions
-            {
-                Position = new Position { X = (cell % Scenario.Map.Width + 0.5f) * cellPixels, Y = (cell / Scenario.Map.Width + 0.5f) * cellPixels },
-            });
+            Position at = view.CellCentre(x, y);
+            Assert.True(at.X > 0 && at.Y > 0 && at.X < viewport.Width && at.Y < viewport.Height, $"Intersection_{node} is out of view at {at.X},{at.Y}");
+            await canvas.ClickAsync(new LocatorClickOptions { Position = at });
             await Expect(page.Locator($"#demo-grid[data-selectable='{Selectable(node)}']")).ToBeVisibleAsync();
         }
+        Assert.Equal(view, await GridView.ReadAsync(page, grid)); // clicking is not dragging: the view stayed
         await Expect(row).ToHaveAttributeAsync("data-valid", "true");
         await Expect(page.Locator("#demo-grid[data-invalid-hops='0']")).ToBeVisibleAsync();
         await Expect(page.Locator("#demo-edit-ok")).ToBeVisibleAsync();
@@ -161,6 +172,37 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
         await app.ScreenshotAsync(page, "demos-run");
         await Expect(page.Locator("#live-status")).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         Assert.Equal([page.Url.Split('/')[^1]], Demos.Find(v2)!.UsedByRuns);
+    }
+
+    [Fact]
+    public async Task DemoTranscript_ACallWithAToolRoundTrip_ShowsTheFunctionItsArgumentsAndWhatItReturned()
+    {
+        // The model checks a wrong hop with the Roads plugin, then answers with valid routes: one call, one tool round.
+        (int agent, int jump) = AgentWithARouteToJump();
+        string wrongHop = new MoveTo(agent, jump).Format();
+        string arguments = new JsonObject { ["agent"] = agent, ["instructions"] = wrongHop }.ToJsonString();
+        app.Llm.Then(ScriptStep.ToolCall("Roads-CheckRoute", arguments), AnswerWithJump(agent: -1, jump: 0));
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "demos", "#demos-page");
+        await page.Locator("input#demo-agents").FillAsync(Agents.ToString(CultureInfo.InvariantCulture));
+        await page.Locator("input#demo-seed").FillAsync(Seed.ToString(CultureInfo.InvariantCulture));
+        await page.Locator("input#demo-seed").PressAsync("Tab");
+
+        await page.Locator("#demo-generate").ClickAsync();
+        await page.WaitForURLAsync(new Regex(@"/demos/\d+$"));
+
+        ILocator call = page.Locator("#demo-transcript .demo-call");
+        await Expect(call).ToHaveCountAsync(1);
+        await Expect(call).ToHaveAttributeAsync("data-tool-calls", "1");
+        await Expect(call).ToContainTextAsync("1 tool call");
+        await call.Locator(".mud-expand-panel-header").ClickAsync();
+        ILocator tool = call.Locator("pre.demo-transcript-text[data-part='Tool call 1: Roads-CheckRoute']");
+        await Expect(tool).ToContainTextAsync($"arguments: {arguments}");
+        await Expect(tool).ToContainTextAsync($"result: invalid: Agent_{agent}, instruction 0: Intersection_{jump} is not adjacent");
+        // Between the prompts and the answer, in the order it happened.
+        IReadOnlyList<string> parts = await call.Locator("pre.demo-transcript-text").EvaluateAllAsync<string[]>("parts => parts.map(part => part.dataset.part)");
+        Assert.Equal(["System prompt", "User prompt", "Tool call 1: Roads-CheckRoute", "Response"], parts);
+        await app.ScreenshotAsync(page, "demos-transcript-tool-call");
     }
 
     /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds, for as long as the page's expect timeout.</summary>

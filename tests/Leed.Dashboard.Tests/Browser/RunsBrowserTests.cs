@@ -1,5 +1,6 @@
 // Real-browser journey through runs: start a LEED run from New run, watch it live, stop it, start another.
 using System.Text.RegularExpressions;
+using Leed.Engine.Learning;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -62,9 +63,68 @@ public sealed class RunsBrowserTests(AppServerFixture app)
         IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-csv").ClickAsync());
         string csv = await File.ReadAllTextAsync(await download.PathAsync());
         string[] lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,charts/episodic_return", lines[0]);
+        Assert.StartsWith("runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return", lines[0]);
         Assert.Contains(lines.Skip(1), line => line.StartsWith(id + ",browser leed,", StringComparison.Ordinal));
         Assert.Contains(lines.Skip(1), line => line.StartsWith(second + ",browser second,", StringComparison.Ordinal));
         Assert.All(lines.Skip(1), line => Assert.Equal(9, line.Split(',').Length));
+    }
+
+    [Fact]
+    public async Task NewRun_OffersEveryAlgorithmOfTheTable_AndAsksForWeightsAndDemonstrationsOnlyWhereTheyApply()
+    {
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "runs/new", "#new-run-page");
+        // LEED, the default, takes a weight schedule and demonstrations.
+        await Expect(Field(page, "run-weight")).ToBeVisibleAsync();
+        await Expect(Field(page, "run-demonstrator")).ToBeVisibleAsync();
+
+        // The menu lists every algorithm with its description, as the engine's table has them.
+        ILocator items = await OpenAlgorithmMenuAsync(page);
+        foreach (AlgorithmInfo algorithm in Algorithms.All)
+            await Expect(items.Filter(new() { HasText = $"{algorithm.Name}: {algorithm.Description}" })).ToHaveCountAsync(1);
+        await Expect(items).ToHaveCountAsync(Algorithms.All.Count);
+        await app.ScreenshotAsync(page, "new-run-algorithms");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(items).ToHaveCountAsync(0);
+
+        // Behaviour cloning uses demonstrations but no weight schedule; IPPO uses neither.
+        await ChooseAlgorithmAsync(page, Algorithm.Bc);
+        await Expect(Field(page, "run-weight")).ToHaveCountAsync(0);
+        await Expect(Field(page, "run-demonstrator")).ToBeVisibleAsync();
+        await ChooseAlgorithmAsync(page, Algorithm.Ippo);
+        await Expect(Field(page, "run-weight")).ToHaveCountAsync(0);
+        await Expect(Field(page, "run-demonstrator")).ToHaveCountAsync(0);
+        await app.ScreenshotAsync(page, "new-run-ippo");
+
+        // The IPPO run trains without demonstrations and has no weight chart.
+        await page.Locator("#run-iterations").FillAsync("3");
+        await page.Locator("#run-name").FillAsync("browser ippo");
+        await page.Locator("#run-start").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/runs/[0-9]{8}-"));
+        await page.Locator("#live-page[data-ready='true']").WaitForAsync();
+        await Expect(page.Locator("#live-page")).ToContainTextAsync("ippo on synthetic-small");
+        await Expect(page.Locator("#live-page")).ToContainTextAsync("demonstrations: none");
+        await Expect(page.Locator("#live-config")).Not.ToContainTextAsync("weight schedule");
+        await Expect(page.Locator("#chart-weights")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Completed", new() { Timeout = 90_000 });
+        await app.ScreenshotAsync(page, "live-run-ippo");
+    }
+
+    // MudBlazor puts the id on the field's input, which a select keeps hidden: look at the whole field.
+    private static ILocator Field(IPage page, string id) => page.Locator($".mud-input-control:has(#{id})");
+
+    private static async Task<ILocator> OpenAlgorithmMenuAsync(IPage page)
+    {
+        await Field(page, "run-algorithm").ClickAsync();
+        ILocator items = page.Locator(".mud-popover-open .mud-list-item");
+        await items.First.WaitForAsync();
+        return items;
+    }
+
+    private static async Task ChooseAlgorithmAsync(IPage page, Algorithm algorithm)
+    {
+        ILocator items = await OpenAlgorithmMenuAsync(page);
+        await items.Filter(new() { HasText = algorithm.Info().Description }).ClickAsync();
+        await Expect(page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
     }
 }

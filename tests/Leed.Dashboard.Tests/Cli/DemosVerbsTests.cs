@@ -114,6 +114,42 @@ public sealed partial class DemosVerbsTests : IDisposable
         Assert.Equal("[]", list.Trim());
     }
 
+    [Fact]
+    public async Task GenerateWithLlm_NoAgentValidAfterTheLastRound_ExitsOneSayingSoAndStoresNothing()
+    {
+        await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Reply("""{"agents":[]}"""));
+
+        (int exit, string output, string error) = await RunAsync(GenerateWithLlm(server));
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.Contains("error: no agent has a valid route after 3 round(s); nothing was stored.", error, StringComparison.Ordinal);
+        Assert.Contains("Agent_2, instruction 0: no instructions", error, StringComparison.Ordinal);
+        Assert.Equal(3, server.Requests.Count);
+        (_, string list, _) = await RunAsync("demos", "list");
+        Assert.Equal("[]", list.Trim());
+    }
+
+    [Fact]
+    public async Task GenerateWithLlm_KeepInvalid_StoresTheSetLabelledSoAndTrainingOnItSaysItHasNoValidAgent()
+    {
+        await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Reply("""{"agents":[]}"""));
+
+        (int exit, string output, string error) = await RunAsync([.. GenerateWithLlm(server), "--keep-invalid"]);
+
+        Assert.True(exit == 0, error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Equal($"LLM test-model at {server.Host}, no valid agent", json.RootElement.GetProperty("label").GetString());
+        Assert.Equal(0, json.RootElement.GetProperty("valid").GetInt32());
+        int setId = json.RootElement.GetProperty("setId").GetInt32();
+
+        (int trainExit, _, string trainError) = await RunAsync("train", "--map", PresetMaps.Small, "--demos", setId.ToString(), "--iterations", "1");
+
+        Assert.Equal(2, trainExit);
+        Assert.Contains($"--demos {setId}: set {setId} v1 has no valid agent", trainError, StringComparison.Ordinal);
+        Assert.DoesNotContain("demos validate", trainError, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not a url")]
     [InlineData("ftp://127.0.0.1/v1")]

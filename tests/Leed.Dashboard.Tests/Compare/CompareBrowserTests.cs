@@ -27,7 +27,7 @@ public sealed class CompareBrowserTests(AppServerFixture app)
 
         IDownload csv = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-csv").ClickAsync());
         string text = await File.ReadAllTextAsync(await csv.PathAsync());
-        Assert.StartsWith("run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,charts/episodic_return\n", text);
+        Assert.StartsWith("runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return\n", text);
         Assert.Contains("browser-s2,compare band s2,browser-sweep,leed,2,3,300,30,5\n", text);
 
         IDownload png = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-png").ClickAsync());

@@ -20,6 +20,7 @@ public sealed class CompareEndpointTests : IAsyncLifetime
         CompareRuns.Save(store, CompareRuns.Make("run-a", "leed, seed 1", [1, 2], group: "sweep", seed: 1));
         CompareRuns.Save(store, CompareRuns.Make("run-b", "leed seed 2", [3, null], group: "sweep", seed: 2));
         CompareRuns.Save(store, CompareRuns.Make("run-c", "ippo", [0.5], algorithm: "ippo", arrivals: [0.75]));
+        CompareRuns.Save(store, CompareRuns.Make("run-f", "=HYPERLINK(\"http://example.invalid\",\"open\")", [-40.5], group: "@sweep"));
         _client = _factory.CreateClient();
         return Task.CompletedTask;
     }
@@ -41,7 +42,7 @@ public sealed class CompareEndpointTests : IAsyncLifetime
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
         Assert.Equal("leed-compare-episodic_return.csv", response.Content.Headers.ContentDisposition?.FileName);
         Assert.Equal(
-            "run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,charts/episodic_return\n"
+            "runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return\n"
             + "run-c,ippo,,ippo,1,1,100,10,0.5\n"
             + "run-a,\"leed, seed 1\",sweep,leed,1,1,100,10,1\n"
             + "run-a,\"leed, seed 1\",sweep,leed,1,2,200,20,2\n",
@@ -60,12 +61,23 @@ public sealed class CompareEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARunNamedLikeASpreadsheetFormula_DownloadsAsText_AndItsNegativeReturnStaysANumber()
+    {
+        string csv = await _client.GetStringAsync("/api/compare.csv?runs=run-f");
+
+        Assert.Equal(
+            "runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return\n"
+            + "run-f,\"'=HYPERLINK(\"\"http://example.invalid\"\",\"\"open\"\")\",'@sweep,leed,1,1,100,10,-40.5\n",
+            csv);
+    }
+
+    [Fact]
     public async Task TheWideFormat_HasEveryMetricAsAColumn()
     {
         string csv = await _client.GetStringAsync("/api/compare.csv?runs=run-c&format=wide");
 
         Assert.Equal(
-            "run_id,run_name,group,algorithm,seed,iteration,global_step,wall_seconds,"
+            "runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,"
             + $"{MetricNames.EpisodicReturn},{MetricNames.ArrivalRate}\n"
             + "run-c,ippo,,ippo,1,1,100,10,0.5,0.75\n",
             csv);

@@ -1,5 +1,5 @@
 // Runs with known metric series for the Compare tests: built in memory or written through the run store.
-using Leed.Dashboard.Compare;
+using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
 

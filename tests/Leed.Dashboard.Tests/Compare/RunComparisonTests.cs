@@ -1,5 +1,6 @@
 // Building a comparison: runs become curves, seeds become groups, and the summary table's numbers are the ones worked out by hand.
 using Leed.Dashboard.Compare;
+using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
 
@@ -42,7 +43,7 @@ public sealed class RunComparisonTests
         // Debiased EMA with weight 0.5 of 0, 5, 3, 8: 0, 3.33, 3.14, 5.73, so 5 is reached only at step 400.
         ComparedRun run = CompareRuns.Compared("r", "run", [0, 5, 3, 8]);
 
-        SummaryRow row = Assert.Single(RunComparison.Build([run], new CompareOptions(Smoothing: 0.5, Threshold: 5)).RunRows);
+        SummaryRow row = Assert.Single(RunComparison.Build([run], new CompareOptions(Threshold: 5, Smoothing: CompareChart.Smoothing(0.5))).RunRows);
 
         Assert.Equal(new ThresholdReached(400, 40), row.Threshold);
     }
@@ -111,7 +112,7 @@ public sealed class RunComparisonTests
             CompareRuns.Compared("s2", "s2", [2, 8], group: "g", seed: 2),
         ];
 
-        Comparison comparison = RunComparison.Build(seeds, new CompareOptions(Smoothing: 0.5));
+        Comparison comparison = RunComparison.Build(seeds, new CompareOptions(Smoothing: CompareChart.Smoothing(0.5)));
 
         // Debiased EMA (0.5): seed 1 gives 0, 8/3; seed 2 gives 2, 6. The mean is 1, 13/3.
         double[] mean = comparison.GroupCurves[0].Band.Mean;

@@ -61,13 +61,29 @@ public sealed class DemonstrationDraftTests
     [InlineData("# header\n\n   [Jump, 2, Agent_0]", 3, 4, "unknown command 'Jump'")]
     [InlineData("[Wait, 0, Agent_0]", 1, 1, "at least 1 step")]
     [InlineData("[MoveTo, Intersection_x, Agent_0]", 1, 1, "Intersection_<k>")]
+    [InlineData("[MoveTo, Intersection_3, Agent_0]\n  [Wait, 129, Agent_0]", 2, 3, "longer than the whole episode of 128 steps")]
     public void InstructionText_LineThatIsNotAnInstruction_IsReportedAtItsLineAndColumn(string text, int line, int column, string reason)
     {
-        ParsedText parsed = InstructionText.Parse(text);
+        ParsedText parsed = InstructionText.Parse(text, maxWait: 128);
 
         ParseError error = Assert.Single(parsed.Errors);
         Assert.Equal((line, column), (error.Line, error.Column));
         Assert.Contains(reason, error.Reason);
+    }
+
+    [Fact]
+    public void SetText_AWaitLongerThanTheEpisode_IsALocatedErrorAndTheListCannotBeApproved()
+    {
+        var draft = new DemonstrationDraft(Stored(new PlannerDemonstrator().Generate(Scenario)), Scenario);
+        string route = draft.Agents[0].Text;
+
+        draft.SetText(0, route + $"\n[Wait, {draft.MaxSteps + 1}, Agent_0]");
+
+        ParseError error = Assert.Single(draft.Agents[0].ParseErrors);
+        Assert.Equal(route.Split('\n').Length + 1, error.Line);
+        Assert.Contains($"longer than the whole episode of {draft.MaxSteps} steps", error.Reason);
+        Assert.True(draft.IsChanged(0));
+        Assert.False(draft.Agents[0].Valid);
     }
 
     [Fact]

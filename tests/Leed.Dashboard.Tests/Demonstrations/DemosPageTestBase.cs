@@ -29,6 +29,7 @@ public abstract class DemosPageTestBase : IAsyncLifetime
         Ctx.Services.AddSingleton<ILeedStore>(Store);
         // Resolved at first render, so a test can point Llm at a scripted endpoint in its constructor.
         Ctx.Services.AddSingleton(_ => new LlmSettings(Store, Llm));
+        Ctx.Services.AddLlmHttp(); // the pages' LLM calls go through the real pipeline to a scripted endpoint
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.JSInterop.SetupModule(CityGrid.ModulePath);
         Base = new DemonstrationStore(Store).SaveNew(Scenario, 5, new PlannerDemonstrator().Generate(Scenario));

@@ -36,7 +36,7 @@ public sealed class DataFolderOwnershipTests : IDisposable
 
             // A verb in a third process: refused too; it does not open the database beside the dashboard.
             (int exit, _, string error) = await DashboardProcess.RunVerbAsync("maps", "import", Sample("sample-town.map"), "--data", _data);
-            Assert.NotEqual(0, exit);
+            Assert.Equal(2, exit);
             Assert.Contains($"is in use by the dashboard (pid {dashboard.Id}", error, StringComparison.Ordinal);
 
             // Served by the owner instead, through the API its owner file names.

@@ -20,14 +20,6 @@ public sealed class DemonstrationStoreTests : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static IReadOnlyList<Instruction> Parse(string text) =>
-        [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
-        {
-            string[] parts = line.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries);
-            int agent = int.Parse(parts[2]["Agent_".Length..]);
-            return parts[0] == "MoveTo" ? (Instruction)new MoveTo(agent, int.Parse(parts[1]["Intersection_".Length..])) : new Wait(agent, int.Parse(parts[1]));
-        })];
-
     [Fact]
     public void SaveNew_ThenReopenTheDatabase_ProvenanceAndInstructionsRoundTrip()
     {
@@ -41,7 +33,7 @@ public sealed class DemonstrationStoreTests : IDisposable
         Assert.Equal(("planner", "planner, no LLM", "test-model", "127.0.0.1", "p1"),
             (stored.Demonstrator, stored.Label, stored.Model, stored.EndpointHost, stored.PromptVersion));
         Assert.Equal(set.Rounds[0].PathValidity, Assert.Single(stored.Rounds).PathValidity);
-        Assert.Equal(set.ToInstructionText(), DemonstrationStore.ToDemonstrationSet(stored, Parse).ToInstructionText());
+        Assert.Equal(set.ToInstructionText(), DemonstrationStore.ToDemonstrationSet(stored).ToInstructionText());
         Scenario scenario = DemonstrationStore.ScenarioOf(stored, _scenario.Map);
         Assert.Equal(_scenario.Agents, scenario.Agents);
     }
@@ -56,7 +48,7 @@ public sealed class DemonstrationStoreTests : IDisposable
 
         // The researcher breaks agent 0's list on purpose: only a wait remains.
         IReadOnlyList<Instruction> edited = [new Wait(0, 2)];
-        AgentDemonstration editedAgent = AgentDemonstration.From(InstructionValidator.ValidateAgent(_scenario, 0, edited), edited);
+        AgentDemonstration editedAgent = AgentDemonstration.From(InstructionValidator.ValidateAgent(_scenario, 0, edited, new EnvConfig().ResolveMaxSteps(_scenario)), edited);
         var edit = new DemonstrationEdit { Editor = "tester", Agent = 0, Summary = "replaced the route", Before = first.Agents[0].Instructions, After = ["[Wait, 2, Agent_0]"], At = DateTime.UtcNow };
         StoredDemonstrationSet second = demos.SaveVersion(first.Id, _scenario, [editedAgent, .. set.Agents.Skip(1)], [edit]);
 

@@ -6,6 +6,8 @@ using System.Text.Json;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Hosting;
 using Leed.Engine.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.SemanticKernel;
 
 namespace Leed.Engine.Tests.Demonstrations;
@@ -26,7 +28,7 @@ public sealed class LlmChatClientTests
             MaxDelay = TimeSpan.FromMilliseconds(50),
         };
 
-    private LlmChatClient Client(LlmEndpoint endpoint) => new(endpoint, _transcript.Enqueue);
+    private LlmChatClient Client(LlmEndpoint endpoint) => new(LlmHttp.Shared, endpoint, _transcript.Enqueue);
 
     private static LlmRequest Ask(string user = "Route Agent_0 to Intersection_3.") =>
         new("You write demonstrations.", user) { Round = 2, Agents = [0, 1] };
@@ -41,7 +43,7 @@ public sealed class LlmChatClientTests
 
         Assert.Equal((Answer, 120, 30, 1, LlmOutcome.Ok), (reply.Text, reply.PromptTokens, reply.CompletionTokens, reply.Attempts, reply.Outcome));
         Assert.Equal<Instruction>([new MoveTo(0, 3), new Wait(0, 1)],
-            InstructionParser.ParseAnswer(reply.Text).Instructions.Select(i => i.Instruction));
+            InstructionParser.ParseAnswer(reply.Text, maxWait: 10).Instructions.Select(i => i.Instruction));
 
         RecordedRequest request = Assert.Single(server.Requests);
         Assert.Equal("/v1/chat/completions", request.Path);
@@ -97,10 +99,21 @@ public sealed class LlmChatClientTests
     [Fact]
     public async Task CompleteAsync_Timeout_FailsAfterTheRetriesSayingNoAnswerWithin()
     {
+        // The pipeline's clock is fake and moves only once the server holds the request: on a busy
+        // machine a real 200 ms could run out before the request even arrived, and the server
+        // would never see it (the old flake: one request instead of two).
+        var time = new FakeTimeProvider();
+        await using ServiceProvider services = LlmHttp.CreateServices(time);
         await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Stall(TimeSpan.FromSeconds(10)));
-        using LlmChatClient client = Client(Fast(server) with { Timeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1 });
+        using var client = new LlmChatClient(services.GetRequiredService<IHttpClientFactory>(),
+            Fast(server) with { Timeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1, BaseDelay = TimeSpan.Zero }, _transcript.Enqueue);
 
-        LlmException error = await Assert.ThrowsAsync<LlmException>(() => client.CompleteAsync(Ask()));
+        Task<LlmReply> call = client.CompleteAsync(Ask());
+        await server.WaitForRequestsAsync(1);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        await server.WaitForRequestsAsync(2);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        LlmException error = await Assert.ThrowsAsync<LlmException>(() => call);
 
         Assert.Equal((LlmOutcome.Timeout, 2), (error.Outcome, error.Attempts));
         Assert.Equal($"no answer from {server.Host} within 200 ms (gave up after 2 attempts)", error.Message);
@@ -374,6 +387,47 @@ public sealed class LlmChatClientTests
     }
 
     [Fact]
+    public async Task CompleteAsync_ToolRoundTrip_IsOneAttemptWhoseRecordHoldsTheFunctionItsArgumentsAndResult()
+    {
+        var roads = new RoadsPlugin();
+        await using var server = ScriptedOpenAiServer.Start(
+            ScriptStep.ToolCall("Roads-Neighbours", """{"intersection":3}"""),
+            ScriptStep.Reply("[MoveTo, Intersection_4, Agent_0]"));
+        using LlmChatClient client = Client(Fast(server));
+
+        await client.CompleteAsync(Ask() with { Plugins = [KernelPluginFactory.CreateFromObject(roads, "Roads")] });
+
+        Assert.Equal(2, server.Requests.Count);
+        LlmCallRecord record = Assert.Single(_transcript);
+        Assert.Equal((1, LlmOutcome.Ok), (record.Attempt, record.Outcome));
+        LlmToolCall tool = Assert.Single(record.ToolCalls);
+        Assert.Equal("Roads-Neighbours", tool.Function);
+        Assert.Equal(3, JsonDocument.Parse(tool.Arguments).RootElement.GetProperty("intersection").GetInt32());
+        Assert.Equal("2, 4", tool.Result);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_ServerErrorAfterAToolRound_RetriesThatRequestAndRecordsTheToolCallOnTheFailedAttempt()
+    {
+        var roads = new RoadsPlugin();
+        await using var server = ScriptedOpenAiServer.Start(
+            ScriptStep.ToolCall("Roads-Neighbours", """{"intersection":3}"""),
+            ScriptStep.Status(500),
+            ScriptStep.Respond(request => request.Messages.Any(m => m.Role == "tool")
+                ? ScriptStep.Reply("[MoveTo, Intersection_4, Agent_0]")
+                : ScriptStep.Status(400)));
+        using LlmChatClient client = Client(Fast(server));
+
+        LlmReply reply = await client.CompleteAsync(Ask() with { Plugins = [KernelPluginFactory.CreateFromObject(roads, "Roads")] });
+
+        // The function ran once: the retry repeated the failed request, not the whole conversation.
+        Assert.Equal([3], roads.Asked);
+        Assert.Equal(("[MoveTo, Intersection_4, Agent_0]", 2), (reply.Text, reply.Attempts));
+        Assert.Equal([(1, LlmOutcome.ServerError, 1), (2, LlmOutcome.Ok, 0)], _transcript.Select(r => (r.Attempt, r.Outcome, r.ToolCalls.Count)));
+        Assert.Equal("Roads-Neighbours", _transcript.First().ToolCalls[0].Function);
+    }
+
+    [Fact]
     public async Task TestConnection_AnsweringEndpoint_ReportsTheReply()
     {
         await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply(" ready\n"));
@@ -416,7 +470,7 @@ public sealed class LlmChatClientTests
     {
         var endpoint = new LlmEndpoint(new Uri("http://127.0.0.1:1/v1"), "m") { MaxConcurrency = 0 };
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => new LlmChatClient(endpoint));
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new LlmChatClient(LlmHttp.Shared, endpoint));
 
         Assert.Contains("MaxConcurrency must be at least 1", error.Message, StringComparison.Ordinal);
     }

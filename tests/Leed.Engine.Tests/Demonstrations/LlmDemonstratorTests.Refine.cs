@@ -10,7 +10,7 @@ public sealed partial class LlmDemonstratorTests
     public async Task RefineAgentAsync_SendsTheErrorsAndTheNoteForThatAgentOnly_AndReturnsTheValidatedAnswer()
     {
         (int agent, MoveTo jump) = NonAdjacentJump(Small);
-        AgentValidation invalid = InstructionValidator.ValidateAgent(Small, agent, [jump]);
+        AgentValidation invalid = InstructionValidator.ValidateAgent(Small, agent, [jump], SmallEpisode);
         await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply(ValidAnswer(Small, [agent])));
 
         AgentRefinement refinement = await Demonstrator(server).RefineAgentAsync(Small, agent, [jump], invalid.Errors, "avoid the park, please");

@@ -16,6 +16,9 @@ public sealed partial class LlmDemonstratorTests
 
     private static readonly Scenario Small = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, seed: 5);
 
+    /// <summary>The episode the demonstrator validates against on <see cref="Small"/> (the default environment).</summary>
+    private static readonly int SmallEpisode = new EnvConfig().ResolveMaxSteps(Small);
+
     private static LlmEndpoint Fast(ScriptedOpenAiServer server) =>
         new(server.BaseUrl, "test-model", Key)
         {
@@ -26,7 +29,7 @@ public sealed partial class LlmDemonstratorTests
         };
 
     private static LlmDemonstrator Demonstrator(ScriptedOpenAiServer server, LlmDemonstratorOptions? options = null) =>
-        new(Fast(server), options);
+        new(LlmHttp.Shared, Fast(server), options);
 
     // ---- answers built from the scenario's real shortest routes, valid by construction ----
 
@@ -155,14 +158,56 @@ public sealed partial class LlmDemonstratorTests
     }
 
     [Fact]
-    public async Task GenerateAsync_TruncatedJsonThatHoldsInstructions_IsReadAsInstructionLines()
+    public async Task GenerateAsync_TruncatedJson_IsAMalformedAnswerSentBackNotReadAsLines()
     {
         string answer = ValidAnswer(Small, [0, 1, 2]);
-        await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply(answer[..^3])); // cut off mid-document
+        await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply(answer[..^3]), AnswerWhatIsAsked(Small)); // cut off mid-document
 
         DemonstrationSet set = await Demonstrator(server).GenerateAsync(Small);
 
-        Assert.Equal(new RoundQuality(1, 1.0, 1.0, 1.0), Assert.Single(set.Rounds));
+        // Nothing of the broken answer is taken: parse validity counts what was really parsed.
+        Assert.Equal([new RoundQuality(1, 0, 0, 0), new RoundQuality(2, 1.0, 1.0, 1.0)], set.Rounds);
+        Assert.Contains("the JSON answer is malformed (its object is never closed)", server.Requests[1].UserPrompt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_BrokenJsonWithAnInstructionInjectedInTheProse_StoresNothingOfIt()
+    {
+        // The reported case: a '}' in the prose broke the JSON, the prose's [Wait, 99999, Agent_0] became a "valid" route.
+        string valid = ValidAnswer(Small, [0, 1, 2]);
+        string answer = valid.Replace("]}]}", "]]}]}", StringComparison.Ordinal) +
+            $"\nIf the JSON fails }} use these: {Instruction.FormatLines(ValidList(Small, 0))} [Wait, 99999, Agent_0]";
+        await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Reply(answer));
+
+        DemonstrationSet set = await Demonstrator(server, new LlmDemonstratorOptions { MaxRounds = 1 }).GenerateAsync(Small);
+
+        Assert.Equal(new RoundQuality(1, 0, 0, 0), Assert.Single(set.Rounds));
+        Assert.All(set.Agents, agent => Assert.Empty(agent.Instructions));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_RouteLongerThanTheEpisode_IsInvalidAndAskedAgainSayingByHowMuch()
+    {
+        // Agent_0's route is right but waits 99,999 steps in a 128-step episode; Agent_1's waits each fit but add up to too many.
+        IReadOnlyList<Instruction> tooLong = [.. ValidList(Small, 0), new Wait(0, 99_999)];
+        IReadOnlyList<Instruction> adding = [new Wait(1, SmallEpisode / 2), new Wait(1, SmallEpisode / 2), .. ValidList(Small, 1)];
+        string first = JsonAnswer((0, tooLong), (1, adding), (2, ValidList(Small, 2)));
+        await using var server = ScriptedOpenAiServer.Start(ScriptStep.Reply(first), AnswerWhatIsAsked(Small));
+
+        DemonstrationSet set = await Demonstrator(server).GenerateAsync(Small);
+
+        Assert.Equal(1 / 3.0, set.Rounds[0].PathValidity, 6);
+        Assert.Equal(2 / 3.0, set.Rounds[0].ParseValidity, 6); // the over-long wait is a parse error too
+        Assert.Equal(1.0, set.Rounds[^1].PathValidity);
+        RecordedRequest second = server.Requests[1];
+        Assert.Equal([0, 1], AgentsAskedIn(second));
+        string prompt = second.UserPrompt!;
+        Assert.Contains($"the wait of 99999 steps is longer than the whole episode of {SmallEpisode} steps", prompt, StringComparison.Ordinal);
+        int travel = Small.Graph.ShortestDistance(Small.OriginNode(0), Small.DestinationNode(0)) + 99_999;
+        int allowance = SmallEpisode - 1 - Small.Agents[0].Departure;
+        Assert.Contains(FormattableString.Invariant($"the list takes {travel:N0} steps without congestion, {travel - allowance:N0} more than the {allowance} steps Agent_0 has"),
+            prompt, StringComparison.Ordinal);
+        Assert.Contains("more than the", prompt[prompt.IndexOf("Agent_1 (from", StringComparison.Ordinal)..], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -226,7 +271,7 @@ public sealed partial class LlmDemonstratorTests
     public async Task GenerateAsync_EveryCallTimesOut_ThrowsSayingNoAnswerWithinTheTimeout()
     {
         await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Stall(TimeSpan.FromSeconds(10)));
-        var demonstrator = new LlmDemonstrator(Fast(server) with { Timeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1 });
+        var demonstrator = new LlmDemonstrator(LlmHttp.Shared, Fast(server) with { Timeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1 });
 
         LlmGenerationException error = await Assert.ThrowsAsync<LlmGenerationException>(() => demonstrator.GenerateAsync(Small));
 
@@ -244,7 +289,7 @@ public sealed partial class LlmDemonstratorTests
         await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Respond(request =>
             AgentsAskedIn(request).Contains(0) ? ScriptStep.Stall(TimeSpan.FromSeconds(10)) : ScriptStep.Reply(ValidAnswer(scenario, AgentsAskedIn(request)))));
         // Long enough for the answered call on a busy machine, short against the stall.
-        var demonstrator = new LlmDemonstrator(Fast(server) with { Timeout = TimeSpan.FromSeconds(2), MaxRetries = 0 },
+        var demonstrator = new LlmDemonstrator(LlmHttp.Shared, Fast(server) with { Timeout = TimeSpan.FromSeconds(2), MaxRetries = 0 },
             new LlmDemonstratorOptions { AgentsPerCall = 2 });
 
         DemonstrationSet set = await demonstrator.GenerateAsync(scenario);
@@ -398,7 +443,7 @@ public sealed partial class LlmDemonstratorTests
     [Fact]
     public void RoadsPlugin_CheckRoute_SaysValidForARealRouteAndAnswersBadArgumentsWithASentence()
     {
-        var roads = new RoadsPlugin(Small);
+        var roads = new RoadsPlugin(Small, SmallEpisode);
 
         Assert.StartsWith("valid: Agent_0 reaches its destination", roads.CheckRoute(0, Instruction.FormatLines(ValidList(Small, 0))), StringComparison.Ordinal);
         Assert.Equal("Agent_7 is not in this scenario (agents are Agent_0 to Agent_2).", roads.CheckRoute(7, ""));
@@ -472,11 +517,47 @@ public sealed partial class LlmDemonstratorTests
     }
 
     [Fact]
+    public async Task TranscriptStore_AToolRoundTrip_IsStoredWithTheCallItsArgumentsAndTheValidatorsVerdict()
+    {
+        (int jumper, MoveTo jump) = NonAdjacentJump(Small);
+        string checkArguments = new JsonObject { ["agent"] = jumper, ["instructions"] = jump.Format() }.ToJsonString();
+        await using var server = ScriptedOpenAiServer.Start(
+            ScriptStep.ToolCall("Roads-CheckRoute", checkArguments),
+            ScriptStep.Reply(ValidAnswer(Small, [0, 1, 2])));
+        DemonstrationSet set = await Demonstrator(server).GenerateAsync(Small);
+        string folder = Directory.CreateTempSubdirectory("leed-tools-").FullName;
+        try
+        {
+            int setId;
+            using (LiteDbStore store = LiteDbStore.Open(folder))
+            {
+                setId = new DemonstrationStore(store).SaveNew(Small, 5, set).Id;
+                new LlmTranscriptStore(store).Save(setId, set.Transcript);
+            }
+
+            using LiteDbStore reopened = LiteDbStore.Open(folder);
+            LlmCallRecord call = Assert.Single(new LlmTranscriptStore(reopened).ForSet(setId));
+            LlmToolCall tool = Assert.Single(call.ToolCalls);
+            Assert.Equal("Roads-CheckRoute", tool.Function);
+            using (var arguments = System.Text.Json.JsonDocument.Parse(tool.Arguments))
+                Assert.Equal(jump.Format(), arguments.RootElement.GetProperty("instructions").GetString());
+            Assert.StartsWith("invalid: ", tool.Result, StringComparison.Ordinal);
+            Assert.Contains($"Intersection_{jump.Intersection} is not adjacent", tool.Result, StringComparison.Ordinal);
+            // The result stored is exactly what the model was sent back.
+            Assert.Equal(server.Requests[1].Messages.Last(message => message.Role == "tool").Content, tool.Result);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Options_OutOfRange_AreRejectedNamingTheSetting()
     {
         var endpoint = new LlmEndpoint(new Uri("http://127.0.0.1:1/v1"), "m");
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => new LlmDemonstrator(endpoint, new LlmDemonstratorOptions { MaxRounds = 0 }));
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new LlmDemonstrator(LlmHttp.Shared, endpoint, new LlmDemonstratorOptions { MaxRounds = 0 }));
 
         Assert.Contains("MaxRounds must be between 1 and 20", error.Message, StringComparison.Ordinal);
     }

@@ -66,4 +66,18 @@ public sealed class GaeTests
     {
         Assert.Throws<ArgumentException>(() => Run([1, 1, 1], [0.5f, 0.5f], [0, 0, 0], [1, 1, 1], [0f], 0.9f, 0.9f));
     }
+
+    [Fact]
+    public void ExplainedVariance_IsOneForPerfectValues_ZeroForTheMean_AndIgnoresDeadSteps()
+    {
+        byte[] alive = [1, 1, 1, 1, 0];
+        float[] returns = [1, 2, 3, 4, 100]; // the dead step's 100 must not count
+
+        Assert.Equal(1, Gae.ExplainedVariance(returns, [1, 2, 3, 4, 0], alive), 12);
+        Assert.Equal(0, Gae.ExplainedVariance(returns, [2.5f, 2.5f, 2.5f, 2.5f, 0], alive), 12);
+        // Residuals 1, 0, 0, -1: variance 0.5 against the returns' 1.25, so 1 - 0.5 / 1.25 = 0.6.
+        Assert.Equal(0.6, Gae.ExplainedVariance(returns, [0, 2, 3, 5, 0], alive), 12);
+        Assert.True(double.IsNaN(Gae.ExplainedVariance([1, 1], [0, 0], [1, 1])), "returns without spread explain nothing");
+        Assert.True(double.IsNaN(Gae.ExplainedVariance([1, 2], [0, 0], [1, 0])), "one live step has no variance");
+    }
 }

@@ -1,9 +1,12 @@
 // The registry running the real trainer: metrics, snapshots for watchers, checkpoints, demonstration provenance.
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Maps.Import;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
+using Leed.Engine.Tests.Maps.Import;
 
 namespace Leed.Engine.Tests.Runs;
 
@@ -63,6 +66,48 @@ public sealed class TrainerWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void FinishedRun_KeepsItsLastEpisodeSnapshot_AfterTheProcessRestarts()
+    {
+        RunRecord run;
+        using (var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store)))
+        {
+            run = registry.Submit(Tiny("ippo", iterations: 2)); // nobody watches: the last iteration is still recorded
+            WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+            Assert.True(registry.Get(run.Id)!.Status == RunStatus.Completed, registry.Get(run.Id)!.Error);
+            Assert.Equal(2, registry.LatestSnapshot(run.Id)?.Iteration);
+        }
+        _store.Dispose();
+        using LiteDbStore reopened = LiteDbStore.Open(_folder);
+        using var restarted = new RunRegistry(new RunStore(reopened), new TrainerWorkloadFactory(reopened));
+
+        EpisodeSnapshot snapshot = restarted.LatestSnapshot(run.Id) ?? throw new Xunit.Sdk.XunitException("no snapshot after the restart");
+        Assert.Equal(2, snapshot.Iteration);
+        Assert.Equal(3, snapshot.Destinations.Length);
+        Assert.Contains(snapshot.Statuses.SelectMany(step => step), status => status == 1); // agents drove
+    }
+
+    [Fact]
+    public void Prepare_AStoredSetWithNoValidAgent_SaysSoNamingTheSet()
+    {
+        Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
+        // Stored before the episode bound existed: flagged valid, but every list waits far past the episode.
+        DemonstrationSet planned = new PlannerDemonstrator().Generate(scenario);
+        DemonstrationSet stale = planned with
+        {
+            Agents = [.. planned.Agents.Select(agent => agent with { Instructions = [.. agent.Instructions, new Wait(agent.Agent, 99_999)] })],
+        };
+        StoredDemonstrationSet set = new DemonstrationStore(_store).SaveNew(scenario, 9, stale);
+        RunSpec spec = Tiny("leed", iterations: 1);
+        spec.Demonstrator = "set";
+        spec.DemoSetId = set.Id;
+
+        NoValidAgentException error = Assert.Throws<NoValidAgentException>(() => new TrainerWorkloadFactory(_store).Prepare(spec));
+
+        Assert.StartsWith($"set {set.Family} v1 has no valid agent", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"demos show {set.Id}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LeedRun_FromAStoredSet_UsesTheSetsScenarioAndMarksTheSetUsed()
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
@@ -85,15 +130,90 @@ public sealed class TrainerWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void RunOnAMapsOwnAgents_RecordsTheRealAgentCount_AndNamesItsRunAndGroupByIt()
+    {
+        MapImportResult imported = MapImporter.Import(new MapImportRequest(Fixtures.Sample("sample-town.map")) { ScenarioPath = Fixtures.Sample("sample-town.scen") });
+        new MapRepository(_store).Save(imported.Map, imported.Scenario);
+        int agents = imported.Scenario!.AgentCount;
+        RunSpec spec = Tiny("leed", iterations: 1);
+        spec.Map = imported.Map.Name;
+        spec.Agents = 0; // the map's own agents
+
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        IReadOnlyList<RunRecord> runs = registry.SubmitGroup(spec, [1, 2]);
+
+        Assert.All(runs, run => Assert.Equal(agents, run.Agents));
+        Assert.All(runs, run => Assert.Contains($"-n{agents}-", run.Spec.Group));
+        Assert.Equal(0, runs[0].Spec.Agents); // the spec still says "the map's own", so a restart resolves it again
+        RunRecord single = registry.Submit(spec.With(copy => copy.Name = ""));
+        Assert.Equal($"leed sample-town n{agents} s5", single.Spec.Name);
+        foreach (RunRecord run in runs.Append(single))
+            WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        RunRecord done = new RunStore(_store).Find(single.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        Assert.Equal(agents, done.ResolvedAgents);
+        Assert.Contains(MetricNames.AgentWeight(agents - 1), new RunStore(_store).MetricsOf(single.Id)[0].Values.Keys);
+    }
+
+    [Fact]
+    public void PausedRun_ReportsWallSecondsWithoutTheTimeItWasPaused()
+    {
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        RunRecord run = registry.Submit(Tiny("ippo", iterations: 8));
+        WaitFor(() => registry.Get(run.Id)!.Iteration >= 2 || !registry.Get(run.Id)!.IsActive);
+        registry.Pause(run.Id);
+        WaitFor(() => registry.Get(run.Id)!.Status != RunStatus.Running);
+        Assert.Equal(RunStatus.Paused, registry.Get(run.Id)!.Status);
+        var paused = System.Diagnostics.Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        registry.Resume(run.Id);
+        paused.Stop();
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        total.Stop();
+
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        IReadOnlyList<MetricRecord> metrics = new RunStore(_store).MetricsOf(run.Id);
+        double longestStep = metrics.Zip(metrics.Skip(1), (a, b) => b.WallSeconds - a.WallSeconds).Max();
+        Assert.True(longestStep < paused.Elapsed.TotalSeconds,
+            $"an iteration's wall time ({longestStep:0.00} s) includes the {paused.Elapsed.TotalSeconds:0.00} s pause");
+        Assert.True(done.WallSeconds <= total.Elapsed.TotalSeconds - paused.Elapsed.TotalSeconds + 0.2,
+            $"wall {done.WallSeconds:0.00} s of {total.Elapsed.TotalSeconds:0.00} s, paused {paused.Elapsed.TotalSeconds:0.00} s");
+    }
+
+    [Fact]
     public void Run_WithAnUnknownHyperparameter_FailsWithAMessageNamingIt()
     {
         RunSpec spec = Tiny("ippo");
         spec.Hyperparameters["Learningrate"] = 0.1;
+        RunRecord done = RunToTheEnd(spec);
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
+    }
+
+    [Theory]
+    [InlineData("nowhere", null, "No map named 'nowhere'. `maps list` or the Maps page shows the map names")]
+    [InlineData(PresetMaps.Small, 3, "Envs x Steps (2 x 3 = 6) must be divisible by the 4 minibatches")]
+    public void Run_WithAnUnknownMapOrAnUnevenBatch_FailsWithTheRulesOneMessage(string map, int? steps, string message)
+    {
+        RunSpec spec = Tiny("ippo");
+        spec.Map = map;
+        if (steps is int value)
+        {
+            spec.Hyperparameters["Steps"] = value;
+            spec.Hyperparameters["Minibatches"] = 4;
+        }
+        RunRecord done = RunToTheEnd(spec);
+        Assert.Equal(RunStatus.Failed, done.Status);
+        Assert.Contains(message, done.Error);
+    }
+
+    private RunRecord RunToTheEnd(RunSpec spec)
+    {
         using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
         RunRecord run = registry.Submit(spec);
         WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
-        RunRecord done = registry.Get(run.Id)!;
-        Assert.Equal(RunStatus.Failed, done.Status);
-        Assert.Contains("Unknown hyperparameter 'Learningrate'", done.Error);
+        return registry.Get(run.Id)!;
     }
 }

@@ -9,6 +9,7 @@ namespace Leed.Dashboard.Components.Demos;
 public sealed partial class DemoAgentEditor : IDisposable
 {
     [Inject] private LlmSettings Llm { get; set; } = default!;
+    [Inject] private IHttpClientFactory Http { get; set; } = default!;
 
     /// <summary>The draft being edited; changed in place, then <see cref="OnChanged"/> is raised.</summary>
     [Parameter, EditorRequired] public DemonstrationDraft Draft { get; set; } = default!;
@@ -63,7 +64,7 @@ public sealed partial class DemoAgentEditor : IDisposable
         CancellationToken token = _cancellation.Token;
         try
         {
-            var demonstrator = new LlmDemonstrator(endpoint);
+            var demonstrator = new LlmDemonstrator(Http, endpoint);
             AgentRefinement refinement = await Task.Run(() => demonstrator.RefineAgentAsync(Draft.Scenario, agent, current.Instructions,
                 current.Validation.Errors, note, token), token);
             Draft.ApplyRefinement(agent, refinement, note);

@@ -16,6 +16,7 @@ public sealed partial class DemoGeneratePanel : IDisposable
 
     [Inject] private ILeedStore Store { get; set; } = default!;
     [Inject] private LlmSettings Llm { get; set; } = default!;
+    [Inject] private IHttpClientFactory Http { get; set; } = default!;
 
     /// <summary>Raised with the id of the stored version 1 once a set is generated and saved.</summary>
     [Parameter] public EventCallback<int> OnGenerated { get; set; }
@@ -70,7 +71,7 @@ public sealed partial class DemoGeneratePanel : IDisposable
             (scenario, seed) = ResolveScenario();
             demonstrator = CreateDemonstrator();
         }
-        catch (ArgumentException problem)
+        catch (Exception problem) when (problem is ArgumentException or MapNotFoundException)
         {
             _error = problem.Message;
             return;
@@ -94,6 +95,8 @@ public sealed partial class DemoGeneratePanel : IDisposable
             {
                 DemonstrationSet set = await demonstrator.GenerateAsync(scenario, progress, token);
                 token.ThrowIfCancellationRequested();
+                // Kept for review and repair on this page, but never mistaken for usable demonstrations.
+                if (!set.HasValidAgent) set = set.LabelledNoValidAgent();
                 StoredDemonstrationSet stored = new DemonstrationStore(Store).SaveNew(scenario, seed, set);
                 new LlmTranscriptStore(Store).Save(stored.Id, set.Transcript);
                 return stored.Id;
@@ -122,7 +125,7 @@ public sealed partial class DemoGeneratePanel : IDisposable
     private (Scenario Scenario, int? Seed) ResolveScenario()
     {
         var catalog = MapCatalog.For(Store);
-        CityMap map = catalog.Find(_map) ?? throw new ArgumentException($"No map named '{_map}'; choose one from the list.");
+        CityMap map = catalog.Require(_map);
         if (UsingOwnScenario && catalog.FindScenario(map.Name) is { } own) return (own, null);
         return (ScenarioGenerator.Generate(map, _agents, _seed), _seed);
     }
@@ -132,7 +135,7 @@ public sealed partial class DemoGeneratePanel : IDisposable
         if (_kind != "llm") return new PlannerDemonstrator();
         LlmEndpoint endpoint = LlmEndpoint.FromOptions(Llm.Current)
             ?? throw new ArgumentException("No LLM is configured: set one on the Settings page, or use the planner.");
-        return new LlmDemonstrator(endpoint, new LlmDemonstratorOptions { MaxRounds = _rounds });
+        return new LlmDemonstrator(Http, endpoint, new LlmDemonstratorOptions { MaxRounds = _rounds });
     }
 
     public void Dispose()

@@ -42,10 +42,16 @@ public sealed partial class DemoTranscriptPanel
     private static string AgentsText(LlmCallRecord call) =>
         call.Agents.Count <= 6 ? string.Join(", ", call.Agents.Select(agent => $"Agent_{agent}")) : $"{call.Agents.Count} agents";
 
+    private static string ToolCallsText(LlmCallRecord call) =>
+        call.ToolCalls.Count == 1 ? "1 tool call" : $"{call.ToolCalls.Count} tool calls";
+
+    // In the order they happened: the prompts, the functions the model called while answering, its answer.
     private static IEnumerable<(string Title, string Text)> Parts(LlmCallRecord call)
     {
         yield return ("System prompt", call.SystemPrompt);
         yield return ("User prompt", call.UserPrompt);
+        foreach ((LlmToolCall tool, int index) in call.ToolCalls.Select((tool, index) => (tool, index)))
+            yield return ($"Tool call {index + 1}: {tool.Function}", $"arguments: {tool.Arguments}\nresult: {tool.Result ?? "(none came back)"}");
         if (call.Response is not null) yield return ("Response", call.Response);
     }
 

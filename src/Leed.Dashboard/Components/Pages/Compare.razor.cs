@@ -1,6 +1,7 @@
 // The Compare page: pick runs or seed groups, overlay their curves (or group means with 95% bands), summarise, export.
 using Leed.Components.Views;
 using Leed.Dashboard.Compare;
+using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
 using Microsoft.AspNetCore.Components;
@@ -109,13 +110,13 @@ public partial class Compare
                 RunRecord[] runs = [.. group.OrderBy(run => run.Spec.Seed)];
                 string seeds = runs.Length == 1 ? "1 seed" : $"{runs.Length} seeds";
                 string detail = $"{seeds} · {string.Join(", ", runs.Select(run => run.Spec.Algorithm).Distinct())} · "
-                    + string.Join("; ", runs.Select(ComparedRun.DemonstrationsOf).Distinct());
+                    + string.Join("; ", runs.Select(run => run.Demonstrations).Distinct());
                 return new PickItem("group:" + group.Key, $"{group.Key} ({seeds})", detail, [.. runs.Select(run => run.Id)],
                     $"{group.Key} {detail}");
             })];
         _runs = [.. _all.Select(run =>
         {
-            string detail = $"{run.Spec.Algorithm} · seed {run.Spec.Seed} · {ComparedRun.DemonstrationsOf(run)}"
+            string detail = $"{run.Spec.Algorithm} · seed {run.Spec.Seed} · {run.Demonstrations}"
                 + (string.IsNullOrWhiteSpace(run.Spec.Group) ? "" : $" · {run.Spec.Group}");
             string label = string.IsNullOrWhiteSpace(run.Spec.Name) ? run.Id : run.Spec.Name;
             return new PickItem("run:" + run.Id, label, detail, [run.Id], $"{label} {run.Id} {detail}");
@@ -206,7 +207,7 @@ public partial class Compare
         _metrics = RunComparison.MetricNamesOf(runs);
         if (!_metrics.Contains(_metric) && _metrics.Count > 0)
             _metric = _metrics.Contains(MetricNames.EpisodicReturn) ? MetricNames.EpisodicReturn : _metrics[0];
-        _comparison = RunComparison.Build(runs, new CompareOptions(_metric, _axis, _smoothing, _threshold));
+        _comparison = RunComparison.Build(runs, new CompareOptions(_metric, _axis, _threshold, CompareChart.Smoothing(_smoothing)));
         _series = ByGroup ? [] : CompareChart.RunLines(_comparison);
         _bands = ByGroup ? CompareChart.GroupBands(_comparison) : null;
     }

@@ -33,7 +33,6 @@ public sealed partial class DemosPage
     private int _nextVersion;
     private DemonstrationDraft? _draft;
     private CityGridView? _gridView;
-    private int _cellPixels = 16;
     private int? _selected;
     private IReadOnlyList<DrawnRoute> _routes = [];
     private IReadOnlyList<RouteOverlay> _overlays = [];
@@ -80,10 +79,14 @@ public sealed partial class DemosPage
             _loadError = $"No demonstration set with id {id}. The Demonstrations page lists the stored sets.";
             return;
         }
-        CityMap? map = MapCatalog.For(Store).Find(stored.MapName);
-        if (map is null)
+        CityMap map;
+        try
         {
-            _loadError = $"{stored.Title} was made for map '{stored.MapName}', which is no longer in the catalogue; import it again on the Maps page.";
+            map = MapCatalog.For(Store).Require(stored.MapName);
+        }
+        catch (MapNotFoundException missing)
+        {
+            _loadError = $"{stored.Title} was made for a map that is gone. {missing.Message}";
             return;
         }
         Scenario scenario = DemonstrationStore.ScenarioOf(stored, map);
@@ -94,7 +97,6 @@ public sealed partial class DemosPage
         _draft = new DemonstrationDraft(stored, scenario);
         // The scenario's graph numbers origins and destinations inside segments as extra nodes: the grid must use the same ids.
         _gridView = ViewMapper.ToGridView(map, scenario.Graph);
-        _cellPixels = Math.Clamp(640 / Math.Max(map.Width, map.Height), 4, 28);
         Refresh();
     }
 

@@ -22,7 +22,7 @@ public partial class NewRun
         public int Agents { get; set; } = 4;
         public int ScenarioSeed { get; set; } = 1;
         public bool UseMapScenario { get; set; }
-        public string Algorithm { get; set; } = "leed";
+        public string Algorithm { get; set; } = Algorithms.Default.Name;
         public string Weight { get; set; } = "dynamic";
         public string Demonstrator { get; set; } = "planner";
         public int? DemoSetId { get; set; }
@@ -30,16 +30,6 @@ public partial class NewRun
         public string Seeds { get; set; } = "1";
         public string? Name { get; set; }
     }
-
-    private static readonly (string Name, string Help)[] Algorithms =
-    [
-        ("leed", "PPO + per-agent expert loss with a weight schedule"),
-        ("ippo", "independent PPO, no demonstrations"),
-        ("mappo", "PPO with a centralized critic"),
-        ("bc", "behaviour cloning on the demonstrations"),
-        ("demo", "replay the demonstrations (reference)"),
-        ("random", "uniform over valid actions (reference)"),
-    ];
 
     [Inject] private ILeedStore Store { get; set; } = default!;
     [Inject] private RunRegistry Registry { get; set; } = default!;
@@ -59,7 +49,8 @@ public partial class NewRun
     private bool _ready, _llmConfigured, _mapHasScenario;
     private string _llmLabel = "";
 
-    private bool NeedsDemonstrations => AlgorithmNames.Parse(_form.Algorithm).NeedsDemonstrations();
+    private AlgorithmInfo Chosen => Algorithms.Parse(_form.Algorithm).Info();
+    private bool NeedsDemonstrations => Chosen.NeedsDemonstrations;
     private bool UsesSet => NeedsDemonstrations && _form.Demonstrator == "set";
     private MapCatalog Catalog => MapCatalog.For(Store);
 
@@ -124,7 +115,7 @@ public partial class NewRun
         if (Catalog.Find(_form.Map) is null) _problems.Add($"Map: '{_form.Map}' does not exist.");
         if (!_form.UseMapScenario && _form.Agents is < 1 or > 500) _problems.Add("Agents: between 1 and 500.");
         if (_form.Iterations < 1) _problems.Add("Iterations: at least 1.");
-        if (_form.Algorithm == "leed")
+        if (Chosen.UsesWeightSchedule)
         {
             try { WeightSchedules.Parse(_form.Weight); }
             catch (FormatException error) { _problems.Add("Weight schedule: " + error.Message); }
@@ -160,7 +151,7 @@ public partial class NewRun
             ScenarioSeed = _form.ScenarioSeed,
             Demonstrator = NeedsDemonstrations ? _form.Demonstrator : "none",
             DemoSetId = UsesSet ? _form.DemoSetId : null,
-            Weight = _form.Algorithm == "leed" ? _form.Weight.Trim() : "",
+            Weight = Chosen.UsesWeightSchedule ? _form.Weight.Trim() : "",
             Iterations = _form.Iterations,
             // Every value (defaults too), so the run records exactly what it trained with.
             Hyperparameters = values,

@@ -9,6 +9,7 @@ namespace Leed.Dashboard.Components.Pages;
 public partial class SettingsPage
 {
     [Inject] private LlmSettings Settings { get; set; } = default!;
+    [Inject] private IHttpClientFactory Http { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     private string? _endpoint, _model, _validation;
@@ -76,7 +77,7 @@ public partial class SettingsPage
         _testing = true;
         _test = null;
         StateHasChanged();
-        using var client = new LlmChatClient(endpoint with { MaxRetries = 0, Timeout = TimeSpan.FromSeconds(30) });
+        using var client = new LlmChatClient(Http, endpoint with { MaxRetries = 0, Timeout = TimeSpan.FromSeconds(30) });
         _test = await client.TestConnectionAsync();
         _testing = false;
     }

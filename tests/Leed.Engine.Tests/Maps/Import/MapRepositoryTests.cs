@@ -142,4 +142,17 @@ public sealed class MapRepositoryTests : IDisposable
         Assert.Equal(4, catalog.FindScenario("town")!.AgentCount);
         Assert.Null(catalog.FindScenario(PresetMaps.Small));
     }
+
+    [Fact]
+    public void Catalog_Require_ReturnsPresetsAndStoredMaps_AndRefusesAnyOtherNameWithOneMessageSayingWhatToDo()
+    {
+        var catalog = MapCatalog.For(_store);
+        catalog.Stored.Save(Town(), null);
+
+        Assert.Equal(PresetMaps.Small, catalog.Require(PresetMaps.Small).Name);
+        Assert.Equal("town", catalog.Require("town").Name);
+        MapNotFoundException missing = Assert.Throws<MapNotFoundException>(() => catalog.Require("nowhere"));
+        Assert.Equal("nowhere", missing.Name);
+        Assert.Equal("No map named 'nowhere'. `maps list` or the Maps page shows the map names; import one with `maps import FILE` or on the Maps page.", missing.Message);
+    }
 }

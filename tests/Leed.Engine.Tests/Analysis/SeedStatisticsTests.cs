@@ -1,7 +1,7 @@
 // Statistics across seeds checked against values worked out by hand: t quantiles, mean and 95% band, common grid, interpolation.
-using Leed.Dashboard.Compare;
+using Leed.Engine.Analysis;
 
-namespace Leed.Dashboard.Tests.Compare;
+namespace Leed.Engine.Tests.Analysis;
 
 public sealed class SeedStatisticsTests
 {
@@ -30,6 +30,21 @@ public sealed class SeedStatisticsTests
         Assert.Equal(6 - half, interval.Lower, 5);
         Assert.Equal(6 + half, interval.Upper, 5);
         Assert.Equal(8.9567, interval.HalfWidth, 4);
+    }
+
+    [Fact]
+    public void Summarize_GivesTheCountMeanSampleDeviationAndInterval()
+    {
+        // mean 6; s^2 = 13 (see above), so s = sqrt(13) = 3.6056.
+        SeedSummary summary = SeedStatistics.Summarize([3, 5, 10]);
+
+        Assert.Equal(3, summary.Count);
+        Assert.Equal(6, summary.Mean, 12);
+        Assert.Equal(13, SeedStatistics.Variance([3, 5, 10]), 12);
+        Assert.Equal(Math.Sqrt(13), summary.StandardDeviation, 12);
+        Assert.Equal(SeedStatistics.MeanInterval([3, 5, 10]), summary.Interval95);
+        Assert.Equal(0, SeedStatistics.Summarize([4]).StandardDeviation);
+        Assert.Throws<ArgumentException>(() => SeedStatistics.Mean([]));
     }
 
     [Fact]

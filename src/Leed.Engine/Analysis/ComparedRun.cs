@@ -1,8 +1,7 @@
-// A run with its stored metric rows, read as series for the Compare page and its CSV export.
-using Leed.Dashboard.Views;
+// A run with its stored metric rows, read as series for comparisons, their CSV export and studies.
 using Leed.Engine.Runs;
 
-namespace Leed.Dashboard.Compare;
+namespace Leed.Engine.Analysis;
 
 /// <summary>What the curves are plotted against.</summary>
 public enum CompareAxis
@@ -56,10 +55,7 @@ public sealed class ComparedRun
     public string? Group => string.IsNullOrWhiteSpace(Run.Spec.Group) ? null : Run.Spec.Group;
 
     /// <summary>Where its demonstrations came from, as recorded when it trained (or as configured, before that).</summary>
-    public string Demonstrations => DemonstrationsOf(Run);
-
-    /// <summary>The label recorded when the run trained, or what its configuration says before it has.</summary>
-    public static string DemonstrationsOf(RunRecord run) => run.DemonstrationLabel ?? ViewMapper.DemonstratorText(run.Spec);
+    public string Demonstrations => Run.Demonstrations;
 
     /// <summary>Seconds of training: the last row's clock, or the record's when there are no rows yet.</summary>
     public double WallSeconds => Iterations.Count > 0 ? Iterations[^1].WallSeconds : Run.WallSeconds;

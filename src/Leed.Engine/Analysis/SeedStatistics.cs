@@ -1,11 +1,15 @@
-// Statistics across the seeds of a run group: Student-t confidence intervals, a common x grid, linear interpolation, threshold crossings.
-namespace Leed.Dashboard.Compare;
+// Statistics across the seeds of a run group: mean, standard deviation, Student-t confidence intervals, a common x grid, linear interpolation, threshold crossings.
+namespace Leed.Engine.Analysis;
 
 /// <summary>A mean with the bounds of its confidence interval.</summary>
 public readonly record struct Interval(double Mean, double Lower, double Upper)
 {
     public double HalfWidth => Upper - Mean;
 }
+
+/// <summary>What a set of values (one per seed) shows: how many, their mean and sample standard deviation, and the 95% interval of the mean.</summary>
+/// <param name="StandardDeviation">The sample standard deviation (divisor n - 1); 0 for a single value, whose spread cannot be measured.</param>
+public readonly record struct SeedSummary(int Count, double Mean, double StandardDeviation, Interval Interval95);
 
 /// <summary>
 /// A group's mean curve and its 95% confidence band, one value per <see cref="X"/>, from
@@ -50,20 +54,41 @@ public static class SeedStatistics
         return z + g1 / v + g2 / (v * v) + g3 / (v * v * v) + g4 / (v * v * v * v);
     }
 
+    /// <summary>The arithmetic mean; at least one value.</summary>
+    public static double Mean(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("A mean needs at least one value.", nameof(values));
+        double sum = 0;
+        foreach (double value in values) sum += value;
+        return sum / values.Count;
+    }
+
+    /// <summary>The sample variance <c>sum (x - mean)^2 / (n - 1)</c>; 0 for one value.</summary>
+    public static double Variance(IReadOnlyList<double> values)
+    {
+        double mean = Mean(values);
+        if (values.Count == 1) return 0;
+        double squares = 0;
+        foreach (double value in values) squares += (value - mean) * (value - mean);
+        return squares / (values.Count - 1);
+    }
+
+    /// <summary>The sample standard deviation, the square root of <see cref="Variance"/>; 0 for one value.</summary>
+    public static double StandardDeviation(IReadOnlyList<double> values) => Math.Sqrt(Variance(values));
+
     /// <summary>The mean of <paramref name="values"/> with its 95% Student-t confidence interval.</summary>
     public static Interval MeanInterval(IReadOnlyList<double> values)
     {
+        double mean = Mean(values);
         int n = values.Count;
-        if (n == 0) throw new ArgumentException("A mean needs at least one value.", nameof(values));
-        double mean = 0;
-        foreach (double value in values) mean += value;
-        mean /= n;
         if (n == 1) return new Interval(mean, mean, mean);
-        double squares = 0;
-        foreach (double value in values) squares += (value - mean) * (value - mean);
-        double half = TCritical95(n - 1) * Math.Sqrt(squares / (n - 1)) / Math.Sqrt(n);
+        double half = TCritical95(n - 1) * StandardDeviation(values) / Math.Sqrt(n);
         return new Interval(mean, mean - half, mean + half);
     }
+
+    /// <summary>Count, mean, standard deviation and 95% interval in one go.</summary>
+    public static SeedSummary Summarize(IReadOnlyList<double> values) =>
+        new(values.Count, Mean(values), StandardDeviation(values), MeanInterval(values));
 
     /// <summary>
     /// Every x of every series, sorted and without repeats, kept only where all series have data

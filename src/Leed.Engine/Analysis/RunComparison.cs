@@ -1,15 +1,18 @@
 // Side-by-side comparison of runs and run groups: curves per run, mean and band per group, and the summary table.
 using Leed.Engine.Learning;
-using EmaSmoothing = Leed.Components.Charts.Smoothing;
 
-namespace Leed.Dashboard.Compare;
+namespace Leed.Engine.Analysis;
 
-/// <summary>What to compare: the metric, the x axis, the smoothing weight and an optional threshold on the metric.</summary>
+/// <summary>What to compare: the metric, the x axis, an optional threshold on the metric, and how to smooth.</summary>
+/// <param name="Smoothing">
+/// Turns one run's values into the smoothed values, one for one; null leaves them raw. Smoothing is
+/// a view's choice (the dashboard passes its charts' moving average), so it comes from the caller.
+/// </param>
 public sealed record CompareOptions(
     string Metric = MetricNames.EpisodicReturn,
     CompareAxis Axis = CompareAxis.GlobalStep,
-    double Smoothing = 0,
-    double? Threshold = null);
+    double? Threshold = null,
+    Func<IReadOnlyList<double>, double[]>? Smoothing = null);
 
 /// <summary>
 /// Runs of one configuration that differ by seed (<c>RunSpec.Group</c>); a run started alone is a
@@ -56,8 +59,8 @@ public sealed record Comparison(
     IReadOnlyList<SummaryRow> GroupRows);
 
 /// <summary>
-/// Builds comparisons. Smoothing is the TensorBoard moving average the live charts use, applied to
-/// each run's own points before anything is interpolated or averaged. Final values are the mean of
+/// Builds comparisons. Smoothing (<see cref="CompareOptions.Smoothing"/>) is applied to each run's
+/// own points before anything is interpolated or averaged. Final values are the mean of
 /// the last <see cref="FinalWindow"/> iterations that have the metric, of the raw (unsmoothed)
 /// values. The threshold is "reached" at the first point where the smoothed curve is at or above it;
 /// for a group, where the mean curve is.
@@ -71,20 +74,19 @@ public static class RunComparison
 
     public static Comparison Build(IReadOnlyList<ComparedRun> runs, CompareOptions options)
     {
-        double weight = Math.Clamp(options.Smoothing, 0, EmaSmoothing.MaxWeight);
         IReadOnlyList<RunGroup> groups = GroupRuns(runs);
         RunCurve[] curves =
         [
             .. runs.Select(run =>
             {
                 MetricSeries raw = run.Series(options.Metric, options.Axis);
-                return new RunCurve(run, raw, Smooth(raw, weight));
+                return new RunCurve(run, raw, Smooth(raw, options.Smoothing));
             }),
         ];
         GroupCurve[] groupCurves =
-            [.. groups.Select(group => new GroupCurve(group, SmoothedBand(group, options.Metric, options.Axis, weight)))];
-        SummaryRow[] runRows = [.. runs.Select(run => SummarizeRun(run, options, weight))];
-        SummaryRow[] groupRows = [.. groups.Select(group => SummarizeGroup(group, options, weight))];
+            [.. groups.Select(group => new GroupCurve(group, SmoothedBand(group, options.Metric, options.Axis, options.Smoothing)))];
+        SummaryRow[] runRows = [.. runs.Select(run => SummarizeRun(run, options))];
+        SummaryRow[] groupRows = [.. groups.Select(group => SummarizeGroup(group, options))];
         return new Comparison(options, groups, curves, groupCurves, runRows, groupRows);
     }
 
@@ -104,8 +106,8 @@ public static class RunComparison
             .ThenBy(name => name, NaturalOrder.Instance)];
     }
 
-    public static MetricSeries Smooth(MetricSeries series, double weight) =>
-        weight <= 0 ? series : new MetricSeries(series.X, EmaSmoothing.Ema(series.Y, weight));
+    public static MetricSeries Smooth(MetricSeries series, Func<IReadOnlyList<double>, double[]>? smoothing) =>
+        smoothing is null ? series : new MetricSeries(series.X, smoothing(series.Y));
 
     /// <summary>The mean of the last <see cref="FinalWindow"/> values of <paramref name="metric"/>, or null when it has none.</summary>
     public static double? FinalValue(ComparedRun run, string metric)
@@ -114,15 +116,15 @@ public static class RunComparison
         return last.Count == 0 ? null : last.Average();
     }
 
-    private static SeedBand SmoothedBand(RunGroup group, string metric, CompareAxis axis, double weight) =>
-        SeedStatistics.Band([.. group.Runs.Select(run => Smooth(run.Series(metric, axis), weight))]);
+    private static SeedBand SmoothedBand(RunGroup group, string metric, CompareAxis axis, Func<IReadOnlyList<double>, double[]>? smoothing) =>
+        SeedStatistics.Band([.. group.Runs.Select(run => Smooth(run.Series(metric, axis), smoothing))]);
 
-    private static SummaryRow SummarizeRun(ComparedRun run, CompareOptions options, double weight)
+    private static SummaryRow SummarizeRun(ComparedRun run, CompareOptions options)
     {
         ThresholdReached? reached = null;
         if (options.Threshold is { } threshold)
         {
-            MetricSeries steps = Smooth(run.Series(options.Metric, CompareAxis.GlobalStep), weight);
+            MetricSeries steps = Smooth(run.Series(options.Metric, CompareAxis.GlobalStep), options.Smoothing);
             // Both axes list the same iterations, so the crossing is one index into either.
             MetricSeries seconds = run.Series(options.Metric, CompareAxis.WallSeconds);
             int at = Array.FindIndex(steps.Y, value => value >= threshold);
@@ -134,13 +136,13 @@ public static class RunComparison
             FinalValue(run, MetricNames.ArrivalRate));
     }
 
-    private static SummaryRow SummarizeGroup(RunGroup group, CompareOptions options, double weight)
+    private static SummaryRow SummarizeGroup(RunGroup group, CompareOptions options)
     {
         ThresholdReached? reached = null;
         if (options.Threshold is { } threshold)
         {
-            SeedBand steps = SmoothedBand(group, options.Metric, CompareAxis.GlobalStep, weight);
-            SeedBand seconds = SmoothedBand(group, options.Metric, CompareAxis.WallSeconds, weight);
+            SeedBand steps = SmoothedBand(group, options.Metric, CompareAxis.GlobalStep, options.Smoothing);
+            SeedBand seconds = SmoothedBand(group, options.Metric, CompareAxis.WallSeconds, options.Smoothing);
             reached = new ThresholdReached(SeedStatistics.FirstCrossing(steps.X, steps.Mean, threshold),
                 SeedStatistics.FirstCrossing(seconds.X, seconds.Mean, threshold));
         }

@@ -1,0 +1,53 @@
+// What a running verb can use: its parsed values, stdout for JSON, stderr for people, settings and the store.
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.Json;
+using Leed.Dashboard.Hosting;
+using Leed.Engine.Hosting;
+using Leed.Engine.Maps;
+using Leed.Engine.Storage;
+
+namespace Leed.Dashboard.Cli;
+
+/// <summary>A bad command line: exit code 2, the message and the verb's usage on stderr.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Bad input data (a malformed file, an unknown set): exit code 2, the message on stderr.</summary>
+public sealed class InputException(string message) : Exception(message);
+
+public sealed class VerbContext(ParseResult result, CancellationToken cancellation) : IDisposable
+{
+    private ILeedStore? _store;
+
+    public ParseResult Result { get; } = result;
+    public TextWriter Out => Result.InvocationConfiguration.Output;
+    public TextWriter Error => Result.InvocationConfiguration.Error;
+    public CancellationToken Cancellation { get; } = cancellation;
+    public LeedOptions Options { get; } = LeedConfiguration.ForCommandLine(result.GetResult(CliOptions.Data)?.GetValueOrDefault<string?>()).ReadOptions();
+
+    /// <summary>The store under <c>--data DIR</c> (default <c>./data</c>), opened on first use.</summary>
+    public ILeedStore Store => _store ??= LiteDbStore.Open(Options.DataDirectory);
+
+    /// <summary>The option's value: what was given, else its default, else null.</summary>
+    public T Get<T>(Option<T> option) => Result.GetValue(option)!;
+
+    public T Get<T>(Argument<T> argument) => Result.GetValue(argument)!;
+
+    /// <summary>True when the option was given on the command line (not merely defaulted).</summary>
+    public bool Has(Option option) => Result.GetResult(option) is { Implicit: false };
+
+    /// <summary>The map the option names (it has a default).</summary>
+    /// <exception cref="MapNotFoundException">No map has that name: exit code 2 with the catalogue's message.</exception>
+    public CityMap Map(Option<string> option) => MapCatalog.For(Store).Require(Get(option));
+
+    public string Require(Option<string?> option) => Get(option) ?? throw new UsageException($"{option.Name} is required.");
+
+    /// <summary>Writes one JSON document (or one line of a stream) to stdout.</summary>
+    public void WriteJson(object value, bool indented = true)
+    {
+        Out.WriteLine(JsonSerializer.Serialize(value, indented ? CommandLine.Indented : CommandLine.Compact));
+        Out.Flush();
+    }
+
+    public void Dispose() => _store?.Dispose();
+}
