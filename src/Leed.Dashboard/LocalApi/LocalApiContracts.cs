@@ -1,19 +1,14 @@
 // What command-line verbs send to a running dashboard's local API, and what comes back.
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Runs;
 
 namespace Leed.Dashboard.LocalApi;
 
-/// <summary>The local API's JSON dialect: web names (camelCase), enums as camelCase strings, NaN allowed.</summary>
+/// <summary>The local API speaks the verbs' own JSON dialect, so what it answers is what they print.</summary>
 public static class LocalApiJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    public static JsonSerializerOptions Options => Cli.CommandLine.Compact;
 }
 
 /// <summary>`maps import FILE`: the map file's name and contents (and a .scen's), and the verb's options.</summary>
