@@ -247,8 +247,8 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
             }
         }
 
-        _layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new XAxisTitle { Text = XAxisTitle } }];
-        _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = YAxisTitle } }];
+        _layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new XAxisTitle { Text = PlotlyText.Escape(XAxisTitle) } }];
+        _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = PlotlyText.Escape(YAxisTitle) } }];
         _layout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 50 };
         _layout.Height = Height;
         _redrawPending = true;
@@ -260,7 +260,8 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private static Scatter LineTrace(string key, string name, IEnumerable<double> x, IEnumerable<double> y,
         string colour, bool faint, bool showLegend) => new()
     {
-        Name = name,
+        // Names are the user's (run names, groups, tags): plain text, whatever they contain.
+        Name = PlotlyText.Escape(name),
         LegendGroup = key,
         ShowLegend = showLegend,
         Mode = ModeFlag.Lines,

@@ -37,14 +37,14 @@ public static class PlotlyFigure
                 case FigureTraceKind.Reference when xs.Length > 0 && trace.Y.Length > 0:
                     traces.Add(new Scatter
                     {
-                        Name = trace.Name, Mode = ModeFlag.Lines, X = [xs.Min(), xs.Max()], Y = [trace.Y[0], trace.Y[0]],
+                        Name = Charts.PlotlyText.Escape(trace.Name), Mode = ModeFlag.Lines, X = [xs.Min(), xs.Max()], Y = [trace.Y[0], trace.Y[0]],
                         Line = new Line { Color = colour, Width = 1.5m, Dash = "dash" },
                     });
                     break;
                 case FigureTraceKind.Points:
                     var scatter = new Scatter
                     {
-                        Name = trace.Name, Mode = ModeFlag.Lines | ModeFlag.Markers, X = [.. trace.X.Cast<object>()], Y = [.. trace.Y.Cast<object>()],
+                        Name = Charts.PlotlyText.Escape(trace.Name), Mode = ModeFlag.Lines | ModeFlag.Markers, X = [.. trace.X.Cast<object>()], Y = [.. trace.Y.Cast<object>()],
                         Line = new Line { Color = colour, Width = 2 }, Marker = new Marker { Color = colour, Size = 8 },
                     };
                     if (trace.Lower is { } lower && trace.Upper is { } upper)
@@ -68,19 +68,19 @@ public static class PlotlyFigure
         string fill = ToRgba(colour, 0.2);
         yield return new Scatter
         {
-            Name = name + " (upper)", LegendGroup = key, ShowLegend = false, Mode = ModeFlag.Lines,
+            Name = Charts.PlotlyText.Escape(name + " (upper)"), LegendGroup = key, ShowLegend = false, Mode = ModeFlag.Lines,
             X = [.. x.Cast<object>()], Y = [.. upper.Cast<object>()], Line = new Line { Width = 0, Color = colour }, HoverInfo = HoverInfoFlag.Skip,
         };
         yield return new Scatter
         {
-            Name = name + " (lower)", LegendGroup = key, ShowLegend = false, Mode = ModeFlag.Lines,
+            Name = Charts.PlotlyText.Escape(name + " (lower)"), LegendGroup = key, ShowLegend = false, Mode = ModeFlag.Lines,
             X = [.. x.Cast<object>()], Y = [.. lower.Cast<object>()], Line = new Line { Width = 0, Color = colour },
             Fill = FillEnum.ToNextY, FillColor = fill, HoverInfo = HoverInfoFlag.Skip,
         };
         yield return new Scatter
         {
             // A curve of one point is a marker, or nothing would show.
-            Name = name, LegendGroup = key, ShowLegend = true, Mode = x.Length == 1 ? ModeFlag.Markers : ModeFlag.Lines,
+            Name = Charts.PlotlyText.Escape(name), LegendGroup = key, ShowLegend = true, Mode = x.Length == 1 ? ModeFlag.Markers : ModeFlag.Lines,
             X = [.. x.Cast<object>()], Y = [.. mean.Cast<object>()], Line = new Line { Color = colour, Width = 2 }, Marker = new Marker { Color = colour, Size = 8 },
         };
     }
@@ -100,13 +100,13 @@ public static class PlotlyFigure
 
     private static Layout BaseLayout(FigureView figure) => new()
     {
-        Title = new Plotly.Blazor.LayoutLib.Title { Text = figure.Title },
+        Title = new Plotly.Blazor.LayoutLib.Title { Text = Charts.PlotlyText.Escape(figure.Title) },
         XAxis = [new Plotly.Blazor.LayoutLib.XAxis
         {
-            Title = new XAxisTitle { Text = figure.XTitle },
+            Title = new XAxisTitle { Text = Charts.PlotlyText.Escape(figure.XTitle) },
             Type = figure.LogX ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Linear,
         }],
-        YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = figure.YTitle } }],
+        YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = Charts.PlotlyText.Escape(figure.YTitle) } }],
         Margin = new Plotly.Blazor.LayoutLib.Margin { L = 70, R = 20, T = 50, B = 60 },
         Height = Height,
         AutoSize = true,

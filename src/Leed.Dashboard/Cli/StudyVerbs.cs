@@ -89,7 +89,6 @@ internal static class StudyVerbs
     /// </summary>
     internal static async Task<int?> RunCellsAsync(VerbContext context, StudyHost host, string id, bool resume, Action<StoredStudyCell, RunRecord> onFinished)
     {
-        TorchRuntime.PreferPassiveWaiting();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;

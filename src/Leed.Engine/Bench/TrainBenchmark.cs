@@ -28,30 +28,27 @@ public sealed record TrainBenchmarkResult(
 public static class TrainBenchmark
 {
     /// <summary>
-    /// Trains for about <paramref name="seconds"/> after one warm-up iteration (JIT, first
-    /// allocations) and reports the measured iterations only. LEED and BC use the built-in
-    /// planner's demonstrations (generated before the clock starts).
+    /// Trains for about <paramref name="seconds"/> (or exactly <paramref name="iterations"/>) after one
+    /// warm-up iteration (JIT, first allocations) and reports the measured iterations only. LEED and BC
+    /// use the built-in planner's demonstrations (generated before the clock starts).
     /// </summary>
     public static TrainBenchmarkResult Run(CityMap map, int agents, double seconds, Algorithm algorithm = Algorithm.Leed,
-        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
+        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null, int? iterations = null)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
-        using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
-        trainer.RunIteration();
+        using Trainer trainer = WarmTrainer(map, agents, algorithm, hp, seed);
         TrainerTimings timings = trainer.Timings;
         double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
 
         using var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        int iterations = 0;
-        while (iterations < 2 || clock.Elapsed.TotalSeconds < seconds)
+        int measured = 0;
+        while (iterations is int wanted ? measured < wanted : measured < 2 || clock.Elapsed.TotalSeconds < seconds)
         {
             trainer.RunIteration();
-            iterations++;
-            log?.Invoke($"iteration {iterations}: {clock.Elapsed.TotalSeconds:F1} s");
+            measured++;
+            log?.Invoke($"iteration {measured}: {clock.Elapsed.TotalSeconds:F1} s");
         }
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
@@ -63,14 +60,27 @@ public static class TrainBenchmark
             Share(spent[0]), Share(spent[1] + spent[2]), Share(spent[3]), Share(spent[4]), Share(spent[5]));
         double Share(double part) => Math.Round(part / total, 3);
 
-        long agentSteps = (long)iterations * hp.GlobalStepsPerIteration * agents;
+        long agentSteps = (long)measured * hp.GlobalStepsPerIteration * agents;
         double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
         (double kernel, double kernelUtilisation) = KernelGflopPerSecond(agents, trainer.Networks.ObservationSize, trainer.Networks.CriticInputSize, hp, seed);
-        double loop = flopsPerIteration * iterations / wall / 1e9;
-        return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), iterations, R(wall),
-            agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / iterations, 4), split,
+        double loop = flopsPerIteration * measured / wall / 1e9;
+        return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), measured, R(wall),
+            agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / measured, 4), split,
             Math.Round(kernel, 1), Math.Round(loop, 1), Math.Round(loop / kernel, 3), Math.Round(flopsPerIteration / 1e9, 2),
             R(cpu), Math.Round(cpu / wall, 2), kernelUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion);
+    }
+
+    /// <summary>
+    /// A trainer for a benchmark, after one warm-up iteration (JIT, first allocations): a generated
+    /// scenario, and the built-in planner's demonstrations for the algorithms that need them.
+    /// </summary>
+    internal static Trainer WarmTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
+    {
+        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
+        var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
+        trainer.RunIteration();
+        return trainer;
     }
 
     private static double R(double value) => Math.Round(value, 3);
@@ -156,10 +166,7 @@ public static class ScalingBenchmark
         var points = new List<ScalingPoint>();
         foreach (int agents in agentCounts)
         {
-            Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-            ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
-            using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
-            trainer.RunIteration();
+            using Trainer trainer = TrainBenchmark.WarmTrainer(map, agents, algorithm, hp, seed);
             var clock = Stopwatch.StartNew();
             for (int k = 0; k < iterations; k++) trainer.RunIteration();
             double perIteration = clock.Elapsed.TotalSeconds / iterations;
