@@ -25,7 +25,7 @@ public interface IRunWorkloadFactory
 public sealed record RunUpdate(RunRecord Run, IReadOnlyList<MetricRecord> NewMetrics, EpisodeSnapshot? Snapshot);
 
 /// <summary>The run's side of the registry: report progress, honour pause and stop, keep checkpoints.</summary>
-public sealed class RunContext
+public sealed class RunContext : IRunContext
 {
     private readonly RunRegistry _registry;
     private readonly RunRegistry.ActiveRun _active;
@@ -40,6 +40,15 @@ public sealed class RunContext
     public RunRecord Run => _active.Record;
     public RunSpec Spec => _active.Record.Spec;
     public CancellationToken Cancellation => _active.Stop.Token;
+
+    /// <summary>True while someone asked the run to pause (an executor elsewhere forwards it to its worker).</summary>
+    public bool PauseRequested => !_active.Running.IsSet;
+
+    /// <summary>True while a viewer watches the run (a remote worker records snapshots only then).</summary>
+    public bool Watched => _active.Watchers > 0;
+
+    /// <summary>How often a watched run sends an episode snapshot.</summary>
+    public TimeSpan SnapshotInterval => _registry.SnapshotInterval;
 
     /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
     public bool SnapshotWanted => _active.Watchers > 0 && _active.SinceSnapshot.Elapsed >= _registry.SnapshotInterval;
@@ -107,6 +116,7 @@ public sealed class RunRegistry : IDisposable
     public const int RecentCapacity = 4096;
 
     private readonly IRunWorkloadFactory _factory;
+    private readonly IRunExecutor _executor;
     private readonly ConcurrentDictionary<string, ActiveRun> _active = new();
     private readonly LinkedList<string> _queue = new();
     private readonly object _gate = new();
@@ -114,17 +124,26 @@ public sealed class RunRegistry : IDisposable
     private int _running;
     private bool _disposed;
 
+    /// <summary>A registry whose runs train in this process, <paramref name="maxConcurrent"/> at once.</summary>
     public RunRegistry(RunStore store, IRunWorkloadFactory factory, int maxConcurrent = 1)
+        : this(store, factory, new InProcessRunExecutor(factory, maxConcurrent))
     {
-        if (maxConcurrent < 1) throw new ArgumentException($"At least one run must be allowed at a time, got {maxConcurrent}.");
+    }
+
+    /// <summary>A registry whose runs train wherever <paramref name="executor"/> puts them.</summary>
+    public RunRegistry(RunStore store, IRunWorkloadFactory factory, IRunExecutor executor)
+    {
         Store = store;
         _factory = factory;
-        MaxConcurrent = maxConcurrent;
+        _executor = executor;
+        _executor.CapacityChanged += Dispatch;
         MarkInterrupted();
     }
 
     public RunStore Store { get; }
-    public int MaxConcurrent { get; }
+
+    /// <summary>How many runs may train at once now (the executor's capacity).</summary>
+    public int MaxConcurrent => _executor.Capacity;
     public TimeSpan PushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -300,7 +319,7 @@ public sealed class RunRegistry : IDisposable
             ActiveRun? next = null;
             lock (_gate)
             {
-                if (_disposed || _running >= MaxConcurrent) return;
+                if (_disposed || _running >= _executor.Capacity) return;
                 for (LinkedListNode<string>? node = _queue.First; node is not null; node = node.Next)
                 {
                     ActiveRun candidate = _active[node.Value];
@@ -330,7 +349,7 @@ public sealed class RunRegistry : IDisposable
         string? error = null;
         try
         {
-            _factory.Create(run.Record).Execute(new RunContext(this, run));
+            _executor.Execute(new RunContext(this, run));
             outcome = run.Stop.IsCancellationRequested ? RunStatus.Stopped : RunStatus.Completed;
         }
         catch (OperationCanceledException) when (run.Stop.IsCancellationRequested)
@@ -393,6 +412,7 @@ public sealed class RunRegistry : IDisposable
     public void Dispose()
     {
         lock (_gate) _disposed = true;
+        _executor.CapacityChanged -= Dispatch;
         foreach (ActiveRun run in _active.Values) run.Stop.Cancel();
         foreach (ActiveRun run in _active.Values) run.Thread?.Join(TimeSpan.FromSeconds(10));
     }

@@ -69,7 +69,17 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         PreparedRun prepared = Prepare(store, llmDemonstrator, spec, context.Cancellation);
         context.SetPrepared(prepared.DemonstrationLabel, prepared.Scenario.AgentCount);
         if (spec.DemoSetId is int setId && prepared.Demonstrations is not null) new DemonstrationStore(store).MarkUsed(setId, context.Run.Id);
+        Train(prepared, context, factory.CheckpointEvery, factory.SnapshotBudget);
+    }
 
+    /// <summary>
+    /// The training loop of a prepared run, wherever it runs (here, or on a cluster worker): from
+    /// its checkpoint when it has one, reporting every iteration, snapshots within
+    /// <paramref name="snapshotBudget"/>, and a checkpoint every <paramref name="checkpointEvery"/> iterations.
+    /// </summary>
+    public static void Train(PreparedRun prepared, IRunContext context, int checkpointEvery, double snapshotBudget)
+    {
+        RunSpec spec = context.Spec;
         Trainer? trainer = null;
         context.TryLoadCheckpoint(stream => trainer = Trainer.LoadCheckpoint(stream, prepared.Scenario, prepared.Demonstrations));
         trainer ??= new Trainer(prepared.Scenario, prepared.Demonstrations, prepared.Algorithm, prepared.Weights, prepared.Hyperparameters, spec.Seed);
@@ -84,7 +94,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                 context.WaitWhilePaused();
                 IterationMetrics metrics = trainer.RunIteration();
                 context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
-                bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * context.ActiveTime.TotalSeconds;
+                bool withinBudget = firstSnapshot || snapshotSeconds <= snapshotBudget * context.ActiveTime.TotalSeconds;
                 if ((context.SnapshotWanted && withinBudget) || trainer.Iteration == spec.Iterations)
                 {
                     long start = Stopwatch.GetTimestamp();
@@ -92,7 +102,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                     snapshotSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
                     firstSnapshot = false;
                 }
-                if (trainer.Iteration % factory.CheckpointEvery == 0 || trainer.Iteration == spec.Iterations)
+                if (trainer.Iteration % checkpointEvery == 0 || trainer.Iteration == spec.Iterations)
                     context.SaveCheckpoint(trainer.SaveCheckpoint);
             }
         }
@@ -101,6 +111,18 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     internal static PreparedRun Prepare(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunSpec spec, CancellationToken cancellation)
     {
         (Scenario scenario, AlgorithmInfo algorithm, IWeightSchedule? weights, Hyperparameters hyperparameters, DemonstrationSet? stored) = Resolve(store, spec);
+        return PrepareOn(spec, scenario, stored, store, llmDemonstrator, cancellation, (algorithm, weights, hyperparameters));
+    }
+
+    /// <summary>
+    /// Prepares a run on a scenario (and demonstration set) already resolved: what a cluster worker
+    /// does with what the coordinator shipped. Without a set, algorithms that need demonstrations get
+    /// the planner's (or, with a <paramref name="store"/>, the configured LLM's, stored there).
+    /// </summary>
+    internal static PreparedRun PrepareOn(RunSpec spec, Scenario scenario, DemonstrationSet? stored, ILeedStore? store, Func<IDemonstrator>? llmDemonstrator,
+        CancellationToken cancellation, (AlgorithmInfo Algorithm, IWeightSchedule? Weights, Hyperparameters Hyperparameters)? resolved = null)
+    {
+        (AlgorithmInfo algorithm, IWeightSchedule? weights, Hyperparameters hyperparameters) = resolved ?? ResolveSettings(spec);
         ExpertDataset? dataset = null;
         string label = "none";
         if (stored is not null)
@@ -116,7 +138,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                     ? llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.")
                     : new PlannerDemonstrator();
                 DemonstrationSet set = demonstrator.GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
-                if (demonstrator.Kind == "llm") new DemonstrationStore(store).SaveNew(scenario, spec.ScenarioSeed, set);
+                if (demonstrator.Kind == "llm" && store is not null) new DemonstrationStore(store).SaveNew(scenario, spec.ScenarioSeed, set);
                 dataset = InstructionExecutor.Execute(scenario, set).Dataset;
                 label = set.Label;
             }
@@ -136,12 +158,19 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     {
         var catalog = MapCatalog.For(store);
         CityMap map = catalog.Require(spec.Map);
-        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
-        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
-        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
+        (AlgorithmInfo algorithm, IWeightSchedule? weights, Hyperparameters hyperparameters) = ResolveSettings(spec);
         (Scenario scenario, DemonstrationSet? stored) = ResolveScenario(store, catalog, map, spec, algorithm, requireValidAgent: true);
         TrainingMemory.EnsureFits(scenario, algorithm.Algorithm, hyperparameters);
         return (scenario, algorithm, weights, hyperparameters, stored);
+    }
+
+    /// <summary>The algorithm, weight schedule and hyperparameters a run's settings name; throws saying what is wrong.</summary>
+    internal static (AlgorithmInfo Algorithm, IWeightSchedule? Weights, Hyperparameters Hyperparameters) ResolveSettings(RunSpec spec)
+    {
+        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
+        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
+        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
+        return (algorithm, weights, hyperparameters);
     }
 
     /// <summary>

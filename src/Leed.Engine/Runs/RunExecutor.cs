@@ -1,0 +1,74 @@
+// Where a run executes: the seam between the run registry (queue, store, pushes) and the process that trains.
+namespace Leed.Engine.Runs;
+
+/// <summary>
+/// Executes the runs the registry starts. The registry owns the queue, the store and the pushes to
+/// viewers; an executor decides where the training happens: in this process
+/// (<see cref="InProcessRunExecutor"/>, the default) or on cluster workers. Whatever it is, every
+/// iteration, snapshot and checkpoint comes back through the run's <see cref="RunContext"/>.
+/// </summary>
+public interface IRunExecutor
+{
+    /// <summary>How many runs may execute at once now (the cluster's free and used slots together).</summary>
+    int Capacity { get; }
+
+    /// <summary>Raised when <see cref="Capacity"/> changed (a worker joined or left), so queued runs can start.</summary>
+    event Action? CapacityChanged;
+
+    /// <summary>
+    /// Executes one run on the run's own thread: returns when it finished, throws
+    /// <see cref="OperationCanceledException"/> when it was stopped, any other exception when it failed.
+    /// </summary>
+    void Execute(RunContext context);
+}
+
+/// <summary>Trains runs in this process, up to a fixed number at once: what the dashboard does with no cluster.</summary>
+public sealed class InProcessRunExecutor : IRunExecutor
+{
+    private readonly IRunWorkloadFactory _factory;
+
+    public InProcessRunExecutor(IRunWorkloadFactory factory, int maxConcurrent = 1)
+    {
+        if (maxConcurrent < 1) throw new ArgumentException($"At least one run must be allowed at a time, got {maxConcurrent}.");
+        _factory = factory;
+        Capacity = maxConcurrent;
+    }
+
+    public int Capacity { get; }
+
+    // A fixed capacity never changes.
+    public event Action? CapacityChanged { add { } remove { } }
+
+    public void Execute(RunContext context) => _factory.Create(context.Run).Execute(context);
+}
+
+/// <summary>
+/// What a training loop needs from wherever it runs: the registry's <see cref="RunContext"/> in the
+/// owning process, or a cluster worker's stand-in that ships everything back to the coordinator.
+/// </summary>
+public interface IRunContext
+{
+    RunRecord Run { get; }
+    RunSpec Spec { get; }
+    CancellationToken Cancellation { get; }
+
+    /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
+    bool SnapshotWanted { get; }
+
+    /// <summary>Time spent training (without pauses) since the first <see cref="WaitWhilePaused"/>.</summary>
+    TimeSpan ActiveTime { get; }
+
+    /// <summary>Blocks while the run is paused; throws when it is stopped.</summary>
+    void WaitWhilePaused();
+
+    void ReportIteration(MetricRecord metrics);
+    void ReportSnapshot(EpisodeSnapshot snapshot);
+
+    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
+    void SetPrepared(string demonstrationLabel, int agents);
+
+    void SaveCheckpoint(Action<Stream> write);
+
+    /// <summary>Reads the run's checkpoint into <paramref name="read"/>; false when it has none.</summary>
+    bool TryLoadCheckpoint(Action<Stream> read);
+}
