@@ -289,7 +289,7 @@ public sealed class DemonstrationStore(ILeedStore store)
 
     // Stored lines are read exactly as they were written, however long their waits: whether they fit
     // an episode is decided where they run, because the executor validates every list again.
-    private static IReadOnlyList<Instruction> ParseStoredLines(string text) =>
+    internal static IReadOnlyList<Instruction> ParseStoredLines(string text) =>
         text.Length == 0 ? [] : [.. InstructionParser.ParseLines(text, maxWait: int.MaxValue).Instructions.Select(located => located.Instruction)];
 
     private static StoredAgentDemonstration ToStored(AgentDemonstration agent, bool edited) => new()

@@ -67,6 +67,9 @@ public interface IRunContext
     /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
     void SetPrepared(string demonstrationLabel, int agents);
 
+    /// <summary>Training continues after <paramref name="iteration"/> (its checkpoint's, or 0): rows stored after it are trained again, so they go first.</summary>
+    void ContinueFrom(int iteration, long globalStep);
+
     void SaveCheckpoint(Action<Stream> write);
 
     /// <summary>Reads the run's checkpoint into <paramref name="read"/>; false when it has none.</summary>

@@ -44,6 +44,7 @@ public sealed class RunSpec
 public sealed class RunRecord
 {
     private List<string> _tags = [];
+    private List<WorkerSpan> _workers = [];
     private string _notes = "";
 
     public string Id { get; set; } = "";
@@ -66,6 +67,9 @@ public sealed class RunRecord
     /// for a map's own agents); 0 while unknown, in runs stored before this was recorded.
     /// </summary>
     public int ResolvedAgents { get; set; }
+    /// <summary>Which cluster worker trained which iterations, in order; empty for runs trained in the owning process.</summary>
+    /// <remarks>Replaced as a whole when it changes (never edited in place), so a reader never sees it half-written.</remarks>
+    public List<WorkerSpan> Workers { get => _workers; set => _workers = value ?? []; }
     // LiteDB stores an empty string (and may store an empty list) as null: read both back as empty.
     public List<string> Tags { get => _tags; set => _tags = value ?? []; }
     public string Notes { get => _notes; set => _notes = value ?? ""; }
@@ -85,6 +89,14 @@ public sealed class RunRecord
         });
 
     [LiteDB.BsonIgnore] public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;
+}
+
+/// <summary>Iterations <see cref="From"/> to <see cref="To"/> of a run, trained by the cluster worker <see cref="Worker"/>.</summary>
+public sealed class WorkerSpan
+{
+    public string Worker { get; set; } = "";
+    public int From { get; set; }
+    public int To { get; set; }
 }
 
 /// <summary>One iteration's metrics (names from the trainer's metric-name constants).</summary>

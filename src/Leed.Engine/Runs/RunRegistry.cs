@@ -75,6 +75,13 @@ public sealed class RunContext : IRunContext
 
     public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);
 
+    /// <summary>Shows the run as paused or running without blocking (an executor whose run pauses on another machine).</summary>
+    public void ReportPaused(bool paused)
+    {
+        RunStatus status = paused ? RunStatus.Paused : RunStatus.Running;
+        if (_active.Record.Status != status) _registry.SetStatus(_active, status);
+    }
+
     public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
 
     /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
@@ -84,6 +91,13 @@ public sealed class RunContext : IRunContext
         _active.Record.ResolvedAgents = agents;
         _registry.Persist(_active);
     }
+
+    /// <summary>
+    /// Training continues after <paramref name="iteration"/> (its checkpoint's, or 0): stored metric
+    /// rows after it are deleted, so every iteration keeps exactly one row, and the run's progress
+    /// and returns are those of the rows kept.
+    /// </summary>
+    public void ContinueFrom(int iteration, long globalStep) => _registry.ContinueFrom(_active, iteration, globalStep);
 
     public void SaveCheckpoint(Action<Stream> write)
     {
@@ -292,6 +306,21 @@ public sealed class RunRegistry : IDisposable
             run.Recent.Add(metrics);
         }
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.Enqueue(metrics);
+    }
+
+    internal void ContinueFrom(ActiveRun run, int iteration, long globalStep)
+    {
+        RunRecord record = run.Record;
+        Store.DeleteMetricsAfter(record.Id, iteration);
+        IReadOnlyList<MetricRecord> kept = Store.MetricsOf(record.Id);
+        double[] returns = [.. kept.Select(metric => metric.Values.GetValueOrDefault(MetricNames.EpisodicReturn, double.NaN)).Where(double.IsFinite)];
+        record.Iteration = iteration;
+        record.GlobalStep = globalStep;
+        record.WallSeconds = kept.Count > 0 ? kept[^1].WallSeconds : 0;
+        record.LastReturn = returns.Length > 0 ? returns[^1] : null;
+        record.BestReturn = returns.Length > 0 ? returns.Max() : null;
+        lock (run.Recent) run.Recent.Clear();
+        Persist(run);
     }
 
     internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)

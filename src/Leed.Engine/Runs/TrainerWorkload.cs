@@ -85,6 +85,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         trainer ??= new Trainer(prepared.Scenario, prepared.Demonstrations, prepared.Algorithm, prepared.Weights, prepared.Hyperparameters, spec.Seed);
         using (trainer)
         {
+            // Rows stored after the checkpoint's iteration (a crash or a lost worker between two checkpoints) are trained again: they go first.
+            context.ContinueFrom(trainer.Iteration, trainer.GlobalStep);
             double priorWall = context.Run.WallSeconds;
             int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
             double snapshotSeconds = 0;

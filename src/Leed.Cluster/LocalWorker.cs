@@ -1,0 +1,69 @@
+// This process's side of the cluster: its slots, the runs training in them, its CPU, and a refusal that ends it.
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+
+namespace Leed.Cluster;
+
+/// <summary>
+/// One per silo. Hands out this process's slots to run grains and says what it is doing to the
+/// coordinator's <see cref="WorkerDirectory"/> (through <see cref="WorkerGrain"/>).
+/// </summary>
+public sealed class LocalWorker(ClusterSettings settings, bool isCoordinator, IHostApplicationLifetime? lifetime = null)
+{
+    private readonly HashSet<string> _runs = [];
+    private readonly object _gate = new();
+    private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    private long _lastCpuAt = Stopwatch.GetTimestamp();
+    private double _cpuPercent;
+
+    public ClusterSettings Settings => settings;
+    public bool IsCoordinator => isCoordinator;
+    public string Name { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>Why the coordinator refused this worker, once it did (the worker then exits 2).</summary>
+    public string? Refusal { get; private set; }
+
+    /// <summary>Takes a slot for <paramref name="runId"/>; false when every slot is taken.</summary>
+    public bool TryTake(string runId)
+    {
+        lock (_gate) return _runs.Contains(runId) || (_runs.Count < settings.Slots && _runs.Add(runId));
+    }
+
+    public void Free(string runId)
+    {
+        lock (_gate) _runs.Remove(runId);
+    }
+
+    public IReadOnlyList<string> Runs
+    {
+        get { lock (_gate) return [.. _runs]; }
+    }
+
+    /// <summary>Share of the machine's cores this process used since the last call (0-100).</summary>
+    public double CpuPercent()
+    {
+        lock (_gate)
+        {
+            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            double wall = Stopwatch.GetElapsedTime(_lastCpuAt).TotalSeconds;
+            if (wall >= 0.5)
+            {
+                _cpuPercent = Math.Clamp(100 * (cpu - _lastCpu).TotalSeconds / (wall * Environment.ProcessorCount), 0, 100);
+                (_lastCpu, _lastCpuAt) = (cpu, Stopwatch.GetTimestamp());
+            }
+            return _cpuPercent;
+        }
+    }
+
+    public WorkerStatus Status(string address) => new(Name, address, settings.Slots, settings.Threads, Runs, CpuPercent(),
+        settings.Version, settings.ClusterId, isCoordinator);
+
+    /// <summary>The coordinator refused this worker: say why on stderr and stop the process (it exits 2).</summary>
+    public void Refuse(string reason)
+    {
+        if (Refusal is not null || isCoordinator) return;
+        Refusal = reason;
+        Console.Error.WriteLine($"error: {reason}");
+        lifetime?.StopApplication();
+    }
+}
