@@ -31,7 +31,11 @@ public static class ClusterSilo
         silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = settings.ResponseTimeout);
         silo.Services.AddPlacementDirector<NamedSiloPlacement, NamedSiloPlacementDirector>();
         silo.Services.AddSingleton(settings);
-        silo.Services.AddSingleton(provider => new LocalWorker(settings, isCoordinator, provider.GetService<IHostApplicationLifetime>()));
+        silo.Services.AddSingleton(provider =>
+        {
+            Orleans.Runtime.SiloAddress address = provider.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress;
+            return new LocalWorker(settings, isCoordinator, $"{Environment.MachineName}:{address.Endpoint.Port}", provider.GetService<IHostApplicationLifetime>());
+        });
         if (settings.TlsCertificate is { } path)
         {
             X509Certificate2 certificate = LoadCertificate(path, settings.TlsPassword);

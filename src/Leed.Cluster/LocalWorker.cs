@@ -8,7 +8,7 @@ namespace Leed.Cluster;
 /// One per silo. Hands out this process's slots to run grains and says what it is doing to the
 /// coordinator's <see cref="WorkerDirectory"/> (through <see cref="WorkerGrain"/>).
 /// </summary>
-public sealed class LocalWorker(ClusterSettings settings, bool isCoordinator, IHostApplicationLifetime? lifetime = null)
+public sealed class LocalWorker(ClusterSettings settings, bool isCoordinator, string name, IHostApplicationLifetime? lifetime = null)
 {
     private readonly HashSet<string> _runs = [];
     private readonly object _gate = new();
@@ -18,7 +18,8 @@ public sealed class LocalWorker(ClusterSettings settings, bool isCoordinator, IH
 
     public ClusterSettings Settings => settings;
     public bool IsCoordinator => isCoordinator;
-    public string Name { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>Host and silo port, e.g. <c>node-3:41234</c>: what the Workers page and a run's worker spans show.</summary>
+    public string Name => name;
 
     /// <summary>Why the coordinator refused this worker, once it did (the worker then exits 2).</summary>
     public string? Refusal { get; private set; }
