@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test: `dotnet test Leed.sln`, after installing what the browser tests need
-# (Debian's Chromium) when it is missing and this machine can install it.
+# (Debian's Chromium) and the cluster tests (Debian's redis-server) when missing and this machine can install it.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then
+if { [ ! -x /usr/bin/chromium ] || ! command -v redis-server >/dev/null 2>&1; } && command -v apt-get >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
-    echo "Installing Chromium for the browser tests..." >&2
+    echo "Installing Chromium (browser tests) and Redis (cluster tests)..." >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-roboto >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-roboto redis-server >/dev/null
   else
-    echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser tests." >&2
+    echo "Chromium or Redis is missing: run 'sudo apt-get install chromium redis-server' for the browser and cluster tests." >&2
   fi
 fi
 

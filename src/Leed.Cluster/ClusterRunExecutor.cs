@@ -47,6 +47,7 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
             catch (WorkerLostException lost)
             {
                 log?.LogWarning("Run {Run} lost its worker {Worker}: {Reason}; it continues from its last checkpoint elsewhere", context.Run.Id, silo, lost.Message);
+                directory.Suspect(silo, TimeSpan.FromSeconds(30));
             }
             finally
             {

@@ -27,6 +27,7 @@ public sealed class WorkerDirectory : IDisposable
     private readonly Dictionary<SiloAddress, WorkerView> _workers = [];
     private readonly Dictionary<SiloAddress, int> _inUse = [];
     private readonly HashSet<SiloAddress> _lost = [];
+    private readonly Dictionary<SiloAddress, DateTime> _suspects = [];
     private readonly List<string> _refusals = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -65,7 +66,8 @@ public sealed class WorkerDirectory : IDisposable
     {
         lock (_gate)
         {
-            WorkerView? best = _workers.Values.Where(worker => worker.Free > 0)
+            DateTime now = DateTime.UtcNow;
+            WorkerView? best = _workers.Values.Where(worker => worker.Free > 0 && !(_suspects.TryGetValue(worker.Silo, out DateTime until) && until > now))
                 .OrderByDescending(worker => worker.Free).ThenBy(worker => worker.Status.Name, StringComparer.Ordinal).FirstOrDefault();
             if (best is null) return null;
             _inUse[best.Silo] = _inUse.GetValueOrDefault(best.Silo) + 1;
@@ -81,6 +83,15 @@ public sealed class WorkerDirectory : IDisposable
             if (_inUse.TryGetValue(silo, out int count)) _inUse[silo] = Math.Max(0, count - 1);
             if (_workers.TryGetValue(silo, out WorkerView? worker)) _workers[silo] = worker with { InUse = _inUse[silo] };
         }
+    }
+
+    /// <summary>
+    /// A run lost its worker before membership said so (calls failed): give that worker no runs for a
+    /// while, or the run would be sent straight back to it.
+    /// </summary>
+    public void Suspect(SiloAddress silo, TimeSpan forHowLong)
+    {
+        lock (_gate) _suspects[silo] = DateTime.UtcNow + forHowLong;
     }
 
     /// <summary>True once membership no longer lists the silo as active (it died or left).</summary>

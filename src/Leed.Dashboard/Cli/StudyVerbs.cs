@@ -176,7 +176,9 @@ internal static class StudyVerbs
 /// <summary>What running a study from the command line needs: the store's run registry and the study runner on it.</summary>
 internal sealed class StudyHost : IDisposable
 {
-    private StudyHost(RunRegistry registry, StudyRunner runner) => (Registry, Runner) = (registry, runner);
+    private readonly IHost? _coordinator;
+
+    private StudyHost(RunRegistry registry, StudyRunner runner, IHost? coordinator) => (Registry, Runner, _coordinator) = (registry, runner, coordinator);
 
     public RunRegistry Registry { get; }
     public StudyRunner Runner { get; }
@@ -184,8 +186,13 @@ internal sealed class StudyHost : IDisposable
     public static StudyHost Open(VerbContext context, int maxConcurrent)
     {
         Func<IDemonstrator>? llm = LlmEndpoint.FromOptions(context.Options.Llm) is { } endpoint ? () => new LlmDemonstrator(LlmHttp.Shared, endpoint) : null;
-        var registry = new RunRegistry(new RunStore(context.Store), new TrainerWorkloadFactory(context.Store, llm), maxConcurrent);
-        return new StudyHost(registry, new StudyRunner(context.Store, registry, llm));
+        var factory = new TrainerWorkloadFactory(context.Store, llm);
+        // With a cluster configured this verb is the coordinator: its cells train on the workers.
+        IHost? coordinator = ClusterCommand.StartCoordinator(context, factory, llm);
+        var registry = coordinator is null
+            ? new RunRegistry(new RunStore(context.Store), factory, maxConcurrent)
+            : new RunRegistry(new RunStore(context.Store), factory, coordinator.Services.GetRequiredService<Leed.Cluster.ClusterRunExecutor>());
+        return new StudyHost(registry, new StudyRunner(context.Store, registry, llm), coordinator);
     }
 
     /// <summary>The study's results now, the time they took counted in its overhead.</summary>
@@ -200,5 +207,9 @@ internal sealed class StudyHost : IDisposable
     }
 
     /// <summary>Stops what is still running (its checkpoint and metrics stay; `study resume` continues it).</summary>
-    public void Dispose() => Registry.Dispose();
+    public void Dispose()
+    {
+        Registry.Dispose();
+        ClusterCommand.Stop(_coordinator);
+    }
 }

@@ -33,6 +33,7 @@ public static class DashboardApp
         });
 
         builder.Services.AddLeedEngine(builder.Configuration);
+        builder.AddLeedCluster();
         builder.Services.AddSingleton(new DashboardAccess(builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions()));
         builder.Services.AddSingleton<LocalApiToken>();
         builder.Services.AddMudServices();

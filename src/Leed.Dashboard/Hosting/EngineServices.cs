@@ -27,8 +27,9 @@ public static class EngineServices
         services.AddSingleton<IRunWorkloadFactory>(provider => provider.GetRequiredService<TrainerWorkloadFactory>());
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
         int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
-        services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(),
-            provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent));
+        // A cluster coordinator registers its own executor (ClusterServices); otherwise runs train here.
+        services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(), provider.GetRequiredService<IRunWorkloadFactory>(),
+            provider.GetService<IRunExecutor>() ?? new InProcessRunExecutor(provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent)));
         services.AddSingleton(provider => new Leed.Engine.Studies.StudyRunner(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<RunRegistry>(),
             () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
                 ?? throw new Leed.Engine.Studies.StudyException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model): choose \"demonstrations\": \"planner\".")));
