@@ -27,13 +27,33 @@ public sealed class LocalWorker(ClusterSettings settings, bool isCoordinator, st
     /// <summary>Takes a slot for <paramref name="runId"/>; false when every slot is taken.</summary>
     public bool TryTake(string runId)
     {
-        lock (_gate) return _runs.Contains(runId) || (_runs.Count < settings.Slots && _runs.Add(runId));
+        lock (_gate)
+        {
+            if (_runs.Contains(runId)) return true;
+            if (_runs.Count >= settings.Slots) return false;
+            _runs.Add(runId);
+        }
+        RunStarted?.Invoke(runId);
+        return true;
     }
 
     public void Free(string runId)
     {
-        lock (_gate) _runs.Remove(runId);
+        bool freed;
+        lock (_gate) freed = _runs.Remove(runId);
+        if (freed) RunEnded?.Invoke(runId);
     }
+
+    /// <summary>A run took a slot (the worker verb prints it).</summary>
+    public event Action<string>? RunStarted;
+
+    /// <summary>A run stopped training here and freed its slot.</summary>
+    public event Action<string>? RunEnded;
+
+    /// <summary>A run made a checkpoint (the coordinator collects it with its next poll).</summary>
+    public event Action<string, int>? Checkpointed;
+
+    internal void OnCheckpoint(string runId, int iteration) => Checkpointed?.Invoke(runId, iteration);
 
     public IReadOnlyList<string> Runs
     {

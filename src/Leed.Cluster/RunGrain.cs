@@ -19,7 +19,7 @@ public sealed class RunGrain(LocalWorker worker, ILogger<RunGrain> log) : Grain,
         string runId = key[..key.IndexOf('/')];
         if (!worker.TryTake(runId)) throw new InvalidOperationException($"Worker {worker.Name} has no free slot for run {runId} (all {worker.Settings.Slots} taken).");
         log.LogInformation("Run {Run} starts on {Worker}", key, worker.Name);
-        _run = WorkerRun.Start(start, worker.Settings, onEnded: () => worker.Free(runId));
+        _run = WorkerRun.Start(start, worker.Settings, onEnded: () => worker.Free(runId), onCheckpoint: iteration => worker.OnCheckpoint(runId, iteration));
         return Task.CompletedTask;
     }
 

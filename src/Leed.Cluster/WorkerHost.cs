@@ -14,8 +14,8 @@ public static class WorkerHost
     /// <summary>How long a worker tries to join before it gives up saying where it tried.</summary>
     public static TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <param name="joined">Called once the worker is in the cluster, with its name (the verb prints it as JSON).</param>
-    public static async Task<int> RunAsync(ClusterSettings settings, TextWriter error, Action<string> joined, CancellationToken cancellation)
+    /// <param name="report">What the worker does, as records the verb prints as JSON lines: once joined, then each run it starts and ends.</param>
+    public static async Task<int> RunAsync(ClusterSettings settings, TextWriter error, Action<object> report, CancellationToken cancellation)
     {
         try
         {
@@ -63,7 +63,10 @@ public static class WorkerHost
             return 1;
         }
         LocalWorker worker = host.Services.GetRequiredService<LocalWorker>();
-        joined(worker.Name);
+        report(new { worker = worker.Name, cluster = settings.ClusterId, slots = settings.Slots, threads = settings.Threads });
+        worker.RunStarted += run => report(new { worker = worker.Name, run, @event = "started" });
+        worker.RunEnded += run => report(new { worker = worker.Name, run, @event = "ended" });
+        worker.Checkpointed += (run, iteration) => report(new { worker = worker.Name, run, @event = "checkpoint", iteration });
         error.WriteLine($"Worker {worker.Name} joined cluster '{settings.ClusterId}' ({settings.Provider.ToString().ToLowerInvariant()}): " +
             $"{settings.Slots} slot(s), {settings.Threads} thread(s) per run. Ctrl+C stops it.");
         await host.WaitForShutdownAsync(cancellation);

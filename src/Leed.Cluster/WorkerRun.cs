@@ -40,6 +40,7 @@ internal sealed class WorkerRun : IRunContext
     private string? _label, _error;
     private bool _watched;
     private RunPhase _phase = RunPhase.Preparing;
+    private Action<int>? _onCheckpoint;
 
     private WorkerRun(PortableRun package, byte[]? resumeFrom, ClusterSettings settings, double snapshotIntervalSeconds)
     {
@@ -50,12 +51,12 @@ internal sealed class WorkerRun : IRunContext
         Run = new RunRecord { Id = package.RunId, Spec = package.Spec, Status = RunStatus.Running };
     }
 
-    public static WorkerRun Start(RunStart start, ClusterSettings settings, Action onEnded)
+    public static WorkerRun Start(RunStart start, ClusterSettings settings, Action onEnded, Action<int>? onCheckpoint = null)
     {
         PortableRun package = PortableRun.FromJson(start.Package);
         // The worker's --threads decide how many torch threads each of its runs uses.
         if (settings.Threads > 0) package.Spec.Hyperparameters[nameof(Leed.Engine.Learning.Hyperparameters.Threads)] = settings.Threads;
-        var run = new WorkerRun(package, start.Checkpoint, settings, start.SnapshotIntervalSeconds);
+        var run = new WorkerRun(package, start.Checkpoint, settings, start.SnapshotIntervalSeconds) { _onCheckpoint = onCheckpoint };
         Task.Factory.StartNew(() =>
         {
             try { run.Train(); }
@@ -144,7 +145,9 @@ internal sealed class WorkerRun : IRunContext
     {
         using var buffer = new MemoryStream();
         write(buffer);
-        lock (_gate) (_checkpoint, _checkpointIteration) = (buffer.ToArray(), _lastIteration);
+        int iteration;
+        lock (_gate) (_checkpoint, _checkpointIteration, iteration) = (buffer.ToArray(), _lastIteration, _lastIteration);
+        _onCheckpoint?.Invoke(iteration);
     }
 
     public bool TryLoadCheckpoint(Action<Stream> read)

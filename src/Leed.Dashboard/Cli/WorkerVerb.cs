@@ -17,7 +17,7 @@ internal static class WorkerVerb
         "the address other machines reach this worker at (default: Leed:Cluster:AdvertisedAddress, else 127.0.0.1)", "IP");
 
     public static Command Command() => CommandLine.Verb("worker",
-        "Joins the cluster and trains the coordinator's runs in K slots; owns no store. Prints {\"worker\": NAME} once joined.",
+        "Joins the cluster and trains the coordinator's runs in K slots; owns no store. Prints a JSON line once joined, and one as each run starts, checkpoints and ends.",
         [Slots, Threads, Provider, Redis, ClusterId, Port, Address], RunAsync);
 
     private static async Task<int> RunAsync(VerbContext context)
@@ -35,7 +35,7 @@ internal static class WorkerVerb
         }
         settings.Slots = context.Get(Slots);
         settings.Threads = context.Get(Threads);
-        return await WorkerHost.RunAsync(settings, context.Error, name => context.WriteJson(new { worker = name, cluster = settings.ClusterId, settings.Slots, settings.Threads }, indented: false),
-            context.Cancellation);
+        var printing = new object();
+        return await WorkerHost.RunAsync(settings, context.Error, record => { lock (printing) context.WriteJson(record, indented: false); }, context.Cancellation);
     }
 }

@@ -14,7 +14,7 @@ public sealed class DashboardProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new(), _error = new();
 
-    private DashboardProcess(IEnumerable<string> arguments)
+    private DashboardProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -25,6 +25,7 @@ public sealed class DashboardProcess : IDisposable
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Leed.Dashboard.dll"));
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, line) => { lock (_output) _output.AppendLine(line.Data); };
         _process.ErrorDataReceived += (_, line) => { lock (_error) _error.AppendLine(line.Data); };
@@ -33,15 +34,29 @@ public sealed class DashboardProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>Starts any verb (or the dashboard) with extra environment variables, without waiting for it.</summary>
+    public static DashboardProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) => new(arguments, environment);
+
+    /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        _process.WaitForExit(); // flushes the redirected streams
+        return _process.ExitCode;
+    }
+
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public string Output { get { lock (_output) return _output.ToString(); } }
     public string Error { get { lock (_error) return _error.ToString(); } }
 
     /// <summary>Starts a dashboard on <paramref name="dataDirectory"/> (a free loopback port) and waits until it serves its local API.</summary>
-    public static async Task<DashboardProcess> StartDashboardAsync(string dataDirectory, TimeSpan? timeout = null)
+    public static async Task<DashboardProcess> StartDashboardAsync(string dataDirectory, TimeSpan? timeout = null) => await StartDashboardAsync(dataDirectory, null, timeout);
+
+    public static async Task<DashboardProcess> StartDashboardAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment, TimeSpan? timeout = null)
     {
-        var dashboard = new DashboardProcess(["--data", dataDirectory, "--urls", "http://127.0.0.1:0"]);
+        var dashboard = new DashboardProcess(["--data", dataDirectory, "--urls", "http://127.0.0.1:0"], environment);
         var clock = Stopwatch.StartNew();
         while (DataFolderLock.ReadOwner(dataDirectory) is not { ProcessId: var pid, ApiAddress: not null } || pid != dashboard.Id)
         {
@@ -53,9 +68,11 @@ public sealed class DashboardProcess : IDisposable
     }
 
     /// <summary>Runs a command-line verb to its end; returns its exit code and output.</summary>
-    public static async Task<(int Exit, string Output, string Error)> RunVerbAsync(params string[] arguments)
+    public static Task<(int Exit, string Output, string Error)> RunVerbAsync(params string[] arguments) => RunVerbAsync(arguments, null);
+
+    public static async Task<(int Exit, string Output, string Error)> RunVerbAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment)
     {
-        using var verb = new DashboardProcess(arguments);
+        using var verb = new DashboardProcess(arguments, environment);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         await verb._process.WaitForExitAsync(timeout.Token);
         verb._process.WaitForExit(); // flushes the redirected streams
