@@ -57,7 +57,7 @@ internal static class TrainVerbs
             // A stored demonstration set carries its own scenario: train on exactly the agents it was made for.
             try
             {
-                (scenario, DemonstrationSet set) = new DemonstrationStore(context.Store).LoadForTraining(setId, catalog, requireValidAgent: algorithm.NeedsDemonstrations());
+                (scenario, DemonstrationSet set) = new DemonstrationStore(context.Store).LoadForTraining(setId, catalog, requireValidAgent: algorithm.Info().NeedsDemonstrations);
                 if (scenario.Map.Name != map.Name)
                     throw new InputException($"--demos {setId}: the set was made for map '{scenario.Map.Name}', not '{map.Name}'.");
                 demosSource = set.Label;
