@@ -1,4 +1,5 @@
 // The rollout's storage in CleanRL's (num_steps, num_envs, ...) layout, and the same rollout flattened per agent for the update.
+using System.Runtime.InteropServices;
 using Leed.Engine.Env;
 using static TorchSharp.torch;
 
@@ -12,6 +13,7 @@ namespace Leed.Engine.Learning;
 internal sealed class RolloutStorage : IDisposable
 {
     private readonly int _steps, _envs, _agents;
+    private readonly Tensor _rowScalars; // what the loss reads per row, packed for one gather per minibatch
 
     /// <param name="stateSize">The global state's size when the critic reads it (centralized critic), else null.</param>
     public RolloutStorage(int steps, int envs, int agents, int observationSize, int? stateSize)
@@ -21,6 +23,7 @@ internal sealed class RolloutStorage : IDisposable
         States = stateSize is { } size ? zeros(steps, envs, size) : null;                    // [T, E, S]
         Actions = zeros(steps, envs, agents, dtype: ScalarType.Int64);                       // [T, E, N]
         Logprobs = zeros(steps, envs, agents);                                               // [T, E, N]
+        _rowScalars = zeros(steps, envs, agents, RolloutBatch.ScalarCount);                   // [T, E, N, 5]
         int rows = steps * envs * agents;
         (Rewards, Values, Advantages, Returns) = (new float[rows], new float[rows], new float[rows], new float[rows]);
         (Dones, Alive) = (new byte[rows], new byte[rows]);
@@ -58,25 +61,33 @@ internal sealed class RolloutStorage : IDisposable
         }
     }
 
-    /// <summary>Observations per agent, <c>[T, E, N, O] -> [N, T*E, O]</c>.</summary>
-    public Tensor ObservationsPerAgent() => Observations.permute(2, 0, 1, 3).reshape(_agents, _steps * _envs, Observations.shape[3]);
+    /// <summary>Observations per agent, <c>[T, E, N, O] -> [N, T*E, O]</c> (a view: rows stay where the rollout wrote them).</summary>
+    public Tensor ObservationsPerAgent() => ObservationRows.transpose(0, 1);
 
     /// <summary>Global states as one row set, <c>[T, E, S] -> [1, T*E, S]</c>; null without a centralized critic.</summary>
-    public Tensor? StatesFlat() => States?.reshape(1, _steps * _envs, States.shape[2]);
+    public Tensor? StatesFlat() => States?.view(1, _steps * _envs, States.shape[2]);
 
-    /// <summary>The rollout flattened per agent, after GAE; <paramref name="values"/> is <c>[N, T*E]</c> from the batched critic pass.</summary>
-    public RolloutBatch Flatten(Tensor observations, Tensor? states, Tensor values) => new(
-        observations,
-        states,
-        Actions.permute(2, 0, 1).reshape(_agents, _steps * _envs),
-        Logprobs.permute(2, 0, 1).reshape(_agents, _steps * _envs),
-        values,
-        PerAgent(Advantages),
-        PerAgent(Returns),
-        PerAgent(Array.ConvertAll(Alive, alive => (float)alive)));
+    private Tensor ObservationRows => Observations.view(_steps * _envs, _agents, Observations.shape[3]); // [B, N, O]
 
-    /// <summary><c>[T, E, N]</c> C# array to an <c>[N, T*E]</c> tensor.</summary>
-    private Tensor PerAgent(float[] values) => tensor(values, [_steps, _envs, _agents]).permute(2, 0, 1).reshape(_agents, _steps * _envs);
+    /// <summary>
+    /// The rollout as rows for the update, after GAE and with <see cref="Values"/> filled: every
+    /// tensor keeps the rollout's row-major <c>[T*E, N, ...]</c> layout, so a minibatch is one
+    /// contiguous gather per tensor along its first axis (gathering along the second axis of an
+    /// agent-major copy cost as much as a first-layer matmul; see bench/RESULTS.md).
+    /// </summary>
+    public RolloutBatch Flatten()
+    {
+        int rows = _steps * _envs * _agents;
+        ReadOnlySpan<float> logprobs = MemoryMarshal.Cast<byte, float>(Logprobs.bytes);
+        Span<float> scalars = MemoryMarshal.Cast<byte, float>(_rowScalars.bytes);
+        for (int k = 0; k < rows; k++)
+        {
+            Span<float> row = scalars.Slice(k * RolloutBatch.ScalarCount, RolloutBatch.ScalarCount);
+            (row[0], row[1], row[2], row[3], row[4]) = (logprobs[k], Values[k], Advantages[k], Returns[k], Alive[k]);
+        }
+        return new RolloutBatch(ObservationRows, States?.view(_steps * _envs, States.shape[2]), Actions.view(_steps * _envs, _agents),
+            _rowScalars.view(_steps * _envs, _agents, RolloutBatch.ScalarCount));
+    }
 
     public void Dispose()
     {
@@ -84,24 +95,35 @@ internal sealed class RolloutStorage : IDisposable
         States?.Dispose();
         Actions.Dispose();
         Logprobs.Dispose();
+        _rowScalars.Dispose();
     }
 }
 
 /// <summary>
-/// One rollout per agent, <c>B = T*E</c> rows each (every agent's rows go through its own network).
-/// <see cref="States"/> is <c>[1, B, S]</c>, shared by the agents' critics, or null without a centralized critic.
+/// One rollout as rows <c>B = T*E</c>, each with every agent's data: observations <c>[B, N, O]</c>,
+/// global states <c>[B, S]</c> (centralized critic, else null), actions <c>[B, N]</c> and the per-row
+/// scalars <c>[B, N, 5]</c> (old log-probability, value, advantage, return, alive).
 /// </summary>
-internal sealed record RolloutBatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Logprobs, Tensor Values,
-    Tensor Advantages, Tensor Returns, Tensor Alive)
+internal sealed record RolloutBatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Scalars)
 {
-    /// <summary>The same rows of every agent: a minibatch.</summary>
-    public RolloutBatch Rows(Tensor index) => new(
-        Observations.index_select(1, index),     // [N, mb, O]
-        States?.index_select(1, index),          // [1, mb, S]
-        Actions.index_select(1, index),          // [N, mb]
-        Logprobs.index_select(1, index),         // [N, mb]
-        Values.index_select(1, index),           // [N, mb]
-        Advantages.index_select(1, index),       // [N, mb]
-        Returns.index_select(1, index),          // [N, mb]
-        Alive.index_select(1, index));           // [N, mb]
+    public const int ScalarCount = 5;
+
+    /// <summary>The same rows of every agent, each agent's rows for its own network: a minibatch.</summary>
+    public Minibatch Rows(Tensor index)
+    {
+        // Contiguous per field, so the loss's reductions run over the same memory layout as they always did.
+        Tensor scalars = Scalars.index_select(0, index).permute(2, 1, 0).contiguous();    // [5, N, mb]
+        return new Minibatch(
+            Observations.index_select(0, index).transpose(0, 1),                          // [N, mb, O] view
+            States?.index_select(0, index).unsqueeze(0),                                  // [1, mb, S]
+            Actions.index_select(0, index).t(),                                           // [N, mb]
+            scalars[0], scalars[1], scalars[2], scalars[3], scalars[4]);
+    }
 }
+
+/// <summary>
+/// One minibatch per agent, <c>mb</c> rows each (every agent's rows go through its own network).
+/// <see cref="States"/> is <c>[1, mb, S]</c>, shared by the agents' critics, or null without a centralized critic.
+/// </summary>
+internal sealed record Minibatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Logprobs, Tensor Values,
+    Tensor Advantages, Tensor Returns, Tensor Alive);

@@ -211,13 +211,13 @@ public sealed class Trainer : IDisposable
             // parameters did not change during the rollout, so they equal CleanRL's step-by-step values.
             // =========================================================================================
             long valuesStart = Stopwatch.GetTimestamp();
-            Tensor observations = stored.ObservationsPerAgent();                                     // [N, B, O]
+            Tensor observations = stored.ObservationsPerAgent();                                     // [N, B, O] view
             Tensor? states = stored.StatesFlat();                                                    // [1, B, S]
             Tensor values;
             using (no_grad())
             {
                 values = _networks.Values(CriticInput(observations, states));                        // [N, B]
-                values.reshape(_agents, _steps, _envs).permute(1, 2, 0).contiguous().data<float>().CopyTo(stored.Values); // [T, E, N]
+                values.t().contiguous().data<float>().CopyTo(stored.Values);                         // [T*E, N]
                 if (_algorithm.CentralizedCritic) WriteStates();
                 using var scope = NewDisposeScope();
                 Tensor next = CriticInput(_observations.transpose(0, 1), states is null ? null : _states.unsqueeze(0)); // [N, E, C]
@@ -227,8 +227,8 @@ public sealed class Trainer : IDisposable
             Gae.Compute(stored.Rewards, stored.Values, stored.Dones, stored.Alive, stored.NextValues, (float)_hp.Gamma, (float)_hp.GaeLambda,
                 stored.Advantages, stored.Returns);
 
-            // Flatten per agent, keeping the agent axis: [T, E, N, ...] -> [N, T*E, ...].
-            batch = stored.Flatten(observations, states, values);
+            // Flatten: [T, E, N, ...] -> rows [T*E, N, ...]; a minibatch gathers rows and views them per agent.
+            batch = stored.Flatten();
         }
 
         if (_algorithm.Learns)
@@ -259,7 +259,7 @@ public sealed class Trainer : IDisposable
                     Tensor? perAgentLoss = null;                                                              // [N]
                     if (batch is not null)
                     {
-                        RolloutBatch mb = batch.Rows(index);
+                        Minibatch mb = batch.Rows(index);
                         Tensor liveRows = mb.Alive.sum(1).clamp_min(One);                                     // [N]
                         Tensor logProbs = _networks.Logits(mb.Observations).log_softmax(-1);                 // [N, mb, A]
                         Tensor newLogprob = logProbs.gather(-1, mb.Actions.unsqueeze(-1)).squeeze(-1);        // [N, mb]
