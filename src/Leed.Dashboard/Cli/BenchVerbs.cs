@@ -131,8 +131,9 @@ internal static class TrainBenchVerbs
         int observation = context.Get(KernelObservation);
         Hyperparameters hp = Defaults with { Envs = rows, Steps = 1, Minibatches = 1, HiddenSize = context.Get(KernelHidden), Threads = context.Get(KernelThreads) };
         TorchSharp.torch.set_num_threads(hp.Threads);
-        (double gflops, double utilisation) = TrainBenchmark.KernelGflopPerSecond(agents, observation, observation, hp, 1);
-        context.WriteJson(new { agents, rows, observation, hidden = hp.HiddenSize, threads = hp.Threads, gflopPerSecond = Math.Round(gflops, 1), cpuUtilisation = utilisation,
+        KernelMeasurement kernel = TrainBenchmark.MeasureKernel(agents, observation, observation, hp, 1);
+        context.WriteJson(new { agents, rows, observation, hidden = hp.HiddenSize, threads = hp.Threads, gflopPerSecond = Math.Round(kernel.GflopPerSecond, 1),
+            cpuUtilisation = kernel.CpuUtilisation, gflopPerCpuSecond = Math.Round(kernel.GflopPerCpuSecond, 1),
             what = "forward + backward of the actor and critic ensembles (tanh MLP, bmm), FLOPs counted as 2 x multiply-adds" });
         return Task.FromResult(0);
     }

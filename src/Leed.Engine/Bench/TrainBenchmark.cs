@@ -17,13 +17,27 @@ public sealed record TimeSplit(double Environment, double RolloutForward, double
 /// <param name="KernelGflopPerSecond">Forward plus backward of the actor and critic ensembles alone on one minibatch, repeated.</param>
 /// <param name="LoopGflopPerSecond">The network FLOPs the whole loop does per second of wall time.</param>
 /// <param name="KernelFraction">LoopGflopPerSecond / KernelGflopPerSecond.</param>
+/// <param name="KernelFractionCpu">The same ratio per CPU second instead of per wall second (loop FLOPs per process CPU
+/// second over kernel FLOPs per CPU second): what the code's overhead costs in work, which other processes taking the
+/// cores changes much less than the wall-clock ratio.</param>
 /// <param name="CpuUtilisation">Process CPU seconds per wall second while measuring (2.0 = both threads busy all the time).
 /// Well below the thread count means other processes took the cores and the wall-clock figures understate the code.</param>
 public sealed record TrainBenchmarkResult(
     string Map, int Agents, int Envs, int Steps, string Algorithm, int Threads, int Iterations, double Seconds,
     long AgentSteps, double AgentStepsPerSecond, double SecondsPerIteration, TimeSplit Split,
     double KernelGflopPerSecond, double LoopGflopPerSecond, double KernelFraction, double GflopPerIteration,
-    double CpuSeconds, double CpuUtilisation, double KernelCpuUtilisation, long Parameters, string EnvVersion);
+    double CpuSeconds, double CpuUtilisation, double KernelCpuUtilisation, long Parameters, string EnvVersion,
+    double KernelGflopPerCpuSecond, double LoopGflopPerCpuSecond, double KernelFractionCpu);
+
+/// <summary>FLOPs done by repeated kernel passes, and the wall and process CPU seconds they took.</summary>
+public sealed record KernelMeasurement(double Flops, double WallSeconds, double CpuSeconds)
+{
+    public double GflopPerSecond => Flops / WallSeconds / 1e9;
+    public double GflopPerCpuSecond => Flops / CpuSeconds / 1e9;
+    public double CpuUtilisation => Math.Round(CpuSeconds / WallSeconds, 2);
+    public static KernelMeasurement operator +(KernelMeasurement a, KernelMeasurement b) =>
+        new(a.Flops + b.Flops, a.WallSeconds + b.WallSeconds, a.CpuSeconds + b.CpuSeconds);
+}
 
 public static class TrainBenchmark
 {
@@ -40,6 +54,10 @@ public static class TrainBenchmark
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
         using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
         trainer.RunIteration();
+        // The kernel is measured half before and half after the loop, so a change in the machine's
+        // load during the run weighs on both sides of the ratio alike.
+        int observationSize = trainer.Networks.ObservationSize, criticInputSize = trainer.Networks.CriticInputSize;
+        KernelMeasurement kernelBefore = MeasureKernel(agents, observationSize, criticInputSize, hp, seed, seconds: 1.0);
         TrainerTimings timings = trainer.Timings;
         double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
 
@@ -65,12 +83,13 @@ public static class TrainBenchmark
 
         long agentSteps = (long)iterations * hp.GlobalStepsPerIteration * agents;
         double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
-        (double kernel, double kernelUtilisation) = KernelGflopPerSecond(agents, trainer.Networks.ObservationSize, trainer.Networks.CriticInputSize, hp, seed);
-        double loop = flopsPerIteration * iterations / wall / 1e9;
+        KernelMeasurement kernel = kernelBefore + MeasureKernel(agents, observationSize, criticInputSize, hp, seed, seconds: 1.0);
+        double loop = flopsPerIteration * iterations / wall / 1e9, loopPerCpu = flopsPerIteration * iterations / cpu / 1e9;
         return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), iterations, R(wall),
             agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / iterations, 4), split,
-            Math.Round(kernel, 1), Math.Round(loop, 1), Math.Round(loop / kernel, 3), Math.Round(flopsPerIteration / 1e9, 2),
-            R(cpu), Math.Round(cpu / wall, 2), kernelUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion);
+            Math.Round(kernel.GflopPerSecond, 1), Math.Round(loop, 1), Math.Round(loop / kernel.GflopPerSecond, 3), Math.Round(flopsPerIteration / 1e9, 2),
+            R(cpu), Math.Round(cpu / wall, 2), kernel.CpuUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion,
+            Math.Round(kernel.GflopPerCpuSecond, 1), Math.Round(loopPerCpu, 1), Math.Round(loopPerCpu / kernel.GflopPerCpuSecond, 3));
     }
 
     private static double R(double value) => Math.Round(value, 3);
@@ -108,8 +127,8 @@ public static class TrainBenchmark
         return flops;
     }
 
-    /// <summary>GFLOP/s (wall clock) of forward + backward of the actor and critic ensembles on one minibatch, repeated for about two seconds, and the CPU utilisation meanwhile.</summary>
-    public static (double GflopPerSecond, double CpuUtilisation) KernelGflopPerSecond(int agents, int observationSize, int criticInputSize, Hyperparameters hp, int seed)
+    /// <summary>Forward + backward of the actor and critic ensembles on one minibatch, repeated for about <paramref name="seconds"/>.</summary>
+    public static KernelMeasurement MeasureKernel(int agents, int observationSize, int criticInputSize, Hyperparameters hp, int seed, double seconds = 2.0)
     {
         using var generator = new Generator((ulong)seed);
         using var networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
@@ -130,14 +149,14 @@ public static class TrainBenchmark
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         int passes = 0;
-        while (passes < 5 || clock.Elapsed.TotalSeconds < 2.0) { Pass(); passes++; }
+        while (passes < 5 || clock.Elapsed.TotalSeconds < seconds) { Pass(); passes++; }
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
-        double utilisation = Math.Round((process.TotalProcessorTime - cpuBefore).TotalSeconds / wall, 2);
+        double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         int id = hp.ShareParameters ? agents : 0;
         double flops = (double)agents * rows * (TrainingFlops(observationSize + id, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount)
             + TrainingFlops(criticInputSize + id, hp.HiddenSize, hp.HiddenLayers, 1));
-        return (flops * passes / wall / 1e9, utilisation);
+        return new KernelMeasurement(flops * passes, wall, cpu);
     }
 }
 
