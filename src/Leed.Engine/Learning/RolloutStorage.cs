@@ -1,6 +1,7 @@
 // The rollout's storage in CleanRL's (num_steps, num_envs, ...) layout, and the same rollout flattened per agent for the update.
 using System.Runtime.InteropServices;
 using Leed.Engine.Env;
+using Leed.Engine.Maps;
 using static TorchSharp.torch;
 
 namespace Leed.Engine.Learning;
@@ -22,7 +23,7 @@ internal sealed class RolloutStorage : IDisposable
         Observations = zeros(steps, envs, agents, observationSize);                          // [T, E, N, O]
         States = stateSize is { } size ? zeros(steps, envs, size) : null;                    // [T, E, S]
         Actions = zeros(steps, envs, agents, dtype: ScalarType.Int64);                       // [T, E, N]
-        Logprobs = zeros(steps, envs, agents);                                               // [T, E, N]
+        Logits = zeros(steps, envs, agents, Directions.ActionCount);                         // [T, E, N, A] masked
         _rowScalars = zeros(steps, envs, agents, RolloutBatch.ScalarCount);                   // [T, E, N, 5]
         int rows = steps * envs * agents;
         (Rewards, Values, Advantages, Returns) = (new float[rows], new float[rows], new float[rows], new float[rows]);
@@ -33,7 +34,8 @@ internal sealed class RolloutStorage : IDisposable
     public Tensor Observations { get; }
     public Tensor? States { get; }
     public Tensor Actions { get; }
-    public Tensor Logprobs { get; }
+    /// <summary>The policy's masked logits at each step, for the rollout's log-probabilities in one pass after it.</summary>
+    public Tensor Logits { get; }
     /// <summary><c>[T, E, N]</c> scaled rewards.</summary>
     public float[] Rewards { get; }
     /// <summary><c>[T, E, N]</c> terminated or truncated.</summary>
@@ -78,7 +80,8 @@ internal sealed class RolloutStorage : IDisposable
     public RolloutBatch Flatten()
     {
         int rows = _steps * _envs * _agents;
-        ReadOnlySpan<float> logprobs = MemoryMarshal.Cast<byte, float>(Logprobs.bytes);
+        using Tensor logprobTensor = Logits.log_softmax(-1).gather(-1, Actions.unsqueeze(-1)).squeeze(-1); // [T, E, N]
+        ReadOnlySpan<float> logprobs = MemoryMarshal.Cast<byte, float>(logprobTensor.bytes);
         Span<float> scalars = MemoryMarshal.Cast<byte, float>(_rowScalars.bytes);
         for (int k = 0; k < rows; k++)
         {
@@ -94,7 +97,7 @@ internal sealed class RolloutStorage : IDisposable
         Observations.Dispose();
         States?.Dispose();
         Actions.Dispose();
-        Logprobs.Dispose();
+        Logits.Dispose();
         _rowScalars.Dispose();
     }
 }
