@@ -131,10 +131,10 @@ internal static class TrainBenchVerbs
         int observation = context.Get(KernelObservation);
         Hyperparameters hp = Defaults with { Envs = rows, Steps = 1, Minibatches = 1, HiddenSize = context.Get(KernelHidden), Threads = context.Get(KernelThreads) };
         TorchSharp.torch.set_num_threads(hp.Threads);
-        KernelMeasurement kernel = TrainBenchmark.MeasureKernel(agents, observation, observation, hp, 1);
+        KernelMeasurement kernel = TrainBenchmark.MeasureKernel(agents, observation, stateSize: null, hp, 1);
         context.WriteJson(new { agents, rows, observation, hidden = hp.HiddenSize, threads = hp.Threads, gflopPerSecond = Math.Round(kernel.GflopPerSecond, 1),
             cpuUtilisation = kernel.CpuUtilisation, gflopPerCpuSecond = Math.Round(kernel.GflopPerCpuSecond, 1),
-            what = "forward + backward of the actor and critic ensembles (tanh MLP, bmm), FLOPs counted as 2 x multiply-adds" });
+            what = "forward + backward of the actor and critic ensembles (tanh MLP, bmm; both read the observations, first layers in one matmul as in training), FLOPs counted as 2 x multiply-adds" });
         return Task.FromResult(0);
     }
 

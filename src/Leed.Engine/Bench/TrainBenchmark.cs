@@ -56,8 +56,9 @@ public static class TrainBenchmark
         trainer.RunIteration();
         // The kernel is measured half before and half after the loop, so a change in the machine's
         // load during the run weighs on both sides of the ratio alike.
-        int observationSize = trainer.Networks.ObservationSize, criticInputSize = trainer.Networks.CriticInputSize;
-        KernelMeasurement kernelBefore = MeasureKernel(agents, observationSize, criticInputSize, hp, seed, seconds: 1.0);
+        int observationSize = trainer.Networks.ObservationSize;
+        int? stateSize = algorithm.Info().CentralizedCritic ? trainer.Networks.CriticInputSize : null;
+        KernelMeasurement kernelBefore = MeasureKernel(agents, observationSize, stateSize, hp, seed, seconds: 1.0);
         TrainerTimings timings = trainer.Timings;
         double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
 
@@ -83,7 +84,7 @@ public static class TrainBenchmark
 
         long agentSteps = (long)iterations * hp.GlobalStepsPerIteration * agents;
         double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
-        KernelMeasurement kernel = kernelBefore + MeasureKernel(agents, observationSize, criticInputSize, hp, seed, seconds: 1.0);
+        KernelMeasurement kernel = kernelBefore + MeasureKernel(agents, observationSize, stateSize, hp, seed, seconds: 1.0);
         double loop = flopsPerIteration * iterations / wall / 1e9, loopPerCpu = flopsPerIteration * iterations / cpu / 1e9;
         return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), iterations, R(wall),
             agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / iterations, 4), split,
@@ -127,9 +128,15 @@ public static class TrainBenchmark
         return flops;
     }
 
-    /// <summary>Forward + backward of the actor and critic ensembles on one minibatch, repeated for about <paramref name="seconds"/>.</summary>
-    public static KernelMeasurement MeasureKernel(int agents, int observationSize, int criticInputSize, Hyperparameters hp, int seed, double seconds = 2.0)
+    /// <summary>
+    /// Forward + backward of the actor and critic ensembles on one minibatch, repeated for about
+    /// <paramref name="seconds"/>, computed as the training loop computes them: with
+    /// <paramref name="stateSize"/> null the critic reads the observations and both networks run in
+    /// one <see cref="AgentNetworks.LogitsAndValues"/> pass; otherwise the critic reads a state of that size.
+    /// </summary>
+    public static KernelMeasurement MeasureKernel(int agents, int observationSize, int? stateSize, Hyperparameters hp, int seed, double seconds = 2.0)
     {
+        int criticInputSize = stateSize ?? observationSize;
         using var generator = new Generator((ulong)seed);
         using var networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
             hp.HiddenSize, hp.HiddenLayers, hp.ShareParameters, generator);
@@ -141,7 +148,10 @@ public static class TrainBenchmark
         {
             using var scope = NewDisposeScope();
             networks.zero_grad();
-            Tensor loss = networks.Logits(observations).log_softmax(-1).sum().add(networks.Values(criticInputs).sum(), one);
+            (Tensor logits, Tensor values) = stateSize is null
+                ? networks.LogitsAndValues(observations)
+                : (networks.Logits(observations), networks.Values(criticInputs));
+            Tensor loss = logits.log_softmax(-1).sum().add(values.sum(), one);
             loss.backward();
         }
         for (int warm = 0; warm < 3; warm++) Pass();

@@ -260,10 +260,12 @@ public sealed class Trainer : IDisposable
                     {
                         Minibatch mb = batch.Rows(index);
                         Tensor liveRows = mb.Alive.sum(1).clamp_min(One);                                     // [N]
-                        Tensor logProbs = _networks.Logits(mb.Observations).log_softmax(-1);                 // [N, mb, A]
+                        (Tensor logits, Tensor newValue) = mb.States is null                                  // [N, mb, A], [N, mb]
+                            ? _networks.LogitsAndValues(mb.Observations)                                      // first layers in one matmul
+                            : (_networks.Logits(mb.Observations), _networks.Values(CriticInput(mb.Observations, mb.States)));
+                        Tensor logProbs = logits.log_softmax(-1);                                             // [N, mb, A]
                         Tensor newLogprob = logProbs.gather(-1, mb.Actions.unsqueeze(-1)).squeeze(-1);        // [N, mb]
                         Tensor entropy = logProbs.exp().mul(logProbs).sum(-1).neg();                          // [N, mb]
-                        Tensor newValue = _networks.Values(CriticInput(mb.Observations, mb.States));          // [N, mb]
                         Tensor logRatio = newLogprob.sub(mb.Logprobs);
                         Tensor ratio = logRatio.exp();                                                        // [N, mb]
 
