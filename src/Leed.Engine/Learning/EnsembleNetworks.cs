@@ -46,6 +46,10 @@ public sealed class EnsembleLinear : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => input.bmm(weight).add_(bias, HeldScalars.One);
 
+    /// <summary>Members <paramref name="first"/>.. only, for their rows <c>[m, B, in]</c> (no gradient: slicing the parameters would add to backward).</summary>
+    internal Tensor ForwardMembers(Tensor input, long first) =>
+        input.bmm(weight.narrow(0, first, input.shape[0])).add_(bias.narrow(0, first, input.shape[0]), HeldScalars.One);
+
     internal Parameter Weight => weight;
     internal Parameter Bias => bias;
 
@@ -84,6 +88,14 @@ public sealed class EnsembleMlp : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor input) => hidden.Count == 0 ? head.forward(input) : FromFirstHidden(hidden[0].forward(input).tanh_());
+
+    /// <summary>Members <paramref name="first"/>.. only, for their rows <c>[m, B, in]</c>; see <see cref="EnsembleLinear.ForwardMembers"/>.</summary>
+    internal Tensor ForwardMembers(Tensor input, long first)
+    {
+        Tensor x = input;
+        foreach (EnsembleLinear layer in hidden) x = layer.ForwardMembers(x, first).tanh_();
+        return head.ForwardMembers(x, first);
+    }
 
     internal int HiddenLayers => hidden.Count;
     internal EnsembleLinear FirstLayer => hidden[0];
@@ -139,6 +151,17 @@ public sealed class AgentNetworks : nn.Module
         return Mask(logits, observations);
     }
 
+    /// <summary>
+    /// Logits <c>[n, B, A]</c> of agents <paramref name="firstAgent"/>.. for their observations
+    /// <c>[n, B, O]</c>, without running the other agents' networks; for acting (no gradient).
+    /// </summary>
+    public Tensor Logits(Tensor observations, int firstAgent)
+    {
+        if (firstAgent == 0 && observations.shape[0] == Agents) return Logits(observations);
+        if (SharedParameters) throw new InvalidOperationException("With shared parameters every agent runs the one network: pass all agents' observations.");
+        return Mask(actor.ForwardMembers(observations, firstAgent), observations);
+    }
+
     /// <summary>Sets the logits of actions the observation's mask forbids to <see cref="MaskedLogit"/>.</summary>
     public Tensor Mask(Tensor logits, Tensor observations)
     {
@@ -150,7 +173,7 @@ public sealed class AgentNetworks : nn.Module
     public Tensor Values(Tensor inputs) => Run(critic, inputs).squeeze(-1);
 
     /// <summary>
-    /// <see cref="Logits"/> and <see cref="Values"/> of the same observations <c>[N, B, O]</c>, for a
+    /// <see cref="Logits(Tensor)"/> and <see cref="Values"/> of the same observations <c>[N, B, O]</c>, for a
     /// critic that reads the agent's observation (not the global state). The actor's and the
     /// critic's first layers read the same rows, so they run as one matmul against their weights
     /// side by side, <c>[N, O, 2H]</c>: the rows are read and packed once, and the two first layers

@@ -35,6 +35,7 @@ public sealed class Trainer : IDisposable
     private readonly Generator _generator;
     private readonly PreparedDemonstrations? _demos;
     private readonly DemoReplay? _replay;      // the Replay policy's cursors
+    private readonly RolloutPolicy? _policy;   // the other policies' actions during rollouts
 
     // Environment buffers, owned by torch and written by the environment in place (no copies).
     private readonly Tensor _observations;     // [E, N, O] float32
@@ -89,6 +90,7 @@ public sealed class Trainer : IDisposable
                 throw new ArgumentException($"{_algorithm.Name} needs demonstrations, but no agent has a valid one ({demonstrations.Provenance}).");
             if (_algorithm.Policy == PolicyKind.Replay) _replay = new DemoReplay(_demos.DrivingActions, _envs);
         }
+        if (_algorithm.Policy != PolicyKind.Replay) _policy = new RolloutPolicy(_networks, _algorithm.Policy, _envs, _hp.RolloutThreads, _generator);
         _usableAgents = Math.Max(1, _demos?.UsableAgents ?? 1);
         _weights = new float[_agents];
         float initial = WeightSchedule?.Initial ?? 0f;
@@ -154,7 +156,7 @@ public sealed class Trainer : IDisposable
         // Rollout: T steps of all E x N agents; one forward per step for every agent's own network
         // =============================================================================================
         var episodes = new EpisodeTally(_agents, _demos, _hp.DtwEpisodes, Scenario.Map.Width);
-        torch.set_num_threads(_hp.RolloutThreads);
+        torch.set_num_threads(1); // RolloutThreads are groups of agents, see RolloutPolicy
         for (int t = 0; t < _steps; t++)
         {
             if (_algorithm.CentralizedCritic) WriteStates();
@@ -166,18 +168,14 @@ public sealed class Trainer : IDisposable
             else
             {
                 using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                Tensor observations = _observations.transpose(0, 1);                          // [N, E, O] view
-                Tensor logits = PolicyLogits(observations);                                  // [N, E, A]
-                Tensor action = Sample(logits, greedy: false, _generator);                   // [N, E] int64
+                // Values and log-probabilities are not computed here: one batched pass after the rollout gives the same numbers.
+                Tensor action = _policy!.Act(_observations.transpose(0, 1), _rollout?.Logits[t]); // [N, E] int64
                 _actions.copy_(action.t());                                                  // [E, N] int32
                 if (_rollout is { } rollout)
                 {
-                    // Values and log-probabilities are not computed here: one batched pass after the rollout gives the same numbers.
                     rollout.Observations[t].copy_(_observations);
                     rollout.States?[t].copy_(_states);
                     rollout.Actions[t].copy_(action.t());
-                    rollout.Logits[t].copy_(logits.transpose(0, 1));
                 }
             }
             long stepped = Stopwatch.GetTimestamp();
@@ -361,24 +359,13 @@ public sealed class Trainer : IDisposable
     // The pieces the iteration uses
     // =================================================================================================
 
-    /// <summary>
-    /// One action per row from masked logits <c>[N, B, A]</c>: argmax, or one draw from the softmax
-    /// (masked actions have probability exactly 0). The draw is the exponential race, argmax of
-    /// <c>p / q</c> with <c>q ~ Exp(1)</c>: exactly what libtorch's <c>multinomial</c> does for one
-    /// draw (same numbers, same generator use), without its checks of the whole tensor, which cost a
-    /// third of the rollout's sampling.
-    /// </summary>
-    internal static Tensor Sample(Tensor logits, bool greedy, Generator generator)
-    {
-        if (greedy) return logits.argmax(-1);                                                    // [N, B]
-        Tensor probabilities = logits.softmax(-1);                                               // [N, B, A]
-        return probabilities.div(empty_like(probabilities).exponential_(1, generator)).argmax(-1); // [N, B]
-    }
+    /// <summary>One action per row from masked logits <c>[N, B, A]</c>: argmax, or one draw from the softmax (see <see cref="RolloutPolicy.SampleWith"/>).</summary>
+    internal static Tensor Sample(Tensor logits, bool greedy, Generator generator) => greedy
+        ? logits.argmax(-1)                                                                          // [N, B]
+        : RolloutPolicy.SampleWith(logits, RolloutPolicy.Noise(generator, logits.shape[0], logits.shape[1]));
 
     /// <summary>Masked logits <c>[N, B, A]</c> of the algorithm's policy for observations <c>[N, B, O]</c> (the replay policy has none).</summary>
-    internal Tensor PolicyLogits(Tensor observations) => _algorithm.Policy == PolicyKind.Network
-        ? _networks.Logits(observations)
-        : _networks.Mask(zeros(_agents, observations.shape[1], Directions.ActionCount), observations); // uniform over the valid actions
+    internal Tensor PolicyLogits(Tensor observations) => RolloutPolicy.Logits(_networks, _algorithm.Policy, observations);
 
     /// <summary>What each agent's critic reads: the shared global state <c>[1, B, S]</c> when there is one, else its own observations.</summary>
     private Tensor CriticInput(Tensor observations, Tensor? states) =>
@@ -446,6 +433,7 @@ public sealed class Trainer : IDisposable
         _generator.Dispose();
         _demos?.Dispose();
         _rollout?.Dispose();
+        _policy?.Dispose();
         foreach (Tensor buffer in new[] { _observations, _states, _actions })
             buffer.Dispose();
     }

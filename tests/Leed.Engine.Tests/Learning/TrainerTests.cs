@@ -69,6 +69,24 @@ public sealed class TrainerTests
         Assert.NotEqual(Curve(5), Curve(6));
     }
 
+    [Theory]
+    [InlineData("leed")]
+    [InlineData("random")]
+    public void RolloutThreads_RunGroupsOfAgentsSideBySide_WithoutChangingAnyResult(string algorithm)
+    {
+        string Metrics(int rolloutThreads)
+        {
+            using Trainer trainer = Create(Algorithms.Parse(algorithm), LearningFixtures.Tiny with { Threads = 1, RolloutThreads = rolloutThreads });
+            return string.Join("\n", Enumerable.Range(0, 3).Select(_ => string.Join(" ", trainer.RunIteration().Values
+                .Where(pair => pair.Key != MetricNames.StepsPerSecond).OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => FormattableString.Invariant($"{pair.Key}={pair.Value:R}")))));
+        }
+
+        string oneThread = Metrics(1);
+        Assert.Equal(oneThread, Metrics(2));
+        Assert.Equal(oneThread, Metrics(3)); // 4 agents in groups of 1, 1 and 2
+    }
+
     [Fact]
     public void Checkpoint_RoundTrip_GivesIdenticalActionsWeightsAndProgress()
     {
