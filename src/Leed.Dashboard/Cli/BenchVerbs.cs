@@ -69,7 +69,7 @@ internal static class TrainBenchVerbs
     private static readonly Option<IntList> ScalingAgents = CliOptions.IntList("--agents", "comma-separated agent counts", "LIST", 5, 10, 20, 50, 100);
     private static readonly Option<int> ScalingIterations = CliOptions.Int("--iterations", "measured iterations per count, after one warm-up", "I", 2, 1, 1000);
     private static readonly Option<Algorithm> ScalingAlgo = TrainingOptions.Algorithm(AlgoHelp);
-    private static readonly RolloutOptions ScalingRollout = new(Defaults);
+    private static readonly RolloutOptions ScalingRollout = new(Defaults, withRolloutThreads: true);
 
     private static readonly Option<string> MemoryMap = CliOptions.Map(PresetMaps.Medium);
     private static readonly Option<int> MemoryAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 10_000);

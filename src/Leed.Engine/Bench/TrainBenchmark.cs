@@ -169,33 +169,3 @@ public static class TrainBenchmark
         return new KernelMeasurement(flops * passes, wall, cpu);
     }
 }
-
-/// <summary>What <c>bench scaling</c> prints per agent count.</summary>
-public sealed record ScalingPoint(int Agents, double SecondsPerIteration, double AgentStepsPerSecond);
-
-public sealed record ScalingResult(string Map, string Algorithm, int Envs, int Steps, int Threads, IReadOnlyList<ScalingPoint> Results);
-
-public static class ScalingBenchmark
-{
-    /// <summary>For each agent count: one warm-up iteration, then at least <paramref name="iterations"/> measured ones.</summary>
-    public static ScalingResult Run(CityMap map, IReadOnlyList<int> agentCounts, int iterations, Algorithm algorithm = Algorithm.Leed,
-        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
-    {
-        Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
-        var points = new List<ScalingPoint>();
-        foreach (int agents in agentCounts)
-        {
-            Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-            ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
-            using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
-            trainer.RunIteration();
-            var clock = Stopwatch.StartNew();
-            for (int k = 0; k < iterations; k++) trainer.RunIteration();
-            double perIteration = clock.Elapsed.TotalSeconds / iterations;
-            double rate = (double)hp.GlobalStepsPerIteration * agents / perIteration;
-            points.Add(new ScalingPoint(agents, Math.Round(perIteration, 3), Math.Round(rate)));
-            log?.Invoke($"{agents} agents: {perIteration:F2} s/iteration, {rate:F0} agent-steps/s");
-        }
-        return new ScalingResult(map.Name, algorithm.Name(), hp.Envs, hp.Steps, torch.get_num_threads(), points);
-    }
-}
