@@ -387,7 +387,10 @@ public sealed class Trainer : IDisposable
         PreparedDemonstrations demos = _demos!;
         int rows = _hp.ExpertBatchSize;
         Tensor index = rand(_agents, rows, generator: _generator).mul(demos.SamplingCounts).floor().to(ScalarType.Int64); // [N, Be]
-        Tensor observations = demos.Observations.gather(1, index.unsqueeze(-1).expand(_agents, rows, _obsSize));      // [N, Be, O]
+        // Whole rows from the [N*K, O] view: a gather along the middle axis copies element by element and cost as much as the loss.
+        long longest = demos.Observations.shape[1];
+        Tensor flat = index.add(arange(0L, _agents * longest, longest).unsqueeze(1), IntegerOne).view(-1);          // [N*Be]
+        Tensor observations = demos.Observations.view(_agents * longest, _obsSize).index_select(0, flat).view(_agents, rows, _obsSize); // [N, Be, O]
         Tensor actions = demos.Actions.gather(1, index);                                                               // [N, Be]
         Tensor logProbs = _networks.Logits(observations).log_softmax(-1);                                              // [N, Be, A]
         return logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                                 // [N]
