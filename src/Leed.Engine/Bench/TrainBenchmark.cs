@@ -132,7 +132,7 @@ public static class TrainBenchmark
     /// Forward + backward of the actor and critic ensembles on one minibatch, repeated for about
     /// <paramref name="seconds"/>, computed as the training loop computes them: with
     /// <paramref name="stateSize"/> null the critic reads the observations and both networks run in
-    /// one <see cref="AgentNetworks.LogitsAndValues"/> pass; otherwise the critic reads a state of that size.
+    /// one <see cref="AgentNetworks.LogitsAndValues(Tensor)"/> pass; otherwise the critic reads a state of that size.
     /// </summary>
     public static KernelMeasurement MeasureKernel(int agents, int observationSize, int? stateSize, Hyperparameters hp, int seed, double seconds = 2.0)
     {

@@ -133,6 +133,14 @@ public sealed class EnsembleAdam : IDisposable
         Steps = steps;
     }
 
+    /// <summary>The gradient buffer's part for <paramref name="parameter"/>, shaped like it (views of it collect the gradients of views of the parameter).</summary>
+    internal Tensor GradientOf(Parameter parameter)
+    {
+        for (int k = 0; k < _parameters.Length; k++)
+            if (ReferenceEquals(_parameters[k], parameter)) return _gradientViews[k];
+        throw new ArgumentException("Not a parameter of this optimiser.", nameof(parameter));
+    }
+
     /// <summary>Each parameter's slice of a flat buffer, shaped like the parameter.</summary>
     private Tensor[] Views(Tensor flat)
     {

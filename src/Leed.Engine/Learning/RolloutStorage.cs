@@ -49,6 +49,14 @@ internal sealed class RolloutStorage : IDisposable
     /// <summary><c>[E, N]</c> the critic's values after the last step.</summary>
     public float[] NextValues { get; }
 
+    /// <summary>Stores what the policy saw and did at step <paramref name="t"/>: observations <c>[E, N, O]</c>, states <c>[E, S]</c> (kept with a centralized critic) and actions <c>[N, E]</c>.</summary>
+    public void Store(int t, Tensor observations, Tensor states, Tensor actions)
+    {
+        Observations[t].copy_(observations);
+        States?[t].copy_(states);
+        Actions[t].copy_(actions.t());
+    }
+
     /// <summary>Stores step <paramref name="t"/>'s scaled rewards, dones (terminated or truncated) and alive flags.</summary>
     public void Record(int t, VectorCityEnv env, float rewardScale)
     {
@@ -111,21 +119,23 @@ internal sealed record RolloutBatch(Tensor Observations, Tensor? States, Tensor 
 {
     public const int ScalarCount = 5;
 
-    /// <summary>The same rows of every agent, each agent's rows for its own network: a minibatch.</summary>
-    public Minibatch Rows(Tensor index)
+    /// <summary>The same rows of agents <paramref name="first"/>.. (<paramref name="count"/> of them), each agent's rows for its own network: a minibatch.</summary>
+    public Minibatch Rows(Tensor index, int first, int count)
     {
         // Contiguous per field, so the loss's reductions run over the same memory layout as they always did.
-        Tensor scalars = Scalars.index_select(0, index).permute(2, 1, 0).contiguous();    // [5, N, mb]
+        Tensor scalars = Agents(Scalars, first, count).index_select(0, index).permute(2, 1, 0).contiguous(); // [5, n, mb]
         return new Minibatch(
-            Observations.index_select(0, index).transpose(0, 1),                          // [N, mb, O] view
+            Agents(Observations, first, count).index_select(0, index).transpose(0, 1),     // [n, mb, O] view
             States?.index_select(0, index).unsqueeze(0),                                  // [1, mb, S]
-            Actions.index_select(0, index).t(),                                           // [N, mb]
+            Agents(Actions, first, count).index_select(0, index).t(),                     // [n, mb]
             scalars[0], scalars[1], scalars[2], scalars[3], scalars[4]);
     }
+
+    private static Tensor Agents(Tensor rows, int first, int count) => first == 0 && count == rows.shape[1] ? rows : rows.narrow(1, first, count);
 }
 
 /// <summary>
-/// One minibatch per agent, <c>mb</c> rows each (every agent's rows go through its own network).
+/// One minibatch per agent (of a slice of <c>n</c> agents), <c>mb</c> rows each (every agent's rows go through its own network).
 /// <see cref="States"/> is <c>[1, mb, S]</c>, shared by the agents' critics, or null without a centralized critic.
 /// </summary>
 internal sealed record Minibatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Logprobs, Tensor Values,
