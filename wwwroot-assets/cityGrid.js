@@ -1,6 +1,10 @@
-// Canvas renderer for the CityGrid component: a static layer (roads, intersections) drawn once per
-// map and a dynamic layer (routes, destinations, agents) redrawn at most once per animation frame.
-// State lives per wrapper element, so several grids can share this module.
+// Canvas renderer for the CityGrid component: a static layer (roads, intersections) and a dynamic
+// layer (routes, destinations, agents), each redrawn at most once per animation frame. The grid fits
+// its container's width (and the wrapper's max-height) by default; the wheel and the +/- buttons zoom,
+// dragging pans, and "fit" goes back. The view is client-side only: no server round trip per frame.
+// State lives per wrapper element, so several grids can share this module. After each draw the
+// wrapper carries data-scale (CSS pixels per cell), data-fit-scale, data-offset-x/-y (where cell
+// (0, 0) starts inside the canvas, in CSS pixels), data-agents and data-step.
 
 const grids = new WeakMap();
 
@@ -11,6 +15,9 @@ const SELECTABLE = '#1565c0';
 const INVALID = '#d32f2f';
 const STATUS_DRIVING = 1;
 const STATUS_TIMED_OUT = 3;
+const ZOOM_STEP = 1.25;          // one button press or wheel notch
+const MAX_CELL_PIXELS = 48;      // zooming in stops here, or at twice the fit scale when that is larger
+const DRAG_THRESHOLD = 4;        // pixels a press may move and still be a click
 
 // The same palette as AgentPalette.Colour in C#: hues spaced by the golden angle.
 export function agentColour(agent) {
@@ -19,34 +26,63 @@ export function agentColour(agent) {
 }
 
 export function init(element, dotNetRef) {
-    const [staticCanvas, dynamicCanvas] = element.querySelectorAll('canvas');
+    const viewportElement = element.querySelector('.leed-grid-viewport');
+    const [staticCanvas, dynamicCanvas] = viewportElement.querySelectorAll('canvas');
     const grid = {
-        element, dotNetRef, staticCanvas, dynamicCanvas,
-        map: null, cellPixels: 8, intersectionAt: new Map(),
+        element, viewportElement, dotNetRef, staticCanvas, dynamicCanvas,
+        map: null, cellCanvas: null, intersectionAt: new Map(),
         agents: new Int32Array(0), step: 0,
         routes: [], highlight: null, selectable: null,
+        viewport: { width: 0, height: 0 },
+        view: { scale: 1, fitScale: 1, x: 0, y: 0, fitted: true },
+        press: null, suppressClick: false,
         staticDirty: false, dynamicDirty: false, frame: 0,
     };
-    grid.onClick = event => onClick(grid, event);
-    grid.onMove = event => onMove(grid, event);
-    dynamicCanvas.addEventListener('click', grid.onClick);
-    dynamicCanvas.addEventListener('mousemove', grid.onMove);
+    grid.listeners = [
+        [dynamicCanvas, 'click', event => onClick(grid, event)],
+        [dynamicCanvas, 'mousemove', event => onMove(grid, event)],
+        [dynamicCanvas, 'pointerdown', event => onPointerDown(grid, event)],
+        [dynamicCanvas, 'pointermove', event => onPointerMove(grid, event)],
+        [dynamicCanvas, 'pointerup', event => onPointerUp(grid, event)],
+        [dynamicCanvas, 'pointercancel', event => onPointerUp(grid, event)],
+        [dynamicCanvas, 'wheel', event => onWheel(grid, event), { passive: false }],
+    ];
+    for (const button of element.querySelectorAll('[data-grid-action]')) {
+        grid.listeners.push([button, 'click', event => onButton(grid, event, button.dataset.gridAction)]);
+    }
+    for (const [target, type, handler, options] of grid.listeners) target.addEventListener(type, handler, options);
+    grid.resizeObserver = new ResizeObserver(() => layout(grid));
+    grid.resizeObserver.observe(viewportElement);
     grids.set(element, grid);
 }
 
-export function setMap(element, width, height, cells, intersections, cellPixels) {
+export function setMap(element, width, height, cells, intersections) {
     const grid = grids.get(element);
     if (!grid) return;
     grid.map = { width, height, cells: toBytes(cells), intersections };
-    grid.cellPixels = cellPixels;
+    grid.cellCanvas = cellImage(grid.map);
     grid.intersectionAt = new Map();
     for (let id = 0; id * 2 < intersections.length; id++) {
         grid.intersectionAt.set(intersections[2 * id + 1] * width + intersections[2 * id], id);
     }
-    resize(grid);
-    grid.staticDirty = true;
-    grid.dynamicDirty = true;
-    schedule(grid);
+    grid.viewport = { width: 0, height: 0 };
+    grid.view.fitted = true;
+    layout(grid);
+}
+
+/** Zooms by a factor around the viewport's centre (the +/- buttons); tests and scripts may call it too. */
+export function zoomBy(element, factor) {
+    const grid = grids.get(element);
+    if (grid) zoomAt(grid, factor, grid.viewport.width / 2, grid.viewport.height / 2);
+}
+
+/** Back to the whole map fitted into the panel. */
+export function fit(element) {
+    const grid = grids.get(element);
+    if (!grid) return;
+    grid.view.fitted = true;
+    applyFit(grid);
+    invalidate(grid);
 }
 
 // agents: flat [agent, x, y, status, destX, destY] per agent.
@@ -81,8 +117,8 @@ export function dispose(element) {
     const grid = grids.get(element);
     if (!grid) return;
     if (grid.frame) cancelAnimationFrame(grid.frame);
-    grid.dynamicCanvas.removeEventListener('click', grid.onClick);
-    grid.dynamicCanvas.removeEventListener('mousemove', grid.onMove);
+    for (const [target, type, handler, options] of grid.listeners) target.removeEventListener(type, handler, options);
+    grid.resizeObserver.disconnect();
     grid.dotNetRef = null;
     grids.delete(element);
 }
@@ -102,24 +138,87 @@ function schedule(grid) {
     });
 }
 
-function resize(grid) {
+// The viewport: the panel's width, and the map's aspect ratio up to the viewport's max-height.
+function layout(grid) {
+    if (!grid.map) return;
     const { width, height } = grid.map;
+    const element = grid.viewportElement;
+    const available = element.clientWidth;
+    if (available <= 0) return; // hidden for now; the observer calls again when it shows
+    const maxHeight = parseFloat(getComputedStyle(element).maxHeight);
+    const viewportHeight = Math.max(1, Math.floor(Math.min(available * height / width, Number.isFinite(maxHeight) ? maxHeight : Infinity)));
+    if (available === grid.viewport.width && viewportHeight === grid.viewport.height) return;
+    grid.viewport = { width: available, height: viewportHeight };
+    element.style.height = `${viewportHeight}px`;
     const ratio = window.devicePixelRatio || 1;
-    const cssWidth = width * grid.cellPixels;
-    const cssHeight = height * grid.cellPixels;
     for (const canvas of [grid.staticCanvas, grid.dynamicCanvas]) {
-        canvas.width = Math.round(cssWidth * ratio);
-        canvas.height = Math.round(cssHeight * ratio);
-        canvas.style.width = `${cssWidth}px`;
-        canvas.style.height = `${cssHeight}px`;
-        canvas.getContext('2d').setTransform(ratio, 0, 0, ratio, 0, 0);
+        canvas.width = Math.round(available * ratio);
+        canvas.height = Math.round(viewportHeight * ratio);
+        canvas.style.width = `${available}px`;
+        canvas.style.height = `${viewportHeight}px`;
     }
-    grid.element.style.width = `${cssWidth}px`;
-    grid.element.style.height = `${cssHeight}px`;
+    if (grid.view.fitted) applyFit(grid);
+    else {
+        grid.view.fitScale = fitScale(grid);
+        setScale(grid, grid.view.scale, available / 2, viewportHeight / 2);
+    }
+    invalidate(grid);
+}
+
+function fitScale(grid) {
+    return Math.min(grid.viewport.width / grid.map.width, grid.viewport.height / grid.map.height);
+}
+
+function maxScale(grid) {
+    return Math.max(MAX_CELL_PIXELS, grid.view.fitScale * 2);
+}
+
+function applyFit(grid) {
+    const view = grid.view;
+    view.fitScale = fitScale(grid);
+    view.scale = view.fitScale;
+    view.x = (grid.viewport.width - grid.map.width * view.scale) / 2;
+    view.y = (grid.viewport.height - grid.map.height * view.scale) / 2;
+}
+
+// Zooms so that the map point under (px, py) stays there; returns whether the scale changed.
+function zoomAt(grid, factor, px, py) {
+    if (!grid.map) return false;
+    const changed = setScale(grid, grid.view.scale * factor, px, py);
+    if (changed) invalidate(grid);
+    return changed;
+}
+
+function setScale(grid, wanted, px, py) {
+    const view = grid.view;
+    const scale = Math.min(maxScale(grid), Math.max(view.fitScale, wanted));
+    const changed = Math.abs(scale - view.scale) > 1e-9;
+    view.x = px - (px - view.x) * scale / view.scale;
+    view.y = py - (py - view.y) * scale / view.scale;
+    view.scale = scale;
+    view.fitted = Math.abs(scale - view.fitScale) < 1e-9;
+    clampPan(grid);
+    return changed;
+}
+
+// A map smaller than the viewport stays inside it; a larger one always covers it (no empty margins).
+function clampPan(grid) {
+    const view = grid.view;
+    const clamp = (offset, content, room) => content <= room
+        ? Math.min(room - content, Math.max(0, offset))
+        : Math.min(0, Math.max(room - content, offset));
+    view.x = clamp(view.x, grid.map.width * view.scale, grid.viewport.width);
+    view.y = clamp(view.y, grid.map.height * view.scale, grid.viewport.height);
+}
+
+function invalidate(grid) {
+    grid.staticDirty = true;
+    grid.dynamicDirty = true;
+    schedule(grid);
 }
 
 function draw(grid) {
-    if (!grid.map) return;
+    if (!grid.map || grid.viewport.width === 0) return;
     if (grid.staticDirty) {
         drawStatic(grid);
         grid.staticDirty = false;
@@ -130,31 +229,64 @@ function draw(grid) {
         grid.element.dataset.agents = String(drawn);
         grid.element.dataset.step = String(grid.step);
     }
+    const view = grid.view, data = grid.element.dataset;
+    data.scale = view.scale.toFixed(4);
+    data.fitScale = view.fitScale.toFixed(4);
+    data.offsetX = view.x.toFixed(2);
+    data.offsetY = view.y.toFixed(2);
     grid.element.dataset.ready = 'true';
 }
 
-function drawStatic(grid) {
-    const { width, height, cells, intersections } = grid.map;
-    const cp = grid.cellPixels;
-    const ctx = grid.staticCanvas.getContext('2d');
-    // One pixel per cell, scaled up without smoothing: a single draw call for any map size.
-    const cellImage = new ImageData(width, height);
-    const road = rgb(ROAD), blocked = rgb(BLOCKED);
-    for (let i = 0; i < width * height; i++) {
-        const colour = cells[i] === 1 ? road : blocked;
-        cellImage.data.set(colour, i * 4);
-    }
-    const cellCanvas = document.createElement('canvas');
-    cellCanvas.width = width;
-    cellCanvas.height = height;
-    cellCanvas.getContext('2d').putImageData(cellImage, 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.clearRect(0, 0, width * cp, height * cp);
-    ctx.drawImage(cellCanvas, 0, 0, width * cp, height * cp);
+// Clears a layer and sets its transform: map cell (x, y) starts at ((x * cp), (y * cp)) after this.
+function begin(grid, canvas) {
+    const ctx = canvas.getContext('2d');
+    const ratio = canvas.width / Math.max(1, grid.viewport.width);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, grid.viewport.width, grid.viewport.height);
+    ctx.translate(grid.view.x, grid.view.y);
+    return ctx;
+}
 
+// One pixel per cell, drawn scaled without smoothing: one draw call for any map size.
+function cellImage(map) {
+    const { width, height, cells } = map;
+    const image = new ImageData(width, height);
+    const road = rgb(ROAD), blocked = rgb(BLOCKED);
+    for (let i = 0; i < width * height; i++) image.data.set(cells[i] === 1 ? road : blocked, i * 4);
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext('2d').putImageData(image, 0, 0);
+    return canvas;
+}
+
+// The cells in view, so that a large map zoomed in draws only what shows.
+function visibleCells(grid) {
+    const { scale, x, y } = grid.view;
+    return {
+        x0: Math.max(0, Math.floor(-x / scale)), y0: Math.max(0, Math.floor(-y / scale)),
+        x1: Math.min(grid.map.width - 1, Math.ceil((grid.viewport.width - x) / scale)),
+        y1: Math.min(grid.map.height - 1, Math.ceil((grid.viewport.height - y) / scale)),
+    };
+}
+
+function drawStatic(grid) {
+    const { width, height, intersections } = grid.map;
+    const cp = grid.view.scale;
+    const ctx = begin(grid, grid.staticCanvas);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(grid.cellCanvas, 0, 0, width * cp, height * cp);
+    if (cp < 3) return; // an intersection dot would be under a pixel
+
+    const seen = visibleCells(grid);
+    const inView = id => {
+        const x = intersections[2 * id], y = intersections[2 * id + 1];
+        return x >= seen.x0 && x <= seen.x1 && y >= seen.y0 && y <= seen.y1;
+    };
     ctx.fillStyle = INTERSECTION;
     const dot = Math.max(1, cp * 0.18);
     for (let id = 0; id * 2 < intersections.length; id++) {
+        if (!inView(id)) continue;
         const cx = (intersections[2 * id] + 0.5) * cp;
         const cy = (intersections[2 * id + 1] + 0.5) * cp;
         ctx.fillRect(cx - dot, cy - dot, dot * 2, dot * 2);
@@ -165,7 +297,7 @@ function drawStatic(grid) {
         ctx.font = `${Math.floor(cp * 0.38)}px sans-serif`;
         ctx.textBaseline = 'top';
         for (let id = 0; id * 2 < intersections.length; id++) {
-            ctx.fillText(String(id), intersections[2 * id] * cp + 1, intersections[2 * id + 1] * cp + 1);
+            if (inView(id)) ctx.fillText(String(id), intersections[2 * id] * cp + 1, intersections[2 * id + 1] * cp + 1);
         }
     }
 }
@@ -175,10 +307,9 @@ function rgb(hex) {
 }
 
 function drawDynamic(grid) {
-    const { width, height } = grid.map;
-    const cp = grid.cellPixels;
-    const ctx = grid.dynamicCanvas.getContext('2d');
-    ctx.clearRect(0, 0, width * cp, height * cp);
+    const { width } = grid.map;
+    const cp = grid.view.scale;
+    const ctx = begin(grid, grid.dynamicCanvas);
 
     if (grid.selectable) {
         ctx.strokeStyle = SELECTABLE;
@@ -280,13 +411,17 @@ function drawRoute(ctx, route, cp, highlight) {
 function cellAt(grid, event) {
     if (!grid.map) return null;
     const rect = grid.dynamicCanvas.getBoundingClientRect();
-    const x = Math.floor((event.clientX - rect.left) / grid.cellPixels);
-    const y = Math.floor((event.clientY - rect.top) / grid.cellPixels);
+    const x = Math.floor((event.clientX - rect.left - grid.view.x) / grid.view.scale);
+    const y = Math.floor((event.clientY - rect.top - grid.view.y) / grid.view.scale);
     if (x < 0 || y < 0 || x >= grid.map.width || y >= grid.map.height) return null;
     return { x, y };
 }
 
 function onClick(grid, event) {
+    if (grid.suppressClick) {
+        grid.suppressClick = false; // the end of a drag, not a click
+        return;
+    }
     const cell = cellAt(grid, event);
     if (!cell || !grid.dotNetRef) return;
     // .NET decides whether the cell is a clickable intersection or holds an agent.
@@ -294,11 +429,62 @@ function onClick(grid, event) {
 }
 
 function onMove(grid, event) {
+    if (grid.press?.dragging) return;
     const cell = cellAt(grid, event);
     let pointer = false;
     if (cell && grid.selectable) {
         const id = grid.intersectionAt.get(cell.y * grid.map.width + cell.x);
         pointer = id !== undefined && grid.selectable.has(id);
     }
-    grid.dynamicCanvas.style.cursor = pointer ? 'pointer' : 'default';
+    grid.dynamicCanvas.style.cursor = pointer ? 'pointer' : grid.view.fitted ? 'default' : 'grab';
+}
+
+function onPointerDown(grid, event) {
+    if (event.button !== 0) return;
+    grid.suppressClick = false;
+    grid.press = { id: event.pointerId, startX: event.clientX, startY: event.clientY, lastX: event.clientX, lastY: event.clientY, dragging: false };
+}
+
+function onPointerMove(grid, event) {
+    const press = grid.press;
+    if (!press || press.id !== event.pointerId) return;
+    if (!press.dragging) {
+        if (Math.hypot(event.clientX - press.startX, event.clientY - press.startY) < DRAG_THRESHOLD) return;
+        press.dragging = true;
+        grid.dynamicCanvas.setPointerCapture(event.pointerId);
+        grid.dynamicCanvas.style.cursor = 'grabbing';
+    }
+    grid.view.x += event.clientX - press.lastX;
+    grid.view.y += event.clientY - press.lastY;
+    press.lastX = event.clientX;
+    press.lastY = event.clientY;
+    clampPan(grid);
+    invalidate(grid);
+}
+
+function onPointerUp(grid, event) {
+    const press = grid.press;
+    if (!press || press.id !== event.pointerId) return;
+    grid.press = null;
+    if (!press.dragging) return;
+    grid.suppressClick = true;
+    if (grid.dynamicCanvas.hasPointerCapture(event.pointerId)) grid.dynamicCanvas.releasePointerCapture(event.pointerId);
+    grid.dynamicCanvas.style.cursor = grid.view.fitted ? 'default' : 'grab';
+}
+
+// The wheel zooms around the pointer; when the map cannot zoom further that way, the page scrolls.
+function onWheel(grid, event) {
+    if (!grid.map || event.deltaY === 0) return;
+    const rect = grid.dynamicCanvas.getBoundingClientRect();
+    const notches = event.deltaMode === 0 ? event.deltaY / 100 : event.deltaY / 3;
+    const factor = Math.pow(ZOOM_STEP, -Math.max(-3, Math.min(3, notches)));
+    if (zoomAt(grid, factor, event.clientX - rect.left, event.clientY - rect.top)) event.preventDefault();
+}
+
+function onButton(grid, event, action) {
+    event.preventDefault();
+    event.stopPropagation();
+    if (action === 'zoom-in') zoomBy(grid.element, ZOOM_STEP);
+    else if (action === 'zoom-out') zoomBy(grid.element, 1 / ZOOM_STEP);
+    else if (action === 'fit') fit(grid.element);
 }

@@ -6,10 +6,13 @@ using Microsoft.JSInterop;
 namespace Leed.Components.Grid;
 
 /// <summary>
-/// Draws a city map with its agents and routes on an HTML canvas. Roads and intersections are
-/// drawn once per map; agents, destinations and routes are redrawn for each snapshot, at most once
-/// per animation frame, with no DOM element per agent. After each draw the wrapper element carries
-/// <c>data-agents</c> (the number of agents drawn) and <c>data-step</c>.
+/// Draws a city map with its agents and routes on an HTML canvas. The whole map fits the width of
+/// its container (up to <see cref="MaxHeight"/>) by default, whatever its size; the mouse wheel and
+/// the +/- buttons zoom, dragging pans, and "fit" goes back, all in the browser. Agents, destinations
+/// and routes are redrawn for each snapshot, at most once per animation frame, with no DOM element
+/// per agent. After each draw the wrapper element carries <c>data-agents</c> (the number of agents
+/// drawn), <c>data-step</c>, and the view: <c>data-scale</c> (CSS pixels per cell),
+/// <c>data-fit-scale</c> and <c>data-offset-x</c>/<c>data-offset-y</c> (where cell (0, 0) starts).
 /// </summary>
 public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
 {
@@ -36,8 +39,11 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
     /// </summary>
     [Parameter] public IReadOnlySet<int>? SelectableIntersections { get; set; }
 
-    /// <summary>The size of one cell in CSS pixels; intersection ids are written from 16 upwards.</summary>
-    [Parameter] public int CellPixels { get; set; } = 8;
+    /// <summary>
+    /// The tallest the grid may be (any CSS length); a map taller than wide is fitted to this height.
+    /// Intersection ids are written once a cell is 16 pixels or more (zoom in to read them).
+    /// </summary>
+    [Parameter] public string MaxHeight { get; set; } = "70vh";
 
     /// <summary>The wrapper element's id.</summary>
     [Parameter] public string? Id { get; set; }
@@ -60,8 +66,10 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
     private Dictionary<GridPoint, int> _intersectionAt = [];
 
     // What the renderer has been sent, so each render pushes only what changed.
+    private const string ButtonStyle = "min-width: 28px; height: 28px; padding: 0 6px; border: 1px solid #9aa5b1; border-radius: 4px; " +
+        "background: rgba(255, 255, 255, 0.85); color: #263238; font: 600 14px sans-serif; cursor: pointer;";
+
     private CityGridView? _sentMap;
-    private int _sentCellPixels;
     private GridSnapshot? _sentSnapshot;
     private IReadOnlyList<RouteOverlay>? _sentRoutes;
     private (int? Highlight, IReadOnlySet<int>? Selectable)? _sentOverlay;
@@ -137,12 +145,10 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
         if (_module is null || _disposed || Map is null)
             return;
 
-        if (!ReferenceEquals(Map, _sentMap) || CellPixels != _sentCellPixels)
+        if (!ReferenceEquals(Map, _sentMap))
         {
             _sentMap = Map;
-            _sentCellPixels = CellPixels;
-            await _module.InvokeVoidAsync("setMap", _wrapper, Map.Width, Map.Height, Map.Cells,
-                FlattenPoints(Map.Intersections), CellPixels);
+            await _module.InvokeVoidAsync("setMap", _wrapper, Map.Width, Map.Height, Map.Cells, FlattenPoints(Map.Intersections));
         }
 
         if (!ReferenceEquals(Routes, _sentRoutes))

@@ -31,7 +31,7 @@ public static class RunFilter
         var columns = SearchableText(row);
         foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!columns.Any(c => c.Contains(word, StringComparison.OrdinalIgnoreCase)))
+            if (!columns.Any(c => c is not null && c.Contains(word, StringComparison.OrdinalIgnoreCase)))
                 return false;
         }
         return true;
@@ -57,7 +57,8 @@ public static class RunFilter
         _ => metric.ToString(),
     };
 
-    private static IEnumerable<string> SearchableText(RunRow row)
+    // Any text column may be null: rows come from stored documents (LiteDB reads an empty string back as null).
+    private static IEnumerable<string?> SearchableText(RunRow row)
     {
         var inv = CultureInfo.InvariantCulture;
         yield return row.Id;
@@ -73,7 +74,7 @@ public static class RunFilter
         if (row.LastReturn is { } last)
             yield return last.ToString("0.##", inv);
         yield return row.Steps.ToString(inv);
-        foreach (var tag in row.Tags)
+        foreach (var tag in row.Tags ?? [])
             yield return tag;
         yield return row.Notes;
         yield return row.Group;

@@ -42,6 +42,11 @@ public sealed partial class RunTable : ComponentBase
     private double? _minimum;
     private (string RunId, EditedField Field)? _editing;
     private string _draft = "";
+    // The rows as they were when an edit began. The page refreshes its rows while runs train, and a
+    // refreshed row is a new item to the grid, which would rebuild the editor and drop what is typed.
+    private IReadOnlyList<RunRow>? _rowsWhileEditing;
+
+    private IReadOnlyList<RunRow> ShownRows => _rowsWhileEditing ?? Rows;
 
     private bool IsShown(RunRow row) => RunFilter.Matches(row, _search, _metric, _minimum);
 
@@ -62,16 +67,21 @@ public sealed partial class RunTable : ComponentBase
     private void BeginEdit(RunRow row, EditedField field)
     {
         _editing = (row.Id, field);
-        _draft = field == EditedField.Tags ? TagText.Format(row.Tags) : row.Notes;
+        _rowsWhileEditing = Rows;
+        _draft = (field == EditedField.Tags ? TagText.Format(row.Tags ?? []) : row.Notes) ?? "";
     }
 
-    private void CancelEdit() => _editing = null;
+    private void CancelEdit()
+    {
+        _editing = null;
+        _rowsWhileEditing = null;
+    }
 
     private async Task SaveEditAsync()
     {
         if (_editing is not { } editing)
             return;
-        _editing = null;
+        CancelEdit();
         var row = Rows.FirstOrDefault(r => r.Id == editing.RunId);
         if (row is null)
             return;
@@ -81,7 +91,8 @@ public sealed partial class RunTable : ComponentBase
             await OnNotesChanged.InvokeAsync(new RunNotesEdit(row, _draft.Trim()));
     }
 
-    private async Task OnEditorKeyDown(KeyboardEventArgs e)
+    // On key up: Enter has fired the input's change event by then, so the draft holds every keystroke.
+    private async Task OnEditorKeyUp(KeyboardEventArgs e)
     {
         if (e.Key == "Enter")
             await SaveEditAsync();

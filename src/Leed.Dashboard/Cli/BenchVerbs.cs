@@ -56,6 +56,11 @@ internal static class TrainBenchVerbs
     private static readonly Option<string> TrainMap = CliOptions.Map(PresetMaps.Medium);
     private static readonly Option<int> TrainAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 10_000);
     private static readonly Option<double> TrainSeconds = CliOptions.Double("--seconds", "measuring time after one warm-up iteration", "S", 20, 0.1, 3600);
+    private static readonly Option<int?> TrainIterations = CliOptions.OptionalInt("--iterations",
+        "measure this many iterations instead of --seconds (with --busy: this many alone, then as many beside the busy processes; default 3)", "I", 1, 100_000);
+    private static readonly Option<int?> TrainBusy = CliOptions.OptionalInt("--busy",
+        $"also train beside N busy processes ({BusyMachineBenchmark.BusyProgram} {BusyMachineBenchmark.BusyArgument}, started and stopped by the benchmark) " +
+        "and print both figures and their ratio", "N", 1, 4 * Environment.ProcessorCount);
     private static readonly Option<Algorithm> TrainAlgo = TrainingOptions.Algorithm(AlgoHelp);
     private static readonly RolloutOptions TrainRollout = new(Defaults, withRolloutThreads: true);
 
@@ -91,7 +96,7 @@ internal static class TrainBenchVerbs
 
     public static Command Train() => CommandLine.Verb("train",
         "Measures end-to-end training throughput (agent-steps/s), the time split and the ensemble kernels' GFLOP/s.",
-        [CliOptions.Data, TrainMap, TrainAgents, TrainSeconds, TrainAlgo, .. TrainRollout.All], TrainAsync);
+        [CliOptions.Data, TrainMap, TrainAgents, TrainSeconds, TrainIterations, TrainBusy, TrainAlgo, .. TrainRollout.All], TrainAsync);
 
     public static Command Kernel() => CommandLine.Verb("kernel",
         "GFLOP/s of the per-agent ensemble networks' forward + backward alone (the ceiling for the training loop).",
@@ -112,20 +117,28 @@ internal static class TrainBenchVerbs
 
     private static Task<int> TrainAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = context.Map(TrainMap);
         int agents = context.Get(TrainAgents);
         double seconds = context.Get(TrainSeconds);
         Algorithm algorithm = context.Get(TrainAlgo);
         Hyperparameters hp = TrainRollout.Apply(context, Defaults);
-        context.Error.WriteLine($"Benchmarking {algorithm.Name()} training: {hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name} for {seconds} s...");
-        context.WriteJson(TrainBenchmark.Run(map, agents, seconds, algorithm, hp, log: context.Error.WriteLine));
+        int? iterations = context.Get(TrainIterations);
+        if (context.Get(TrainBusy) is int busy)
+        {
+            int measured = iterations ?? 3;
+            context.Error.WriteLine($"Benchmarking {algorithm.Name()} training ({hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name}): " +
+                $"{measured} iterations alone, then {measured} beside {busy} busy processes...");
+            context.WriteJson(BusyMachineBenchmark.Run(map, agents, measured, busy, algorithm, hp, log: context.Error.WriteLine));
+            return Task.FromResult(0);
+        }
+        context.Error.WriteLine($"Benchmarking {algorithm.Name()} training: {hp.Envs} x {hp.Steps} steps x {agents} agents on {map.Name} for " +
+            (iterations is int count ? $"{count} iterations..." : $"{seconds} s..."));
+        context.WriteJson(TrainBenchmark.Run(map, agents, seconds, algorithm, hp, log: context.Error.WriteLine, iterations: iterations));
         return Task.FromResult(0);
     }
 
     private static Task<int> KernelAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         int agents = context.Get(KernelAgents);
         int rows = context.Get(KernelRows);
         int observation = context.Get(KernelObservation);
@@ -140,7 +153,6 @@ internal static class TrainBenchVerbs
 
     private static Task<int> ScalingAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = context.Map(ScalingMap);
         int[] counts = context.Get(ScalingAgents).Values;
         int iterations = context.Get(ScalingIterations);
@@ -153,7 +165,6 @@ internal static class TrainBenchVerbs
 
     private static Task<int> MemoryAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = context.Map(MemoryMap);
         int agents = context.Get(MemoryAgents);
         int iterations = context.Get(MemoryIterations);
@@ -166,7 +177,6 @@ internal static class TrainBenchVerbs
 
     private static Task<int> LearningAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         CityMap map = context.Map(LearningMap);
         int agents = context.Get(LearningAgents);
         int[] seeds = context.Get(LearningSeeds).Values;

@@ -37,7 +37,6 @@ internal static class TrainVerbs
 
     private static async Task<int> TrainAsync(VerbContext context)
     {
-        TorchRuntime.PreferPassiveWaiting();
         Algorithm algorithm = context.Get(Algo);
         IWeightSchedule? weights = context.Get(Weight);
         if (weights is not null && !algorithm.Info().UsesWeightSchedule)

@@ -46,7 +46,7 @@ public static class ViewMapper
         run.Spec.Name,
         run.Spec.Algorithm,
         run.Spec.Map,
-        run.Spec.Agents,
+        run.Agents,
         run.Demonstrations,
         run.Spec.Seed,
         ToViewStatus(run.Status),
@@ -56,7 +56,7 @@ public static class ViewMapper
         run.GlobalStep,
         TimeSpan.FromSeconds(run.WallSeconds),
         run.Tags,
-        run.Notes,
+        run.Notes ?? "",
         run.Spec.Group ?? "",
         new DateTimeOffset(DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Utc)));
 

@@ -36,9 +36,7 @@ public static class ScalingBenchmark
         {
             PeakMemory.Reset();
             var setup = Stopwatch.StartNew();
-            Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-            ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
-            using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
+            using Trainer trainer = TrainBenchmark.NewTrainer(map, agents, algorithm, hp, seed);
             double setupSeconds = setup.Elapsed.TotalSeconds;
             trainer.RunIteration();
             process.Refresh();

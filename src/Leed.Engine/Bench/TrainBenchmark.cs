@@ -42,18 +42,15 @@ public sealed record KernelMeasurement(double Flops, double WallSeconds, double 
 public static class TrainBenchmark
 {
     /// <summary>
-    /// Trains for about <paramref name="seconds"/> after one warm-up iteration (JIT, first
-    /// allocations) and reports the measured iterations only. LEED and BC use the built-in
-    /// planner's demonstrations (generated before the clock starts).
+    /// Trains for about <paramref name="seconds"/> (or exactly <paramref name="iterations"/>) after one
+    /// warm-up iteration (JIT, first allocations) and reports the measured iterations only. LEED and BC
+    /// use the built-in planner's demonstrations (generated before the clock starts).
     /// </summary>
     public static TrainBenchmarkResult Run(CityMap map, int agents, double seconds, Algorithm algorithm = Algorithm.Leed,
-        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
+        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null, int? iterations = null)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
-        using var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
-        trainer.RunIteration();
+        using Trainer trainer = WarmTrainer(map, agents, algorithm, hp, seed);
         // The kernel is measured half before and half after the loop, so a change in the machine's
         // load during the run weighs on both sides of the ratio alike.
         int observationSize = trainer.Networks.ObservationSize;
@@ -65,12 +62,12 @@ public static class TrainBenchmark
         using var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        int iterations = 0;
-        while (iterations < 2 || clock.Elapsed.TotalSeconds < seconds)
+        int measured = 0;
+        while (iterations is int wanted ? measured < wanted : measured < 2 || clock.Elapsed.TotalSeconds < seconds)
         {
             trainer.RunIteration();
-            iterations++;
-            log?.Invoke($"iteration {iterations}: {clock.Elapsed.TotalSeconds:F1} s");
+            measured++;
+            log?.Invoke($"iteration {measured}: {clock.Elapsed.TotalSeconds:F1} s");
         }
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
@@ -82,15 +79,34 @@ public static class TrainBenchmark
             Share(spent[0]), Share(spent[1] + spent[2]), Share(spent[3]), Share(spent[4]), Share(spent[5]));
         double Share(double part) => Math.Round(part / total, 3);
 
-        long agentSteps = (long)iterations * hp.GlobalStepsPerIteration * agents;
+        long agentSteps = (long)measured * hp.GlobalStepsPerIteration * agents;
         double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
         KernelMeasurement kernel = kernelBefore + MeasureKernel(agents, observationSize, stateSize, hp, seed, seconds: 1.0);
-        double loop = flopsPerIteration * iterations / wall / 1e9, loopPerCpu = flopsPerIteration * iterations / cpu / 1e9;
-        return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), iterations, R(wall),
-            agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / iterations, 4), split,
+        double loop = flopsPerIteration * measured / wall / 1e9, loopPerCpu = flopsPerIteration * measured / cpu / 1e9;
+        return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), measured, R(wall),
+            agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / measured, 4), split,
             Math.Round(kernel.GflopPerSecond, 1), Math.Round(loop, 1), Math.Round(loop / kernel.GflopPerSecond, 3), Math.Round(flopsPerIteration / 1e9, 2),
             R(cpu), Math.Round(cpu / wall, 2), kernel.CpuUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion,
             Math.Round(kernel.GflopPerCpuSecond, 1), Math.Round(loopPerCpu, 1), Math.Round(loopPerCpu / kernel.GflopPerCpuSecond, 3));
+    }
+
+    /// <summary>
+    /// A trainer for a benchmark, after one warm-up iteration (JIT, first allocations): a generated
+    /// scenario, and the built-in planner's demonstrations for the algorithms that need them.
+    /// </summary>
+    internal static Trainer WarmTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
+    {
+        var trainer = NewTrainer(map, agents, algorithm, hp, seed);
+        trainer.RunIteration();
+        return trainer;
+    }
+
+    /// <summary>A trainer on a generated scenario, with the built-in planner's demonstrations for the algorithms that need them.</summary>
+    internal static Trainer NewTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
+    {
+        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
+        return new Trainer(scenario, demos, algorithm, null, hp, seed);
     }
 
     private static double R(double value) => Math.Round(value, 3);

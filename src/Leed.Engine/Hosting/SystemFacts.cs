@@ -1,6 +1,7 @@
 // What the System page and the `system` verb report about this process.
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Leed.Engine.Learning;
 using Leed.Engine.Storage;
 using TorchSharp;
 
@@ -30,6 +31,7 @@ public sealed record SystemFacts(
     string TorchSharp,
     string LibTorch,
     int TorchThreads,
+    string OpenMpWaitPolicy,
     int ProcessorCount,
     string DataDirectory,
     string DatabasePath,
@@ -49,6 +51,7 @@ public sealed record SystemFacts(
             torchSharp,
             TrimRevision(torch.__version__),
             torch.get_num_threads(),
+            TorchRuntime.WaitPolicy ?? "unset (libgomp's default: threads spin at barriers)",
             Environment.ProcessorCount,
             store.DataDirectory,
             store.DatabasePath,

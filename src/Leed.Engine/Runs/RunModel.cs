@@ -39,6 +39,9 @@ public sealed class RunSpec
 /// <summary>A run as stored: configuration, status and progress summary.</summary>
 public sealed class RunRecord
 {
+    private List<string> _tags = [];
+    private string _notes = "";
+
     public string Id { get; set; } = "";
     public RunSpec Spec { get; set; } = new();
     public RunStatus Status { get; set; }
@@ -54,10 +57,18 @@ public sealed class RunRecord
     /// <summary>Label of the demonstrations used, e.g. "planner, no LLM" or "LLM m at host (set 3 v2)".</summary>
     public string? DemonstrationLabel { get; set; }
     public string? CheckpointId { get; set; }
-    public List<string> Tags { get; set; } = [];
-    public string Notes { get; set; } = "";
+    /// <summary>
+    /// The number of agents the run trains, resolved from its scenario (<see cref="RunSpec.Agents"/> is 0
+    /// for a map's own agents); 0 while unknown, in runs stored before this was recorded.
+    /// </summary>
+    public int ResolvedAgents { get; set; }
+    // LiteDB stores an empty string (and may store an empty list) as null: read both back as empty.
+    public List<string> Tags { get => _tags; set => _tags = value ?? []; }
+    public string Notes { get => _notes; set => _notes = value ?? ""; }
 
     [LiteDB.BsonIgnore] public double Progress => Spec.Iterations <= 0 ? 0 : Math.Clamp(Iteration / (double)Spec.Iterations, 0, 1);
+    /// <summary>The agents to show: the resolved count, else what the spec asked for.</summary>
+    [LiteDB.BsonIgnore] public int Agents => ResolvedAgents > 0 ? ResolvedAgents : Spec.Agents;
     /// <summary>Where its demonstrations came from: the label recorded when it trained, or what its configuration says before then.</summary>
     [LiteDB.BsonIgnore]
     public string Demonstrations => DemonstrationLabel ?? (Learning.Algorithms.Find(Spec.Algorithm) is { NeedsDemonstrations: false }

@@ -16,6 +16,9 @@ public interface IRunWorkload
 public interface IRunWorkloadFactory
 {
     IRunWorkload Create(RunRecord run);
+
+    /// <summary>How many agents a run of <paramref name="spec"/> will train, when known before it starts.</summary>
+    int? AgentCount(RunSpec spec) => spec.Agents > 0 ? spec.Agents : null;
 }
 
 /// <summary>What a push to a subscriber carries: everything new since the last push.</summary>
@@ -26,6 +29,7 @@ public sealed class RunContext
 {
     private readonly RunRegistry _registry;
     private readonly RunRegistry.ActiveRun _active;
+    private readonly Stopwatch _activeClock = new();
 
     internal RunContext(RunRegistry registry, RunRegistry.ActiveRun active)
     {
@@ -40,25 +44,35 @@ public sealed class RunContext
     /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
     public bool SnapshotWanted => _active.Watchers > 0 && _active.SinceSnapshot.Elapsed >= _registry.SnapshotInterval;
 
-    /// <summary>Blocks while the run is paused; throws when it is stopped.</summary>
+    /// <summary>
+    /// Time the run has spent working in this process: from the first <see cref="WaitWhilePaused"/>
+    /// on, without the time it was paused, so elapsed time and ETA count training only.
+    /// </summary>
+    public TimeSpan ActiveTime => _activeClock.Elapsed;
+
+    /// <summary>Blocks while the run is paused; throws when it is stopped. The first call starts <see cref="ActiveTime"/>.</summary>
     public void WaitWhilePaused()
     {
         if (!_active.Running.IsSet)
         {
+            _activeClock.Stop();
             _registry.SetStatus(_active, RunStatus.Paused);
             _active.Running.Wait(Cancellation);
             _registry.SetStatus(_active, RunStatus.Running);
         }
         Cancellation.ThrowIfCancellationRequested();
+        _activeClock.Start();
     }
 
     public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);
 
     public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
 
-    public void SetDemonstrationLabel(string label)
+    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
+    public void SetPrepared(string demonstrationLabel, int agents)
     {
-        _active.Record.DemonstrationLabel = label;
+        _active.Record.DemonstrationLabel = demonstrationLabel;
+        _active.Record.ResolvedAgents = agents;
         _registry.Persist(_active);
     }
 
@@ -123,8 +137,9 @@ public sealed class RunRegistry : IDisposable
             Spec = spec,
             Status = RunStatus.Queued,
             CreatedAt = DateTime.UtcNow,
+            ResolvedAgents = _factory.AgentCount(spec) ?? 0,
         };
-        if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} n{spec.Agents} s{spec.Seed}";
+        if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} {AgentsLabel(record.ResolvedAgents)} s{spec.Seed}";
         var active = new ActiveRun(record);
         _active[record.Id] = active;
         Store.Save(record);
@@ -137,7 +152,7 @@ public sealed class RunRegistry : IDisposable
     /// <summary>Queues one run per seed; they share a group named after the configuration.</summary>
     public IReadOnlyList<RunRecord> SubmitGroup(RunSpec spec, IReadOnlyList<int> seeds)
     {
-        string group = spec.Group ?? $"{spec.Algorithm}-{spec.Map}-n{spec.Agents}-{DateTime.UtcNow:MMddHHmmss}";
+        string group = spec.Group ?? $"{spec.Algorithm}-{spec.Map}-{AgentsLabel(_factory.AgentCount(spec) ?? 0)}-{DateTime.UtcNow:MMddHHmmss}";
         return [.. seeds.Select(seed => Submit(spec.With(copy =>
         {
             copy.Seed = seed;
@@ -210,7 +225,9 @@ public sealed class RunRegistry : IDisposable
         lock (run.Recent) return run.Recent.Count < run.Record.Iteration ? Store.MetricsOf(id) : [.. run.Recent];
     }
 
-    public EpisodeSnapshot? LatestSnapshot(string id) => _active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null;
+    /// <summary>The run's latest episode snapshot: in memory while it trains, else the stored one (also after a restart).</summary>
+    public EpisodeSnapshot? LatestSnapshot(string id) =>
+        (_active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null) ?? Store.LatestSnapshot(id);
 
     /// <summary>
     /// Calls <paramref name="onUpdate"/> (on a timer thread) with what changed, at most once per
@@ -258,6 +275,7 @@ public sealed class RunRegistry : IDisposable
 
     internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
     {
+        Store.SaveSnapshot(run.Record.Id, snapshot);
         run.Snapshot = snapshot;
         run.SinceSnapshot.Restart();
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkSnapshot(snapshot);
@@ -364,6 +382,9 @@ public sealed class RunRegistry : IDisposable
         lock (_listWatchers) watchers = [.. _listWatchers];
         foreach (Action watcher in watchers) watcher();
     }
+
+    // "n8"; a spec of 0 agents whose count is unknown means the map's own agents.
+    private static string AgentsLabel(int agents) => agents > 0 ? $"n{agents}" : "own-agents";
 
     private static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
 

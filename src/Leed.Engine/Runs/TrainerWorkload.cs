@@ -29,9 +29,35 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
 
     public IRunWorkload Create(RunRecord run) => new TrainerWorkload(this, store, llmDemonstrator);
 
+    /// <summary>
+    /// How many agents a run of <paramref name="spec"/> will train (a spec's 0 means the map's own
+    /// agents), or null when its map, set or algorithm cannot be resolved (the run then fails with the reason).
+    /// </summary>
+    public int? AgentCount(RunSpec spec)
+    {
+        try
+        {
+            var catalog = MapCatalog.For(store);
+            return catalog.Find(spec.Map) is { } map && Algorithms.Find(spec.Algorithm) is { } algorithm
+                ? TrainerWorkload.ResolveScenario(store, catalog, map, spec, algorithm).Scenario.AgentCount
+                : null;
+        }
+        catch (Exception error) when (error is ArgumentException or KeyNotFoundException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Resolves map, scenario, demonstrations and hyperparameters; throws with a clear message when something is missing.</summary>
     public PreparedRun Prepare(RunSpec spec, CancellationToken cancellation = default) =>
         TrainerWorkload.Prepare(store, llmDemonstrator, spec, cancellation);
+
+    /// <summary>
+    /// Checks a run's settings before it is queued, without preparing demonstrations (map,
+    /// algorithm, schedule, hyperparameters, scenario, memory); throws saying what is wrong.
+    /// Returns the scenario the run will train on.
+    /// </summary>
+    public Scenario Check(RunSpec spec) => TrainerWorkload.Resolve(store, spec).Scenario;
 }
 
 /// <summary>One run's training loop on the run's own thread.</summary>
@@ -41,7 +67,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     {
         RunSpec spec = context.Spec;
         PreparedRun prepared = Prepare(store, llmDemonstrator, spec, context.Cancellation);
-        context.SetDemonstrationLabel(prepared.DemonstrationLabel);
+        context.SetPrepared(prepared.DemonstrationLabel, prepared.Scenario.AgentCount);
         if (spec.DemoSetId is int setId && prepared.Demonstrations is not null) new DemonstrationStore(store).MarkUsed(setId, context.Run.Id);
 
         Trainer? trainer = null;
@@ -50,7 +76,6 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         using (trainer)
         {
             double priorWall = context.Run.WallSeconds;
-            var clock = Stopwatch.StartNew();
             int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
             double snapshotSeconds = 0;
             bool firstSnapshot = true;
@@ -58,8 +83,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             {
                 context.WaitWhilePaused();
                 IterationMetrics metrics = trainer.RunIteration();
-                context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + clock.Elapsed.TotalSeconds, metrics.Values));
-                bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * clock.Elapsed.TotalSeconds;
+                context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
+                bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * context.ActiveTime.TotalSeconds;
                 if ((context.SnapshotWanted && withinBudget) || trainer.Iteration == spec.Iterations)
                 {
                     long start = Stopwatch.GetTimestamp();
@@ -75,27 +100,16 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
 
     internal static PreparedRun Prepare(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunSpec spec, CancellationToken cancellation)
     {
-        var catalog = MapCatalog.For(store);
-        CityMap map = catalog.Require(spec.Map);
-        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
-        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
-        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
-
-        Scenario scenario;
+        (Scenario scenario, AlgorithmInfo algorithm, IWeightSchedule? weights, Hyperparameters hyperparameters, DemonstrationSet? stored) = Resolve(store, spec);
         ExpertDataset? dataset = null;
         string label = "none";
-        if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations)
+        if (stored is not null)
         {
-            int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
-            (scenario, DemonstrationSet set) = new DemonstrationStore(store).LoadForTraining(id, catalog, requireValidAgent: true);
-            dataset = InstructionExecutor.Execute(scenario, set).Dataset;
-            label = set.Label;
+            dataset = InstructionExecutor.Execute(scenario, stored).Dataset;
+            label = stored.Label;
         }
         else
         {
-            scenario = spec.Agents <= 0 && catalog.FindScenario(map.Name) is { } own
-                ? own
-                : ScenarioGenerator.Generate(map, Math.Max(1, spec.Agents), spec.ScenarioSeed);
             if (algorithm.NeedsDemonstrations)
             {
                 IDemonstrator demonstrator = spec.Demonstrator == "llm"
@@ -110,6 +124,43 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
             throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name} cannot train.");
         return new PreparedRun(scenario, dataset, label, algorithm.Algorithm, weights, hyperparameters);
+    }
+
+    /// <summary>
+    /// Everything about a run's settings that is known without demonstrations: map, algorithm,
+    /// schedule, hyperparameters, the scenario (and the stored set it comes from), and that the run
+    /// fits in this machine's memory. Throws saying what is wrong.
+    /// </summary>
+    internal static (Scenario Scenario, AlgorithmInfo Algorithm, IWeightSchedule? Weights, Hyperparameters Hyperparameters, DemonstrationSet? Stored)
+        Resolve(ILeedStore store, RunSpec spec)
+    {
+        var catalog = MapCatalog.For(store);
+        CityMap map = catalog.Require(spec.Map);
+        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
+        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
+        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
+        (Scenario scenario, DemonstrationSet? stored) = ResolveScenario(store, catalog, map, spec, algorithm, requireValidAgent: true);
+        TrainingMemory.EnsureFits(scenario, algorithm.Algorithm, hyperparameters);
+        return (scenario, algorithm, weights, hyperparameters, stored);
+    }
+
+    /// <summary>
+    /// The agents a run trains: a stored set's own scenario when its demonstrations come from one, else
+    /// the map's own (.scen) agents when the spec asks for 0 agents and the map has them, else a generated
+    /// scenario. The set is returned too when there is one; with <paramref name="requireValidAgent"/>, a set
+    /// with no valid agent is refused with its name.
+    /// </summary>
+    internal static (Scenario Scenario, DemonstrationSet? Set) ResolveScenario(ILeedStore store, MapCatalog catalog, CityMap map, RunSpec spec,
+        AlgorithmInfo algorithm, bool requireValidAgent = false)
+    {
+        if (spec.Demonstrator == "set" && algorithm.NeedsDemonstrations)
+        {
+            int id = spec.DemoSetId ?? throw new ArgumentException("A demonstration set was chosen but no set id was given.");
+            return new DemonstrationStore(store).LoadForTraining(id, catalog, requireValidAgent);
+        }
+        return (spec.Agents <= 0 && catalog.FindScenario(map.Name) is { } own
+            ? own
+            : ScenarioGenerator.Generate(map, Math.Max(1, spec.Agents), spec.ScenarioSeed), null);
     }
 
     private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations) => new(

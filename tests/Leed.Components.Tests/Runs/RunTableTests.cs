@@ -54,6 +54,22 @@ public sealed class RunTableTests : ComponentTestBase
         Assert.Equal(expected, Names(table));
     }
 
+    [Theory]
+    [InlineData("ippo", new[] { "Run 0002" })]
+    [InlineData("sweep-a", new[] { "Run 0001" })]
+    [InlineData("planner", new[] { "Run 0001" })]                // run 2 has no demonstrator text
+    [InlineData("x", new string[0])]
+    public void TheSearchBox_WorksOnRunsWithoutNotesTagsOrGroup(string text, string[] expected)
+    {
+        // A stored run's empty notes and missing group can come back as null (LiteDB stores "" as null).
+        RunRow[] rows = [Run(1), Run(2, "IPPO") with { Notes = null!, Group = null!, Demonstrator = null!, Name = "Run 0002" }];
+        var table = RenderTable(rows);
+
+        table.Find("input[data-test=run-search]").Input(text);
+
+        Assert.Equal(expected, Names(table));
+    }
+
     [Fact]
     public void AMinimumBestReturn_HidesRunsBelowIt_AndRunsWithNoReturnYet()
     {
@@ -95,8 +111,8 @@ public sealed class RunTableTests : ComponentTestBase
         var input = table.Find("input[data-test=run-tags-input]");
         Assert.Equal("baseline", input.GetAttribute("value"));
 
-        input.Input("baseline,  seed-sweep, , Baseline, ablation");
-        table.Find("input[data-test=run-tags-input]").KeyDown(new KeyboardEventArgs { Key = "Enter" });
+        input.Change("baseline,  seed-sweep, , Baseline, ablation");
+        table.Find("input[data-test=run-tags-input]").KeyUp(new KeyboardEventArgs { Key = "Enter" });
 
         var edit = Assert.Single(_tagEdits);
         Assert.Equal("run-0001", edit.Run.Id);
@@ -110,12 +126,12 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable();
 
         table.FindAll("button[data-test=run-edit-notes]")[1].Click();
-        table.Find("input[data-test=run-notes-input]").Input("  try a lower learning rate ");
+        table.Find("input[data-test=run-notes-input]").Change("  try a lower learning rate ");
         table.Find("button[data-test=run-save]").Click();
 
         table.FindAll("button[data-test=run-edit-notes]")[0].Click();
-        table.Find("input[data-test=run-notes-input]").Input("never saved");
-        table.Find("input[data-test=run-notes-input]").KeyDown(new KeyboardEventArgs { Key = "Escape" });
+        table.Find("input[data-test=run-notes-input]").Change("never saved");
+        table.Find("input[data-test=run-notes-input]").KeyUp(new KeyboardEventArgs { Key = "Escape" });
 
         var edit = Assert.Single(_noteEdits);
         Assert.Equal("run-0002", edit.Run.Id);

@@ -1,6 +1,10 @@
 // A real dashboard on a free loopback port with a temporary data folder, and headless Chromium to drive it.
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Leed.Dashboard.Tests.Hosting;
+using Leed.Engine.Maps;
+using Leed.Engine.Maps.Import;
+using Leed.Engine.Runs;
+using Leed.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Leed.Dashboard.Tests.Browser;
@@ -13,14 +17,24 @@ public class AppServerFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private WebApplicationFactory<Program>? _factory;
+    private RealServer? _server;
     private IPlaywright? _playwright;
+    private readonly bool _ownsData;
 
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("leed-e2e-").FullName;
+    public AppServerFixture() : this(Directory.CreateTempSubdirectory("leed-e2e-").FullName, ownsData: true) { }
+
+    /// <summary>A server on an existing data folder, which it leaves in place (a restart is a second server on the same folder).</summary>
+    protected AppServerFixture(string dataDirectory, bool ownsData)
+    {
+        DataDirectory = dataDirectory;
+        _ownsData = ownsData;
+    }
+
+    public string DataDirectory { get; }
     public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
     public Uri BaseAddress { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
-    public IServiceProvider Services => _factory!.Services;
+    public IServiceProvider Services => _server!.Services;
 
     /// <summary>Configuration given to the app (Leed:DataDirectory is set already).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
@@ -29,18 +43,14 @@ public class AppServerFixture : IAsyncLifetime
     {
         Assertions.SetDefaultExpectTimeout(15_000); // Playwright's 5 s is tight on a loaded 2-core CI machine
         Directory.CreateDirectory(ArtifactsDirectory);
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        var settings = new Dictionary<string, string?>
         {
-            host.UseSetting("Leed:DataDirectory", DataDirectory);
-            host.UseSetting("urls", "http://127.0.0.1:0"); // a free port, never the app's default 5000
-            host.UseSetting("DetailedErrors", "true");
             // Tests share one server: a run another test left running must not queue this test's run.
-            host.UseSetting("Leed:Runs:MaxConcurrent", "4"); // circuit errors reach the browser console, which is kept as an artifact
-            foreach ((string key, string? value) in Settings) host.UseSetting(key, value);
-        });
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        BaseAddress = _factory.ClientOptions.BaseAddress;
+            ["Leed:Runs:MaxConcurrent"] = "4",
+        };
+        foreach ((string key, string? value) in Settings) settings[key] = value;
+        _server = new RealServer(settings, dataDirectory: DataDirectory);
+        BaseAddress = _server.BaseAddress;
 
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"The browser tests need Chromium at {ChromiumPath}: run ./test.sh (it installs Debian's package) or apt-get install chromium.");
@@ -82,6 +92,25 @@ public class AppServerFixture : IAsyncLifetime
         await page.Locator($"{readySelector}[data-ready='true']").WaitForAsync();
     }
 
+    /// <summary>A file of the repository's samples/maps folder, as copied beside the tests.</summary>
+    public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "Samples", name);
+
+    /// <summary>Stores samples/maps/sample-town.map (with its .scen agents when asked) under <paramref name="name"/>, as `maps import` does.</summary>
+    public MapImportResult StoreSampleTown(string name, bool withScenario)
+    {
+        MapImportResult town = MapImporter.Import(new MapImportRequest(Sample("sample-town.map"))
+            { ScenarioPath = withScenario ? Sample("sample-town.scen") : null, Name = name });
+        new MapRepository(Services.GetRequiredService<ILeedStore>()).Save(town.Map, town.Scenario, overwrite: true);
+        return town;
+    }
+
+    /// <summary>A run small enough to finish in seconds (2 environments x 32 steps, one epoch).</summary>
+    public static RunSpec TinyRun(string name, string map, int agents, int iterations) => new()
+    {
+        Name = name, Algorithm = "leed", Map = map, Agents = agents, ScenarioSeed = 2, Iterations = iterations,
+        Hyperparameters = new() { ["Envs"] = 2, ["Steps"] = 32, ["Minibatches"] = 2, ["UpdateEpochs"] = 1 },
+    };
+
     public async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
 
@@ -89,8 +118,9 @@ public class AppServerFixture : IAsyncLifetime
     {
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
-        if (_factory is not null) await _factory.DisposeAsync();
-        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        if (_server is not null) await _server.DisposeAsync();
+        if (_ownsData)
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }
 

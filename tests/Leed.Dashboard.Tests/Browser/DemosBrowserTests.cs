@@ -85,17 +85,27 @@ public sealed partial class DemosBrowserTests(LlmAppServerFixture app)
         await row.ClickAsync();
         await page.Locator("#demo-clear").ClickAsync();
         await Expect(page.Locator($"#demo-grid[data-selectable='{Selectable(route[0])}']")).ToBeVisibleAsync();
-        int cellPixels = int.Parse(await page.Locator("#demo-grid").GetAttributeAsync("data-cell-pixels") ?? "0", CultureInfo.InvariantCulture);
-        ILocator canvas = page.Locator("#demo-city-grid canvas").Nth(1);
-        foreach (int node in route.Skip(1))
+        // Zoom in and pan so the route's middle is in the middle of the view: clicks must still find their cells.
+        ILocator grid = page.Locator("#demo-city-grid"), canvas = grid.Locator("canvas").Nth(1);
+        GridView fitted = await GridView.ReadAsync(page, grid);
+        await grid.Locator("[data-grid-action=zoom-in]").ClickAsync();
+        GridView zoomed = await GridView.ReadAsync(page, grid);
+        Assert.True(zoomed.Scale > fitted.Scale * 1.2, $"zoomed from {fitted.Scale} to {zoomed.Scale} pixels per cell");
+        (int X, int Y)[] cells = [.. route.Skip(1).Select(node => Scenario.Map.Coordinates(Scenario.Graph.IntersectionCells[node]))];
+        LocatorBoundingBoxResult viewport = (await canvas.BoundingBoxAsync())!;
+        Position middle = zoomed.CellCentre((cells.Min(c => c.X) + cells.Max(c => c.X)) / 2, (cells.Min(c => c.Y) + cells.Max(c => c.Y)) / 2);
+        await GridView.DragAsync(page, canvas, viewport.Width / 2 - middle.X, viewport.Height / 2 - middle.Y);
+        GridView view = await GridView.ReadAsync(page, grid);
+        Assert.NotEqual((zoomed.OffsetX, zoomed.OffsetY), (view.OffsetX, view.OffsetY));
+        await app.ScreenshotAsync(page, "demos-zoomed");
+        foreach ((int node, (int x, int y)) in route.Skip(1).Zip(cells))
         {
-            int cell = Scenario.Graph.IntersectionCells[node];
-            await canvas.ClickAsync(new LocatorClickOptions
-            {
-                Position = new Position { X = (cell % Scenario.Map.Width + 0.5f) * cellPixels, Y = (cell / Scenario.Map.Width + 0.5f) * cellPixels },
-            });
+            Position at = view.CellCentre(x, y);
+            Assert.True(at.X > 0 && at.Y > 0 && at.X < viewport.Width && at.Y < viewport.Height, $"Intersection_{node} is out of view at {at.X},{at.Y}");
+            await canvas.ClickAsync(new LocatorClickOptions { Position = at });
             await Expect(page.Locator($"#demo-grid[data-selectable='{Selectable(node)}']")).ToBeVisibleAsync();
         }
+        Assert.Equal(view, await GridView.ReadAsync(page, grid)); // clicking is not dragging: the view stayed
         await Expect(row).ToHaveAttributeAsync("data-valid", "true");
         await Expect(page.Locator("#demo-grid[data-invalid-hops='0']")).ToBeVisibleAsync();
         await Expect(page.Locator("#demo-edit-ok")).ToBeVisibleAsync();

@@ -10,8 +10,6 @@ namespace Leed.Dashboard.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class MapsBrowserTests(AppServerFixture app)
 {
-    private static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "Samples");
-
     private MapRepository StoredMaps => new(app.Services.GetRequiredService<ILeedStore>());
 
     [Fact]
@@ -33,7 +31,7 @@ public sealed class MapsBrowserTests(AppServerFixture app)
         Assert.Equal(storedBefore, StoredMaps.List().Count);
         Assert.Null(StoredMaps.Find("broken"));
 
-        await page.Locator("#map-upload").SetInputFilesAsync([Path.Combine(Samples, "sample-town.map"), Path.Combine(Samples, "sample-town.scen")]);
+        await page.Locator("#map-upload").SetInputFilesAsync([AppServerFixture.Sample("sample-town.map"), AppServerFixture.Sample("sample-town.scen")]);
         await Expect(page.Locator("#import-error")).ToHaveCountAsync(0);
         await Expect(page.Locator("#import-preview-ok")).ToContainTextAsync("sample-town");
         await Expect(page.Locator("#import-preview-ok")).ToContainTextAsync("agents from the .scen");

@@ -32,6 +32,9 @@ public sealed class DashboardHostTests : IAsyncLifetime
         Assert.Contains("0.107.0", html);          // TorchSharp
         Assert.Contains("2.10.0", html);           // libtorch
         Assert.Contains("planner, no LLM", html);  // no LLM configured
+        // libtorch's threads sleep at barriers in the dashboard too, not only in the command-line verbs:
+        // spinning ones made a run 15-25x slower beside other busy processes (bench train --busy).
+        Assert.Contains(">OpenMP wait policy</th><td>PASSIVE</td>", html);
         Assert.Contains(Path.Combine(_data, "leed.db"), html);
         Assert.True(File.Exists(Path.Combine(_data, "leed.db")), "the database is created on first start");
     }

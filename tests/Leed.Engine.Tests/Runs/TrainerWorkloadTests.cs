@@ -1,9 +1,12 @@
 // The registry running the real trainer: metrics, snapshots for watchers, checkpoints, demonstration provenance.
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Maps.Import;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
+using Leed.Engine.Tests.Maps.Import;
 
 namespace Leed.Engine.Tests.Runs;
 
@@ -63,6 +66,27 @@ public sealed class TrainerWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void FinishedRun_KeepsItsLastEpisodeSnapshot_AfterTheProcessRestarts()
+    {
+        RunRecord run;
+        using (var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store)))
+        {
+            run = registry.Submit(Tiny("ippo", iterations: 2)); // nobody watches: the last iteration is still recorded
+            WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+            Assert.True(registry.Get(run.Id)!.Status == RunStatus.Completed, registry.Get(run.Id)!.Error);
+            Assert.Equal(2, registry.LatestSnapshot(run.Id)?.Iteration);
+        }
+        _store.Dispose();
+        using LiteDbStore reopened = LiteDbStore.Open(_folder);
+        using var restarted = new RunRegistry(new RunStore(reopened), new TrainerWorkloadFactory(reopened));
+
+        EpisodeSnapshot snapshot = restarted.LatestSnapshot(run.Id) ?? throw new Xunit.Sdk.XunitException("no snapshot after the restart");
+        Assert.Equal(2, snapshot.Iteration);
+        Assert.Equal(3, snapshot.Destinations.Length);
+        Assert.Contains(snapshot.Statuses.SelectMany(step => step), status => status == 1); // agents drove
+    }
+
+    [Fact]
     public void Prepare_AStoredSetWithNoValidAgent_SaysSoNamingTheSet()
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
@@ -103,6 +127,59 @@ public sealed class TrainerWorkloadTests : IDisposable
         Assert.Equal([run.Id], demos.Find(set.Id)!.UsedByRuns);
         Assert.Contains("agents/weight/Agent_1", new RunStore(_store).MetricsOf(run.Id)[0].Values.Keys);
         Assert.DoesNotContain("agents/weight/Agent_2", new RunStore(_store).MetricsOf(run.Id)[0].Values.Keys); // the set's 2 agents, not the spec's 3
+    }
+
+    [Fact]
+    public void RunOnAMapsOwnAgents_RecordsTheRealAgentCount_AndNamesItsRunAndGroupByIt()
+    {
+        MapImportResult imported = MapImporter.Import(new MapImportRequest(Fixtures.Sample("sample-town.map")) { ScenarioPath = Fixtures.Sample("sample-town.scen") });
+        new MapRepository(_store).Save(imported.Map, imported.Scenario);
+        int agents = imported.Scenario!.AgentCount;
+        RunSpec spec = Tiny("leed", iterations: 1);
+        spec.Map = imported.Map.Name;
+        spec.Agents = 0; // the map's own agents
+
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        IReadOnlyList<RunRecord> runs = registry.SubmitGroup(spec, [1, 2]);
+
+        Assert.All(runs, run => Assert.Equal(agents, run.Agents));
+        Assert.All(runs, run => Assert.Contains($"-n{agents}-", run.Spec.Group));
+        Assert.Equal(0, runs[0].Spec.Agents); // the spec still says "the map's own", so a restart resolves it again
+        RunRecord single = registry.Submit(spec.With(copy => copy.Name = ""));
+        Assert.Equal($"leed sample-town n{agents} s5", single.Spec.Name);
+        foreach (RunRecord run in runs.Append(single))
+            WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        RunRecord done = new RunStore(_store).Find(single.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        Assert.Equal(agents, done.ResolvedAgents);
+        Assert.Contains(MetricNames.AgentWeight(agents - 1), new RunStore(_store).MetricsOf(single.Id)[0].Values.Keys);
+    }
+
+    [Fact]
+    public void PausedRun_ReportsWallSecondsWithoutTheTimeItWasPaused()
+    {
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        RunRecord run = registry.Submit(Tiny("ippo", iterations: 8));
+        WaitFor(() => registry.Get(run.Id)!.Iteration >= 2 || !registry.Get(run.Id)!.IsActive);
+        registry.Pause(run.Id);
+        WaitFor(() => registry.Get(run.Id)!.Status != RunStatus.Running);
+        Assert.Equal(RunStatus.Paused, registry.Get(run.Id)!.Status);
+        var paused = System.Diagnostics.Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        registry.Resume(run.Id);
+        paused.Stop();
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        total.Stop();
+
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        IReadOnlyList<MetricRecord> metrics = new RunStore(_store).MetricsOf(run.Id);
+        double longestStep = metrics.Zip(metrics.Skip(1), (a, b) => b.WallSeconds - a.WallSeconds).Max();
+        Assert.True(longestStep < paused.Elapsed.TotalSeconds,
+            $"an iteration's wall time ({longestStep:0.00} s) includes the {paused.Elapsed.TotalSeconds:0.00} s pause");
+        Assert.True(done.WallSeconds <= total.Elapsed.TotalSeconds - paused.Elapsed.TotalSeconds + 0.2,
+            $"wall {done.WallSeconds:0.00} s of {total.Elapsed.TotalSeconds:0.00} s, paused {paused.Elapsed.TotalSeconds:0.00} s");
     }
 
     [Fact]

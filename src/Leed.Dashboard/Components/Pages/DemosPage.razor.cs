@@ -33,7 +33,6 @@ public sealed partial class DemosPage
     private int _nextVersion;
     private DemonstrationDraft? _draft;
     private CityGridView? _gridView;
-    private int _cellPixels = 16;
     private int? _selected;
     private IReadOnlyList<DrawnRoute> _routes = [];
     private IReadOnlyList<RouteOverlay> _overlays = [];
@@ -98,7 +97,6 @@ public sealed partial class DemosPage
         _draft = new DemonstrationDraft(stored, scenario);
         // The scenario's graph numbers origins and destinations inside segments as extra nodes: the grid must use the same ids.
         _gridView = ViewMapper.ToGridView(map, scenario.Graph);
-        _cellPixels = Math.Clamp(640 / Math.Max(map.Width, map.Height), 4, 28);
         Refresh();
     }
 

@@ -12,8 +12,9 @@ public partial class EpisodePlayer : IDisposable
     [Parameter, EditorRequired] public CityGridView Map { get; set; } = default!;
     [Parameter] public EpisodeSnapshot? Snapshot { get; set; }
     [Parameter] public int? HighlightAgent { get; set; }
-    [Parameter] public int CellPixels { get; set; } = 6;
     [Parameter] public EventCallback<int> OnAgentClicked { get; set; }
+    /// <summary>False once the run has ended: with no snapshot by then, none will come.</summary>
+    [Parameter] public bool RunActive { get; set; } = true;
 
     private EpisodeSnapshot? _shown;
     private int? _shownHighlight;
@@ -23,9 +24,11 @@ public partial class EpisodePlayer : IDisposable
     private PeriodicTimer? _timer;
     private bool _playing = true;
 
-    private string Caption => _shown is null
-        ? "Waiting for the first episode snapshot..."
-        : $"Episode after iteration {_shown.Iteration}: step {_step} of {_shown.Positions.Count - 1}";
+    private string Caption => _shown is not null
+        ? $"Episode after iteration {_shown.Iteration}: step {_step} of {_shown.Positions.Count - 1}"
+        : RunActive
+            ? "Waiting for the first episode snapshot..."
+            : "No episode was recorded for this run (one is recorded while the run is watched, and after its last iteration).";
 
     protected override void OnParametersSet()
     {
@@ -39,7 +42,7 @@ public partial class EpisodePlayer : IDisposable
         if (_shown is not null && HighlightAgent != _shownHighlight)
         {
             _shownHighlight = HighlightAgent;
-            _routes = HighlightAgent is int agent ? [PathOf(_shown, agent)] : null;
+            _routes = HighlightAgent is int agent && agent < _shown.Destinations.Length ? [PathOf(_shown, agent)] : null;
         }
     }
 

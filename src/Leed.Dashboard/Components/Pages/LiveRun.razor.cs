@@ -23,7 +23,6 @@ public partial class LiveRun : IDisposable
 
     private RunRecord? _run;
     private CityGridView? _mapView;
-    private int _cellPixels = 6;
     private EpisodeSnapshot? _snapshot;
     private int? _highlight;
     private double _smoothing = 0.6;
@@ -34,21 +33,16 @@ public partial class LiveRun : IDisposable
     private IReadOnlyList<ChartSeries> _rewardSeries = [], _weightSeries = [], _lossSeries = [], _trafficSeries = [], _speedSeries = [];
     private PeriodicTimer? _statusTimer;
 
-    private int AgentCount => _snapshot?.Destinations.Length ?? _run?.Spec.Agents ?? 0;
+    private int AgentCount => _run?.Agents ?? 0;
 
     protected override void OnInitialized()
     {
         _run = Registry.Get(Id);
         if (_run is null) return;
         CityMap? map = MapCatalog.For(Store).Find(_run.Spec.Map);
-        if (map is not null)
-        {
-            _mapView = ViewMapper.ToGridView(map);
-            _cellPixels = Math.Clamp(520 / Math.Max(map.Width, map.Height), 3, 24);
-        }
+        if (map is not null) _mapView = ViewMapper.ToGridView(map);
         IReadOnlyList<MetricRecord> metrics = Registry.Metrics(Id);
-        int agents = metrics.Count > 0 ? CountAgents(metrics[^1]) : _run.Spec.Agents;
-        if (Algorithms.Find(_run.Spec.Algorithm) is { UsesWeightSchedule: true }) _weightSpec = RunCharts.Weights(Math.Max(agents, 1));
+        if (Algorithms.Find(_run.Spec.Algorithm) is { UsesWeightSchedule: true }) _weightSpec = RunCharts.Weights(AgentCount);
         _rewardSeries = RunCharts.Reward.Series(metrics);
         _lossSeries = RunCharts.Losses.Series(metrics);
         _trafficSeries = RunCharts.Traffic.Series(metrics);
@@ -66,25 +60,37 @@ public partial class LiveRun : IDisposable
         _ = WatchStatusAsync();
     }
 
-    private static int CountAgents(MetricRecord record) => record.Values.Keys.Count(key => key.StartsWith(MetricNames.AgentWeightPrefix, StringComparison.Ordinal));
-
     /// <summary>Pushes from the registry (a timer thread, at most ~5 per second): data-only chart appends.</summary>
     private void OnUpdate(RunUpdate update)
     {
         _ = InvokeAsync(() =>
         {
-            _run = update.Run;
+            if (!Show(update.Run) && update.NewMetrics.Count > 0 && _weightSpec is not null) _weightChart?.Post(_weightSpec.Deltas(update.NewMetrics));
             if (update.NewMetrics.Count > 0)
             {
                 _rewardChart?.Post(RunCharts.Reward.Deltas(update.NewMetrics));
                 _lossChart?.Post(RunCharts.Losses.Deltas(update.NewMetrics));
                 _trafficChart?.Post(RunCharts.Traffic.Deltas(update.NewMetrics));
                 _speedChart?.Post(RunCharts.Speed.Deltas(update.NewMetrics));
-                if (_weightSpec is not null) _weightChart?.Post(_weightSpec.Deltas(update.NewMetrics));
             }
             if (update.Snapshot is not null) _snapshot = update.Snapshot;
             StateHasChanged();
         });
+    }
+
+    /// <summary>
+    /// Shows the latest state of the run. The w_i chart has one line per agent of the run; when the count
+    /// changes (it becomes known once a run on a map's own agents resolves its scenario) the chart is
+    /// rebuilt from the run's metrics so far, and true is returned.
+    /// </summary>
+    private bool Show(RunRecord run)
+    {
+        _run = run;
+        if (_snapshot is null && !run.IsActive) _snapshot = Registry.LatestSnapshot(Id);
+        if (_weightSpec is null || _weightSpec.Lines.Count == AgentCount) return false;
+        _weightSpec = RunCharts.Weights(AgentCount);
+        _weightSeries = _weightSpec.Series(Registry.Metrics(Id));
+        return true;
     }
 
     /// <summary>A run that has finished no longer pushes; a slow poll keeps status and progress honest.</summary>
@@ -99,7 +105,7 @@ public partial class LiveRun : IDisposable
                 if (latest is null || (latest.Status == _run?.Status && latest.Iteration == _run.Iteration)) continue;
                 await InvokeAsync(() =>
                 {
-                    _run = latest;
+                    Show(latest);
                     StateHasChanged();
                 });
             }
@@ -141,7 +147,7 @@ public partial class LiveRun : IDisposable
             yield return ("algorithm", spec.Algorithm);
             if (Algorithms.Find(spec.Algorithm) is { UsesWeightSchedule: true }) yield return ("weight schedule", spec.Weight);
             yield return ("map", spec.Map);
-            yield return ("agents", spec.Agents <= 0 ? "the map's own (.scen)" : spec.Agents.ToString());
+            yield return ("agents", spec.Agents > 0 ? spec.Agents.ToString() : _run.ResolvedAgents > 0 ? $"{_run.ResolvedAgents}, the map's own (.scen)" : "the map's own (.scen)");
             yield return ("scenario seed", spec.ScenarioSeed.ToString());
             yield return ("seed", spec.Seed.ToString());
             yield return ("iterations", spec.Iterations.ToString());

@@ -63,8 +63,6 @@ public partial class Maps
         _previewView = map is null ? null : ViewMapper.ToGridView(map);
     }
 
-    private static int PixelsFor(CityMap map) => Math.Clamp(480 / Math.Max(map.Width, map.Height), 2, 24);
-
     private async Task OnFilesChosen(InputFileChangeEventArgs args)
     {
         _files.Clear();

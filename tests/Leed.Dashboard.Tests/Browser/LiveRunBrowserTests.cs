@@ -1,0 +1,98 @@
+// Live run in a real browser: a run on an imported map's own .scen agents shows their real count, and a finished run replays after a restart.
+using Leed.Engine.Maps;
+using Leed.Engine.Runs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Leed.Dashboard.Tests.Browser;
+
+[Collection(BrowserCollection.Name)]
+public sealed class LiveRunBrowserTests(AppServerFixture app)
+{
+    [Fact]
+    public async Task RunOnAnImportedMapsOwnAgents_ShowsTheirCount_InTheHeaderTableGroupAndWeightChart_WithoutAReload()
+    {
+        int agents = app.StoreSampleTown("own-agents-town", withScenario: true).Scenario!.AgentCount;
+        IPage page = await app.NewPageAsync();
+
+        await AppServerFixture.GotoReadyAsync(page, "runs/new?map=own-agents-town", "#new-run-page");
+        await Expect(page.Locator("#new-run-page")).ToContainTextAsync("Use the agents imported with this map (.scen)");
+        await page.Locator("#run-iterations").FillAsync("200");
+        await page.Locator("#run-seeds").FillAsync("1,2");
+        await page.Locator("#run-name").FillAsync("own agents");
+        await app.ScreenshotAsync(page, "new-run-own-agents");
+        await page.Locator("#run-start").ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9]{8}-"), new() { Timeout = 60_000 });
+        await page.Locator("#live-page[data-ready='true']").WaitForAsync();
+        string id = page.Url.Split('/')[^1];
+
+        await Expect(page.Locator("#live-page")).ToContainTextAsync($"leed on own-agents-town, {agents} agents");
+        await Expect(page.Locator("#live-page")).ToContainTextAsync($"-n{agents}-");
+        // One w_i line per agent as soon as the first iterations arrive, on this page as it was opened.
+        await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('chart-weights'); return c && c.data && c.data.length === {agents} && c.data[{agents - 1}].x.length > 0; }}",
+            null, new PageWaitForFunctionOptions { Timeout = 90_000 });
+        await app.ScreenshotAsync(page, "live-run-own-agents");
+
+        var registry = app.Services.GetRequiredService<RunRegistry>();
+        RunRecord[] group = [.. registry.List().Where(run => run.Spec.Group == registry.Get(id)!.Spec.Group)];
+        Assert.Equal(2, group.Length);
+        foreach (RunRecord run in group.Where(run => run.IsActive)) registry.Stop(run.Id);
+
+        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+        await page.Locator("input[data-test=run-search]").FillAsync("own-agents-town");
+        ILocator rows = page.Locator("table tbody tr.mud-table-row", new() { HasText = "own agents s" });
+        await Expect(rows).ToHaveCountAsync(2);
+        foreach (ILocator row in await rows.AllAsync())
+        {
+            await Expect(row.Locator("td[data-label='Agents']")).ToHaveTextAsync(agents.ToString());
+            await Expect(row.Locator("td[data-label='Group']")).ToContainTextAsync($"-n{agents}-");
+        }
+    }
+
+    /// <summary>A dashboard on a data folder it does not delete, so that a second one can take over the folder.</summary>
+    private sealed class Host(string dataDirectory) : AppServerFixture(dataDirectory, ownsData: false);
+
+    [Fact]
+    public async Task FinishedRun_ReplaysItsLastEpisode_AfterTheAppRestartsOnTheSameDataFolder()
+    {
+        string folder = Directory.CreateTempSubdirectory("leed-e2e-restart-").FullName;
+        string id;
+        await using (var first = new HostLifetime(new Host(folder)))
+        {
+            await first.Server.InitializeAsync();
+            var registry = first.Server.Services.GetRequiredService<RunRegistry>();
+            id = registry.Submit(AppServerFixture.TinyRun("replay after restart", PresetMaps.Small, agents: 4, iterations: 2)).Id;
+            await GridFitBrowserTests.WaitForAsync(() => !registry.Get(id)!.IsActive);
+            Assert.True(registry.Get(id)!.Status == RunStatus.Completed, registry.Get(id)!.Error);
+        }
+
+        await using var second = new HostLifetime(new Host(folder));
+        await second.Server.InitializeAsync();
+        IPage page = await second.Server.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, $"runs/{id}", "#live-page");
+        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Completed");
+        await Expect(page.Locator("#live-episode-caption")).ToContainTextAsync("Episode after iteration 2");
+        await page.WaitForFunctionAsync("() => Number(document.getElementById('live-grid')?.dataset.agents) > 0");
+        // The replay plays: the step moves on.
+        string step = await page.Locator("#live-grid").GetAttributeAsync("data-step") ?? "";
+        await Expect(page.Locator("#live-grid")).Not.ToHaveAttributeAsync("data-step", step);
+        await second.Server.ScreenshotAsync(page, "live-run-after-restart");
+        await second.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Disposes a server once, however the test leaves.</summary>
+    private sealed class HostLifetime(AppServerFixture server) : IAsyncDisposable
+    {
+        private bool _disposed;
+        public AppServerFixture Server { get; } = server;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            await Server.DisposeAsync();
+        }
+    }
+}
