@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Storage;
 using TorchSharp;
 
 namespace Leed.Engine.Bench;
@@ -56,23 +57,6 @@ public static class ScalingBenchmark
             log?.Invoke($"{agents} agents: {perIteration:F2} s/iteration ({cpuPerIteration:F2} CPU s), {rate:F0} agent-steps/s, setup {setupSeconds:F1} s, peak RSS {points[^1].PeakRssMegabytes:F0} MB, checkpoint {points[^1].CheckpointMegabytes:F1} MB");
         }
         return new ScalingResult(map.Name, algorithm.Name(), hp.Envs, hp.Steps, hp.Threads, hp.RolloutThreads, iterations, points);
-    }
-
-    /// <summary>A write-only stream that counts the bytes written to it (a checkpoint's size without holding it).</summary>
-    private sealed class CountingStream : Stream
-    {
-        private long _length;
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _length;
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-        public override void Write(byte[] buffer, int offset, int count) => _length += count;
-        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
 
