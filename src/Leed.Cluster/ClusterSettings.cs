@@ -53,6 +53,12 @@ public sealed class ClusterSettings
 
     public string? TlsPassword { get; set; }
 
+    /// <summary>
+    /// In a Kubernetes pod: Microsoft.Orleans.Hosting.Kubernetes takes the pod's name and IP from the
+    /// environment (POD_NAME, POD_NAMESPACE, POD_IP) and deletes the pods of silos declared dead.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
     /// <summary>How long a call may wait for its answer (a call to a killed worker ends only then).</summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -76,6 +76,7 @@ public static class ClusterSilo
             options.GatewayPort = 0;
             options.GatewayListeningEndpoint = null;
         });
+        if (settings.Kubernetes) silo.UseKubernetesHosting();
         return silo.AddLeedCluster(settings, isCoordinator);
     }
 

@@ -74,7 +74,7 @@ public static class CommandLine
             DashboardBenchVerbs.Watch(), DashboardBenchVerbs.RunsPage(),
             BenchVerbs.Env(), BenchVerbs.Planner(),
             TrainBenchVerbs.Train(), TrainBenchVerbs.Kernel(), TrainBenchVerbs.Scaling(), TrainBenchVerbs.Memory(), TrainBenchVerbs.Learning(),
-            StudyBenchVerbs.Study(),
+            StudyBenchVerbs.Study(), ClusterBenchVerbs.Cluster(),
         });
         var help = new Command("help", "Lists every command, or shows one command's arguments and options.") { HelpTopic };
         help.SetAction(ShowHelp);

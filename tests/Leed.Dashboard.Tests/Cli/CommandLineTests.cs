@@ -48,7 +48,7 @@ public sealed class CommandLineTests : IDisposable
             ["system", "maps list", "maps show", "maps import", "maps delete", "demos generate", "demos validate", "demos list", "demos show", "demos corrupt", "train",
              "study run", "study resume", "study list", "study show", "worker",
              "bench watch", "bench runs-page", "bench env", "bench planner", "bench train", "bench kernel", "bench scaling", "bench memory", "bench learning",
-             "bench study", "help"],
+             "bench study", "bench cluster", "help"],
             VerbPaths);
     }
 
