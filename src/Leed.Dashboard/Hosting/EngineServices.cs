@@ -20,9 +20,12 @@ public static class EngineServices
         services.AddLlmHttp();
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
+        // Demonstrators are made, and sets saved with their transcripts, in one place for pages, the local API and runs.
+        services.AddSingleton(provider => new DemonstrationService(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<IHttpClientFactory>(),
+            () => provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
         services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
-            () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
+            () => provider.GetRequiredService<DemonstrationService>().ConfiguredLlm()
                 ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));
         services.AddSingleton<IRunWorkloadFactory>(provider => provider.GetRequiredService<TrainerWorkloadFactory>());
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
@@ -31,8 +34,4 @@ public static class EngineServices
             provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent));
         return services;
     }
-
-    /// <summary>The LLM demonstrator for the settings in effect, or null when no endpoint is configured.</summary>
-    public static IDemonstrator? CreateLlmDemonstrator(IHttpClientFactory http, LlmOptions options) =>
-        LlmEndpoint.FromOptions(options) is { } endpoint ? new LlmDemonstrator(http, endpoint) : null;
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -72,13 +73,12 @@ public static class TrainBenchmark
 
     /// <summary>
     /// A trainer for a benchmark, after one warm-up iteration (JIT, first allocations): a generated
-    /// scenario, and the built-in planner's demonstrations for the algorithms that need them.
+    /// scenario, and the built-in planner's demonstrations for the algorithms that need them, prepared
+    /// as every run is (<see cref="RunPreparation"/>).
     /// </summary>
     internal static Trainer WarmTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
-        var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
+        Trainer trainer = RunPreparation.OnGeneratedScenario(map, agents, seed, algorithm, null, hp, seed).CreateTrainer();
         trainer.RunIteration();
         return trainer;
     }

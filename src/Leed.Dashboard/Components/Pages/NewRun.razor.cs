@@ -149,6 +149,7 @@ public partial class NewRun
             Map = _form.Map,
             Agents = _form.UseMapScenario ? 0 : _form.Agents,
             ScenarioSeed = _form.ScenarioSeed,
+            ScenarioKind = _form.UseMapScenario ? Engine.Env.ScenarioKind.Map : Engine.Env.ScenarioKind.Generated,
             Demonstrator = NeedsDemonstrations ? _form.Demonstrator : "none",
             DemoSetId = UsesSet ? _form.DemoSetId : null,
             Weight = Chosen.UsesWeightSchedule ? _form.Weight.Trim() : "",
