@@ -71,8 +71,7 @@ internal static class TrainVerbs
         (ILeedStore? store, LocalApiClient? dashboard) = context.Connect();
         if (dashboard is not null) return await ForwardAsync(context, dashboard, call, given);
 
-        var factory = new TrainerWorkloadFactory(store!, () => Demonstrations(context, store!).ConfiguredLlm()
-            ?? throw new ArgumentException("No LLM is configured (Leed:Llm:Endpoint and Leed:Llm:Model, or LEED_LLM__ENDPOINT and LEED_LLM__MODEL): use --demos planner."))
+        var factory = new TrainerWorkloadFactory(store!, Demonstrators.Service(context, store!))
         {
             CheckpointEvery = context.Get(CheckpointEvery),
         };
@@ -81,7 +80,7 @@ internal static class TrainVerbs
         string folder = RunFolder.Create(given ?? RunFolder.Default(plan.Spec), context.Get(Overwrite));
         using var registry = new RunRegistry(new RunStore(store!), factory);
         using var output = new TrainOutput(context, folder, plan.Scenario.AgentCount, DemosGiven(call));
-        return await RunAsync(context, output, registry, () => registry.Submit(plan.Spec, output.Observer(plan.Scenario)));
+        return await RunAsync(context, output, registry, () => registry.Submit(plan.Spec, observer: output.Observer(plan.Scenario)));
     }
 
     /// <summary>Every option as given (null when left out), as the dashboard's local API takes them too.</summary>
@@ -153,8 +152,7 @@ internal static class TrainVerbs
             return await ForwardAsync(context, dashboard, call, folder);
         }
         var runs = new RunStore(store!);
-        var factory = new TrainerWorkloadFactory(store!, () => Demonstrations(context, store!).ConfiguredLlm()
-            ?? throw new ArgumentException("No LLM is configured: this run's demonstrations come from the LLM."));
+        var factory = new TrainerWorkloadFactory(store!, Demonstrators.Service(context, store!));
         using var registry = new RunRegistry(runs, factory);
         TrainRuns.PrepareResume(runs, config.RunId, spec, bytes, iterations, every);
         using var output = new TrainOutput(context, folder, config.Agents);
@@ -282,7 +280,4 @@ internal static class TrainVerbs
 
     /// <summary>--demos as config.json records it: planner, llm, a set's id or the instruction file's name.</summary>
     private static string DemosGiven(TrainCall call) => call.DemosFileName ?? call.Demos ?? "planner";
-
-    private static DemonstrationService Demonstrations(VerbContext context, ILeedStore store) =>
-        new(store, LlmHttp.Shared, () => context.Options.Llm);
 }

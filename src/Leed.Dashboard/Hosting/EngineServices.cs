@@ -24,14 +24,14 @@ public static class EngineServices
         services.AddSingleton(provider => new DemonstrationService(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<IHttpClientFactory>(),
             () => provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
-        services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
-            () => provider.GetRequiredService<DemonstrationService>().ConfiguredLlm()
-                ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));
+        services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<DemonstrationService>()));
         services.AddSingleton<IRunWorkloadFactory>(provider => provider.GetRequiredService<TrainerWorkloadFactory>());
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
         int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
         services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(),
             provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent));
+        services.AddSingleton(provider => new Leed.Engine.Studies.StudyRunner(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<RunRegistry>(),
+            provider.GetRequiredService<DemonstrationService>()));
         return services;
     }
 }

@@ -204,7 +204,7 @@ public static class LocalApiEndpoints
         RunRecord run;
         try
         {
-            run = plan is not null ? registry.Submit(plan.Spec, stream) : registry.Restart(call.ResumeRunId!, stream);
+            run = plan is not null ? registry.Submit(plan.Spec, observer: stream) : registry.Restart(call.ResumeRunId!, stream);
         }
         catch (InvalidOperationException busy)
         {

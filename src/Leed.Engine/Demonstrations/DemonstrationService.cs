@@ -98,6 +98,18 @@ public sealed class DemonstrationService(ILeedStore store, IHttpClientFactory? h
     public IDemonstrator? ConfiguredLlm() => Settings.IsConfigured ? CreateLlm(DemonstratorChoice.ConfiguredLlm) : null;
 
     /// <summary>
+    /// Makes a set with the demonstrator <paramref name="choice"/> names and stores it with its
+    /// transcript (<see cref="Save"/>). A set with no valid agent is refused before anything is
+    /// stored: null comes back with the set, so the caller can say why.
+    /// </summary>
+    public async Task<(SavedDemonstrations? Saved, DemonstrationSet Set)> GenerateAndSaveAsync(Scenario scenario, DemonstratorChoice choice,
+        CancellationToken cancellation = default)
+    {
+        DemonstrationSet set = await Create(choice).GenerateAsync(scenario, null, cancellation);
+        return (Save(scenario, set), set);
+    }
+
+    /// <summary>
     /// Stores a freshly made set as version 1 of a new family together with its LLM transcript, in
     /// one transaction. A set with no valid agent is stored only with <paramref name="keepInvalid"/>
     /// (labelled so); otherwise nothing is stored and null comes back (say <see cref="GeneratedSets.NotStoredMessage"/>).

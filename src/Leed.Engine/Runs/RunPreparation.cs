@@ -61,8 +61,8 @@ public sealed record PreparedRun(Scenario Scenario, ExpertDataset? Demonstration
 /// so a scenario, a set or an LLM is chosen by one rule.
 /// </summary>
 /// <param name="store">Maps, stored sets, and where LLM sets are saved; null for <see cref="Standalone"/>.</param>
-/// <param name="llmDemonstrator">The configured LLM, for runs that ask for one; null when none is configured.</param>
-public sealed class RunPreparation(ILeedStore? store, Func<IDemonstrator>? llmDemonstrator = null)
+/// <param name="demonstrations">Makes the configured LLM's sets and stores them with their transcripts; without it, a run asking for the LLM is refused.</param>
+public sealed class RunPreparation(ILeedStore? store, DemonstrationService? demonstrations = null)
 {
     /// <summary>Without a store: plans on scenarios in hand, with the planner's demonstrations (benchmarks).</summary>
     public static RunPreparation Standalone { get; } = new(null);
@@ -126,21 +126,20 @@ public sealed class RunPreparation(ILeedStore? store, Func<IDemonstrator>? llmDe
         Scenario scenario = plan.Scenario;
         DemonstrationSet? set = plan.StoredSet;
         int? setId = plan.SetId;
-        if (set is null && plan.Demonstrator is "planner" or "llm")
+        if (set is null && plan.Demonstrator == "planner")
+            set = new PlannerDemonstrator().GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
+        else if (set is null && plan.Demonstrator == "llm")
         {
-            IDemonstrator demonstrator = plan.Demonstrator == "llm"
-                ? llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.")
-                : new PlannerDemonstrator();
-            set = demonstrator.GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
-            if (demonstrator.Kind == "llm")
-            {
-                // Stored with its transcript before training, so the run names a set that holds every call that made it.
-                SavedDemonstrations saved = new DemonstrationService(Store).Save(scenario, set)
-                    ?? throw new ArgumentException($"{set.Label} gave no agent a valid route after {set.Rounds.Count} round(s), so {plan.Algorithm.Name} " +
-                        "has nothing to learn from; nothing was stored. Try more rounds, another model, or the planner.");
-                setId = saved.Stored.Id;
-                set = DemonstrationStore.ToDemonstrationSet(saved.Stored) with { Transcript = set.Transcript };
-            }
+            if (demonstrations?.Settings.IsConfigured != true) throw new ArgumentException("No LLM is configured: choose the planner or a stored set.");
+            // Stored with its transcript before training (one transaction), so the run names a set that holds every call that made it;
+            // a set with no valid agent is refused before it is stored.
+            (SavedDemonstrations? saved, DemonstrationSet made) = demonstrations
+                .GenerateAndSaveAsync(scenario, DemonstratorChoice.ConfiguredLlm, cancellation).GetAwaiter().GetResult();
+            if (saved is null)
+                throw new NoValidAgentException($"{made.Label} gave no agent a valid route after {made.Rounds.Count} round(s), so {plan.Algorithm.Name} " +
+                    "has nothing to learn from; nothing was stored. Try more rounds, another model, or the planner.");
+            setId = saved.Stored.Id;
+            set = DemonstrationStore.ToDemonstrationSet(saved.Stored) with { Transcript = made.Transcript };
         }
         ExpertDataset? dataset = set is null ? null : InstructionExecutor.Execute(scenario, set).Dataset;
         string label = set?.Label ?? "none";

@@ -162,12 +162,9 @@ public sealed class RunRegistry : IDisposable
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Queues a run; it starts when a slot is free.</summary>
-    public RunRecord Submit(RunSpec spec) => Enqueue(spec, null);
-
-    /// <summary>Queues a run followed by <paramref name="observer"/> from its first step (see <see cref="IRunObserver"/>).</summary>
-    public RunRecord Submit(RunSpec spec, IRunObserver observer) => Enqueue(spec, observer);
-
-    private RunRecord Enqueue(RunSpec spec, IRunObserver? observer)
+    /// <param name="tags">Tags it carries from the start (a study's cells are tagged with their study).</param>
+    /// <param name="observer">Follows the run from its first step (see <see cref="IRunObserver"/>).</param>
+    public RunRecord Submit(RunSpec spec, IReadOnlyList<string>? tags = null, IRunObserver? observer = null)
     {
         var record = new RunRecord
         {
@@ -175,6 +172,7 @@ public sealed class RunRegistry : IDisposable
             Spec = spec,
             Status = RunStatus.Queued,
             CreatedAt = DateTime.UtcNow,
+            Tags = tags is null ? [] : [.. tags],
             ResolvedAgents = _factory.AgentCount(spec) ?? 0,
         };
         if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} {AgentsLabel(record.ResolvedAgents)} s{spec.Seed}";

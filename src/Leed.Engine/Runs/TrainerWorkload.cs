@@ -11,7 +11,8 @@ using Leed.Engine.Storage;
 namespace Leed.Engine.Runs;
 
 /// <summary>Makes <see cref="TrainerWorkload"/>s, which prepare their runs through <see cref="RunPreparation"/>.</summary>
-public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>? llmDemonstrator = null) : IRunWorkloadFactory
+/// <param name="demonstrations">Makes and stores the configured LLM's sets for runs that ask for them; without it such runs fail saying no LLM is configured.</param>
+public sealed class TrainerWorkloadFactory(ILeedStore store, DemonstrationService? demonstrations = null) : IRunWorkloadFactory
 {
     /// <summary>Iterations between checkpoints (and always after the last one) when a run does not say (<see cref="RunSpec.CheckpointEvery"/>).</summary>
     public int CheckpointEvery { get; init; } = 10;
@@ -24,7 +25,7 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
     public double SnapshotBudget { get; init; } = 0.05;
 
     /// <summary>The one path from a run's settings to its trainer.</summary>
-    public RunPreparation Preparation { get; } = new(store, llmDemonstrator);
+    public RunPreparation Preparation { get; } = new(store, demonstrations);
 
     public IRunWorkload Create(RunRecord run) => new TrainerWorkload(this, store);
 
