@@ -33,6 +33,7 @@ public partial class NewRun
 
     [Inject] private ILeedStore Store { get; set; } = default!;
     [Inject] private RunRegistry Registry { get; set; } = default!;
+    [Inject] private TrainerWorkloadFactory Runs { get; set; } = default!;
     [Inject] private LlmSettings LlmSettings { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
@@ -157,6 +158,16 @@ public partial class NewRun
             // Every value (defaults too), so the run records exactly what it trained with.
             Hyperparameters = values,
         };
+        // The one run-preparation path's own checks (scenario, stored set, memory), before anything is queued, as `train` makes them.
+        try
+        {
+            Runs.Check(spec);
+        }
+        catch (Exception error) when (error is ArgumentException or KeyNotFoundException or NoValidAgentException)
+        {
+            _problems.Add(error.Message);
+            return (null, seeds);
+        }
         return (spec, seeds);
     }
 
