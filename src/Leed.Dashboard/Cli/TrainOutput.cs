@@ -170,7 +170,7 @@ internal sealed class TrainOutput(VerbContext context, string folder, int agents
             ScenarioSource = identity?.Source.Describe() ?? before?.ScenarioSource,
             Scenario = scenario?.Description ?? before?.Scenario ?? "",
             Demonstrations = before?.Demonstrations ?? demonstrations,
-            Hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters),
+            Hyperparameters = RunPreparation.HyperparametersOf(spec),
             Run = spec,
         });
     }

@@ -90,13 +90,22 @@ public sealed class RunPreparation(ILeedStore? store, DemonstrationService? demo
         var catalog = MapCatalog.For(Store);
         CityMap map = catalog.Require(spec.Map);
         AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
-        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
+        Hyperparameters hyperparameters = HyperparametersOf(spec);
         IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
         (Scenario scenario, int? setId, DemonstrationSet? stored) = ResolveScenario(catalog, map, spec, algorithm, requireValidAgent: true);
         TrainingMemory.EnsureFits(scenario, algorithm.Algorithm, hyperparameters);
         string demonstrator = !algorithm.NeedsDemonstrations ? "none" : stored is not null ? "set" : spec.Demonstrator == "llm" ? "llm" : "planner";
         return new RunPlan(scenario, algorithm, weights, hyperparameters, spec.Seed, demonstrator, setId, stored);
     }
+
+    /// <summary>
+    /// The hyperparameters a run of <paramref name="spec"/> trains with: its stored values, planned for
+    /// <see cref="RunSpec.Iterations"/> (which wins over a stored "Iterations" value, so a resumed run
+    /// whose plan was extended anneals over the new total).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name or a value out of its range.</exception>
+    public static Hyperparameters HyperparametersOf(RunSpec spec) =>
+        (HyperparameterValues.Apply(new Hyperparameters(), spec.Hyperparameters) with { Iterations = spec.Iterations }).Checked();
 
     /// <summary>How many agents a run of <paramref name="spec"/> will train, or null when its settings cannot be resolved (the run then fails with the reason).</summary>
     public int? AgentCount(RunSpec spec)
