@@ -24,6 +24,10 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
     /// <summary>Consecutive failed polls after which the worker counts as lost even before membership says so.</summary>
     public int FailedPollsLimit { get; init; } = 3;
 
+    // LiteDB 5.0.20 can corrupt its free-page list when two threads write to different collections at
+    // once (its issue 2825): the runs' threads hand their results to the store one at a time.
+    private readonly object _storeGate = new();
+
     public int Capacity => directory.Capacity;
 
     public event Action? CapacityChanged
@@ -34,7 +38,8 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
 
     public void Execute(RunContext context)
     {
-        PortableRun package = pack(context.Run, context.Cancellation) with { CheckpointEvery = settings.CheckpointEvery };
+        PortableRun package;
+        lock (_storeGate) package = pack(context.Run, context.Cancellation) with { CheckpointEvery = settings.CheckpointEvery };
         string json = package.ToJson();
         for (int attempt = 0; ; attempt++)
         {
@@ -101,13 +106,13 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
             if (progress.Phase == RunPhase.Unknown) throw new WorkerLostException("the worker no longer knows the run");
             if (!prepared && progress.DemonstrationLabel is { } label)
             {
-                context.SetPrepared(label, progress.Agents);
+                lock (_storeGate) context.SetPrepared(label, progress.Agents);
                 prepared = true;
             }
             if (stored < 0 && progress.ContinuedFrom >= 0)
             {
                 // Where this attempt continues: rows after its checkpoint were trained by a lost worker and go first.
-                context.ContinueFrom(progress.ContinuedFrom, progress.ContinuedFromStep);
+                lock (_storeGate) context.ContinueFrom(progress.ContinuedFrom, progress.ContinuedFromStep);
                 stored = progress.ContinuedFrom;
                 wallBase = context.Run.WallSeconds;
                 checkpointIteration = Math.Max(checkpointIteration, progress.ContinuedFrom);
@@ -123,14 +128,14 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
                     List<WorkerSpan> spans = context.Run.Workers;
                     spans[^1] = new WorkerSpan { Worker = spans[^1].Worker, From = spans[^1].From, To = metric.Iteration };
                     context.Run.Workers = [.. spans];
-                    context.ReportIteration(metric with { WallSeconds = wallBase + metric.WallSeconds });
+                    lock (_storeGate) context.ReportIteration(metric with { WallSeconds = wallBase + metric.WallSeconds });
                     stored = metric.Iteration;
                 }
                 if (progress.Snapshot is { } snapshot && JsonSerializer.Deserialize<EpisodeSnapshot>(snapshot, WorkerRun.Json) is { } episode)
-                    context.ReportSnapshot(episode);
+                    lock (_storeGate) context.ReportSnapshot(episode);
                 if (progress.Checkpoint is { } bytes && progress.CheckpointIteration <= stored)
                 {
-                    context.SaveCheckpoint(stream => stream.Write(bytes));
+                    lock (_storeGate) context.SaveCheckpoint(progress.CheckpointIteration, stream => stream.Write(bytes));
                     checkpointIteration = progress.CheckpointIteration;
                 }
             }

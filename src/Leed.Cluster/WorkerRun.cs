@@ -76,7 +76,7 @@ internal sealed class WorkerRun : IRunContext
         try
         {
             PreparedRun prepared = _package.Prepare(Cancellation);
-            SetPrepared(prepared.DemonstrationLabel, prepared.Scenario.AgentCount);
+            SetPrepared(prepared.DemonstrationLabel, prepared.Scenario.AgentCount, prepared.Summary);
             lock (_gate) _phase = RunPhase.Training;
             TrainerWorkload.Train(prepared, this, _package.CheckpointEvery, _package.SnapshotBudget);
             lock (_gate) _phase = _stop.IsCancellationRequested ? RunPhase.Stopped : RunPhase.Completed;
@@ -131,7 +131,7 @@ internal sealed class WorkerRun : IRunContext
         }
     }
 
-    public void SetPrepared(string demonstrationLabel, int agents)
+    public void SetPrepared(string demonstrationLabel, int agents, string? summary = null)
     {
         lock (_gate) (_label, _agents) = (demonstrationLabel, agents);
     }
@@ -141,12 +141,11 @@ internal sealed class WorkerRun : IRunContext
         lock (_gate) (_continuedFrom, _continuedFromStep, _lastIteration) = (iteration, globalStep, iteration);
     }
 
-    public void SaveCheckpoint(Action<Stream> write)
+    public void SaveCheckpoint(int iteration, Action<Stream> write)
     {
         using var buffer = new MemoryStream();
         write(buffer);
-        int iteration;
-        lock (_gate) (_checkpoint, _checkpointIteration, iteration) = (buffer.ToArray(), _lastIteration, _lastIteration);
+        lock (_gate) (_checkpoint, _checkpointIteration) = (buffer.ToArray(), iteration);
         _onCheckpoint?.Invoke(iteration);
     }
 

@@ -45,7 +45,7 @@ internal static class ClusterBenchVerbs
             using var store = LiteDbStore.Open(folder);
             var factory = new TrainerWorkloadFactory(store);
             using Microsoft.Extensions.Hosting.IHost coordinator = await Coordinator.StartAsync(settings,
-                (run, cancellation) => PortableRun.Pack(store, null, run, settings.CheckpointEvery, factory.SnapshotBudget, cancellation), context.Cancellation);
+                Leed.Dashboard.Hosting.ClusterServices.Packer(store, factory, settings), context.Cancellation);
             for (int i = 0; i < workers; i++) processes.Add(StartWorker(settings, threads));
             WorkerDirectory directory = coordinator.Services.GetRequiredService<WorkerDirectory>();
             var joined = Stopwatch.StartNew();

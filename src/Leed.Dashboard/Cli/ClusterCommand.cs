@@ -1,7 +1,6 @@
 // A verb that owns the store becomes the cluster's coordinator when a cluster is configured (Leed:Cluster:Provider).
 using Leed.Cluster;
 using Leed.Dashboard.Hosting;
-using Leed.Engine.Demonstrations;
 using Leed.Engine.Runs;
 
 namespace Leed.Dashboard.Cli;
@@ -12,13 +11,13 @@ internal static class ClusterCommand
     /// Starts this verb's coordinator silo when a cluster is configured, else returns null (runs
     /// train in this process). Bad settings and an unreachable membership store are input errors (exit 2).
     /// </summary>
-    public static IHost? StartCoordinator(VerbContext context, TrainerWorkloadFactory factory, Func<IDemonstrator>? llm)
+    public static IHost? StartCoordinator(VerbContext context, TrainerWorkloadFactory factory)
     {
         ClusterSettings settings = Settings();
         if (!settings.Enabled) return null;
         try
         {
-            return Coordinator.StartAsync(settings, ClusterServices.Packer(context.Store, () => llm?.Invoke(), settings, factory.SnapshotBudget), context.Cancellation)
+            return Coordinator.StartAsync(settings, ClusterServices.Packer(context.Store, factory, settings), context.Cancellation)
                 .GetAwaiter().GetResult();
         }
         catch (MembershipUnreachableException unreachable)

@@ -185,14 +185,14 @@ internal sealed class StudyHost : IDisposable
 
     public static StudyHost Open(VerbContext context, int maxConcurrent)
     {
-        Func<IDemonstrator>? llm = LlmEndpoint.FromOptions(context.Options.Llm) is { } endpoint ? () => new LlmDemonstrator(LlmHttp.Shared, endpoint) : null;
-        var factory = new TrainerWorkloadFactory(context.Store, llm);
+        DemonstrationService demonstrations = Demonstrators.Service(context, context.Store);
+        var factory = new TrainerWorkloadFactory(context.Store, demonstrations);
         // With a cluster configured this verb is the coordinator: its cells train on the workers.
-        IHost? coordinator = ClusterCommand.StartCoordinator(context, factory, llm);
+        IHost? coordinator = ClusterCommand.StartCoordinator(context, factory);
         var registry = coordinator is null
             ? new RunRegistry(new RunStore(context.Store), factory, maxConcurrent)
             : new RunRegistry(new RunStore(context.Store), factory, coordinator.Services.GetRequiredService<Leed.Cluster.ClusterRunExecutor>());
-        return new StudyHost(registry, new StudyRunner(context.Store, registry, llm), coordinator);
+        return new StudyHost(registry, new StudyRunner(context.Store, registry, demonstrations), coordinator);
     }
 
     /// <summary>The study's results now, the time they took counted in its overhead.</summary>

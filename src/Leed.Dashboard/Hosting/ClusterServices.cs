@@ -1,6 +1,5 @@
 // The dashboard as the cluster's coordinator: with a cluster configured, its runs go to workers with free slots.
 using Leed.Cluster;
-using Leed.Engine.Hosting;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 
@@ -19,19 +18,14 @@ public static class ClusterServices
         ClusterSettings settings = ClusterSettings.Read(builder.Configuration);
         builder.Services.AddSingleton(settings);
         if (!settings.Enabled) return;
-        builder.AddCoordinator(settings, provider => Packer(provider.GetRequiredService<ILeedStore>(),
-            () => EngineServices.CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current),
-            settings, provider.GetRequiredService<TrainerWorkloadFactory>().SnapshotBudget));
+        builder.AddCoordinator(settings, provider => Packer(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<TrainerWorkloadFactory>(), settings));
         builder.Services.AddSingleton<IRunExecutor>(provider => provider.GetRequiredService<ClusterRunExecutor>());
         builder.Services.AddHostedService<RequeueService>();
     }
 
-    /// <summary>How a coordinator packs a run for its worker (an LLM run's demonstrations are written here, where the LLM is configured).</summary>
-    public static Func<RunRecord, CancellationToken, PortableRun> Packer(ILeedStore store, Func<Leed.Engine.Demonstrations.IDemonstrator?> llm,
-        ClusterSettings settings, double snapshotBudget) =>
-        (run, cancellation) => PortableRun.Pack(store,
-            () => llm() ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model)."),
-            run, settings.CheckpointEvery, snapshotBudget, cancellation);
+    /// <summary>How a coordinator packs a run for its worker, through the one run-preparation path (an LLM run's demonstrations are written here, where the LLM is configured).</summary>
+    public static Func<RunRecord, CancellationToken, PortableRun> Packer(ILeedStore store, TrainerWorkloadFactory factory, ClusterSettings settings) =>
+        (run, cancellation) => PortableRun.Pack(factory.Preparation, store, run, settings.CheckpointEvery, factory.SnapshotBudget, cancellation);
 
     /// <summary>Once the silo is up, the runs that were training on workers when the dashboard stopped are queued again.</summary>
     private sealed class RequeueService(IServiceProvider services, ILogger<RequeueService> log) : IHostedService

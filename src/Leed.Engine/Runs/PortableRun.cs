@@ -20,6 +20,8 @@ public sealed record PortableRun
     public required PortableMap Map { get; init; }
     public required List<AgentSpec> Agents { get; init; }
     public required string ScenarioDescription { get; init; }
+    /// <summary>The stored set the demonstrations are (its id in the coordinator's store), or null.</summary>
+    public int? SetId { get; init; }
     public PortableDemonstrations? Demonstrations { get; init; }
     public int CheckpointEvery { get; init; } = 10;
     public double SnapshotBudget { get; init; } = 0.05;
@@ -35,30 +37,31 @@ public sealed record PortableRun
         JsonSerializer.Deserialize<PortableRun>(json, Json) ?? throw new InvalidDataException("An empty run package arrived.");
 
     /// <summary>
-    /// Packs <paramref name="run"/> from the owner's store: resolves its map, scenario and stored set
-    /// (an LLM run's demonstrations are written here, where the LLM is configured, and stored), and
-    /// marks the set as used by the run. Throws saying what is wrong, as a local start would.
+    /// Packs <paramref name="run"/> from the owner's store through the one run-preparation path: its
+    /// map, scenario and stored set (an LLM run's demonstrations are written here, where the LLM is
+    /// configured, and stored; the run keeps that set for its restarts), and marks the set as used by
+    /// the run. Throws saying what is wrong, as a local start would.
     /// </summary>
-    public static PortableRun Pack(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunRecord run, int checkpointEvery, double snapshotBudget,
+    public static PortableRun Pack(RunPreparation preparation, ILeedStore store, RunRecord run, int checkpointEvery, double snapshotBudget,
         CancellationToken cancellation = default)
     {
         RunSpec spec = run.Spec;
-        (Scenario scenario, AlgorithmInfo algorithm, _, _, DemonstrationSet? set) = TrainerWorkload.Resolve(store, spec);
-        if (set is null && algorithm.NeedsDemonstrations && spec.Demonstrator == "llm")
+        RunPlan plan = preparation.Plan(spec);
+        if (plan.Demonstrator == "llm" && plan.StoredSet is null)
         {
-            IDemonstrator llm = llmDemonstrator?.Invoke() ?? throw new ArgumentException("No LLM is configured: choose the planner or a stored set.");
-            set = llm.GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
-            new DemonstrationStore(store).SaveNew(scenario, spec.ScenarioSeed, set);
+            spec.DemoSetId = preparation.Prepare(plan, cancellation).SetId;
+            plan = preparation.Plan(spec);
         }
-        if (spec.DemoSetId is int setId && set is not null) new DemonstrationStore(store).MarkUsed(setId, run.Id);
+        if (plan.SetId is int setId) new DemonstrationStore(store).MarkUsed(setId, run.Id);
         return new PortableRun
         {
             RunId = run.Id,
             Spec = spec,
-            Map = PortableMap.From(scenario.Map),
-            Agents = [.. scenario.Agents],
-            ScenarioDescription = scenario.Description,
-            Demonstrations = set is null ? null : PortableDemonstrations.From(set),
+            Map = PortableMap.From(plan.Scenario.Map),
+            Agents = [.. plan.Scenario.Agents],
+            ScenarioDescription = plan.Scenario.Description,
+            SetId = plan.SetId,
+            Demonstrations = plan.StoredSet is null ? null : PortableDemonstrations.From(plan.StoredSet),
             CheckpointEvery = checkpointEvery,
             SnapshotBudget = snapshotBudget,
         };
@@ -67,8 +70,15 @@ public sealed record PortableRun
     public Scenario ToScenario() => new(Map.ToMap(), Agents, ScenarioDescription);
 
     /// <summary>Prepares the run where it trains, with no store: the shipped set, else the planner's demonstrations.</summary>
-    public PreparedRun Prepare(CancellationToken cancellation = default) =>
-        TrainerWorkload.PrepareOn(Spec, ToScenario(), Demonstrations?.ToSet(), store: null, llmDemonstrator: null, cancellation);
+    public PreparedRun Prepare(CancellationToken cancellation = default)
+    {
+        (AlgorithmInfo algorithm, IWeightSchedule? weights, Hyperparameters hyperparameters) = RunPreparation.Settings(Spec);
+        Scenario scenario = ToScenario();
+        TrainingMemory.EnsureFits(scenario, algorithm.Algorithm, hyperparameters);
+        string demonstrator = !algorithm.NeedsDemonstrations ? "none" : Demonstrations is null ? "planner" : "set";
+        return RunPreparation.Standalone.Prepare(
+            new RunPlan(scenario, algorithm, weights, hyperparameters, Spec.Seed, demonstrator, SetId, Demonstrations?.ToSet()), cancellation);
+    }
 }
 
 /// <summary>A map's cells and provenance ('1' road, '0' blocked, row-major).</summary>

@@ -64,13 +64,14 @@ public interface IRunContext
     void ReportIteration(MetricRecord metrics);
     void ReportSnapshot(EpisodeSnapshot snapshot);
 
-    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
-    void SetPrepared(string demonstrationLabel, int agents);
+    /// <summary>Records what preparation resolved: the demonstrations' label, the real number of agents, and a one-line summary.</summary>
+    void SetPrepared(string demonstrationLabel, int agents, string? summary = null);
 
     /// <summary>Training continues after <paramref name="iteration"/> (its checkpoint's, or 0): rows stored after it are trained again, so they go first.</summary>
     void ContinueFrom(int iteration, long globalStep);
 
-    void SaveCheckpoint(Action<Stream> write);
+    /// <summary>Stores a checkpoint of <paramref name="iteration"/> (replacing the last one).</summary>
+    void SaveCheckpoint(int iteration, Action<Stream> write);
 
     /// <summary>Reads the run's checkpoint into <paramref name="read"/>; false when it has none.</summary>
     bool TryLoadCheckpoint(Action<Stream> read);

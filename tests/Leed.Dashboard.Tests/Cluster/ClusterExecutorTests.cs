@@ -30,7 +30,7 @@ public sealed class ClusterExecutorTests : IAsyncLifetime
         // The test process is the coordinator: it owns the store and the registry, the silos only train.
         _directory = new WorkerDirectory(_cluster.Client, Settings, heartbeat: TimeSpan.FromMilliseconds(200));
         var executor = new ClusterRunExecutor(_cluster.Client, _directory, Settings,
-            (run, cancellation) => PortableRun.Pack(_store, null, run, Settings.CheckpointEvery, 0.05, cancellation)) { PollInterval = TimeSpan.FromMilliseconds(50) };
+            (run, cancellation) => PortableRun.Pack(new RunPreparation(_store), _store, run, Settings.CheckpointEvery, 0.05, cancellation)) { PollInterval = TimeSpan.FromMilliseconds(50) };
         _registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store), executor);
         await _directory.RefreshAsync();
     }
