@@ -23,6 +23,7 @@ public sealed class ClusterAppServerFixture : AppServerFixture
     };
 }
 
+[Collection(ClusterCollection.Name)]
 public sealed class WorkersBrowserTests(ClusterAppServerFixture app) : IClassFixture<ClusterAppServerFixture>
 {
     [Fact]
@@ -30,9 +31,17 @@ public sealed class WorkersBrowserTests(ClusterAppServerFixture app) : IClassFix
     {
         using DashboardProcess worker = DashboardProcess.Start(["worker", "--cluster", "localhost", "--slots", "2", "--threads", "1"],
             new Dictionary<string, string> { ["LEED_CLUSTER__COORDINATORPORT"] = app.CoordinatorPort.ToString(CultureInfo.InvariantCulture) });
+        // A worker process starts in seconds on an idle machine; a loaded 2-core CI machine gets more time.
+        var joining = System.Diagnostics.Stopwatch.StartNew();
+        while (!worker.Output.Contains("\"worker\"", StringComparison.Ordinal))
+        {
+            Assert.False(worker.HasExited, $"The worker exited: {worker.Error}");
+            Assert.True(joining.Elapsed < TimeSpan.FromMinutes(3), $"The worker did not join in 3 minutes: {worker.Error}");
+            await Task.Delay(200);
+        }
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "workers", "#workers-page");
-        await Expect(page.Locator(".worker-row")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
+        await Expect(page.Locator(".worker-row")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
         await Expect(page.Locator("#workers-summary")).ToContainTextAsync("2 workers, 0 of 3 slots in use");
 
         // Two runs: the worker has the most free slots, so the first goes there.

@@ -9,6 +9,14 @@ using Orleans.TestingHost;
 
 namespace Leed.Dashboard.Tests.Cluster;
 
+// Cluster tests start silos and worker processes: they run one class at a time, not beside each other.
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection
+{
+    public const string Name = "cluster";
+}
+
+[Collection(ClusterCollection.Name)]
 public sealed class ClusterExecutorTests : IAsyncLifetime
 {
     private static readonly ClusterSettings Settings = new() { Provider = ClusterProvider.Localhost, Slots = 1, Threads = 1, CheckpointEvery = 2 };

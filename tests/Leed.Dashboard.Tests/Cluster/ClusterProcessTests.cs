@@ -6,6 +6,7 @@ using Leed.Engine.Storage;
 
 namespace Leed.Dashboard.Tests.Cluster;
 
+[Collection(ClusterCollection.Name)]
 public sealed class ClusterProcessTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("leed-cluster-e2e-").FullName;
