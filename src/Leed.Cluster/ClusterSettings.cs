@@ -20,7 +20,7 @@ public sealed class ClusterSettings
     public ClusterProvider Provider { get; set; } = ClusterProvider.None;
 
     /// <summary>Silos with another cluster id never join this cluster.</summary>
-    public string ClusterId { get; set; } = "leed";
+    public string ClusterId { get; set; } = "studio";
 
     public string ServiceId { get; set; } = "leed-studio";
 

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Leed.Cluster;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
@@ -58,7 +59,7 @@ internal static class ClusterBenchVerbs
             var clock = Stopwatch.StartNew();
             RunRecord[] submitted = [.. Enumerable.Range(1, runs).Select(seed => registry.Submit(new RunSpec
             {
-                Algorithm = "leed", Map = PresetMaps.Small, Agents = 3, ScenarioSeed = 1, Seed = seed, Iterations = iterations,
+                Algorithm = Algorithm.Leed.Name(), Map = PresetMaps.Small, Agents = 3, ScenarioSeed = 1, Seed = seed, Iterations = iterations,
                 Hyperparameters = new() { ["Envs"] = 2, ["Steps"] = 64 },
             }))];
             while (submitted.Any(run => registry.Get(run.Id)!.IsActive)) await Task.Delay(100, context.Cancellation);

@@ -11,7 +11,7 @@ internal static class WorkerVerb
     private static readonly Option<string?> Provider = CliOptions.Choice("--cluster",
         "membership: localhost (the coordinator on this machine) or redis (default: Leed:Cluster:Provider, else localhost)", "localhost", "redis");
     private static readonly Option<string?> Redis = CliOptions.Text("--redis", "the Redis membership store, e.g. 10.0.0.5:6379 (default: Leed:Cluster:Redis)", "HOST:PORT");
-    private static readonly Option<string?> ClusterId = CliOptions.Text("--cluster-id", "the coordinator's cluster id (default: Leed:Cluster:ClusterId, else leed)", "ID");
+    private static readonly Option<string?> ClusterId = CliOptions.Text("--cluster-id", "the coordinator's cluster id (default: Leed:Cluster:ClusterId, else studio)", "ID");
     private static readonly Option<int?> Port = CliOptions.OptionalInt("--port", "silo port (default: a free one)", "P", 1, 65535);
     private static readonly Option<string?> Address = CliOptions.Text("--address",
         "the address other machines reach this worker at (default: Leed:Cluster:AdvertisedAddress, else 127.0.0.1)", "IP");

@@ -61,7 +61,7 @@ public sealed class WorkersBrowserTests(ClusterAppServerFixture app) : IClassFix
         registry.Stop(run.Id);
 
         await AppServerFixture.GotoReadyAsync(page, "system", "#system-facts");
-        await Expect(page.Locator("#system-facts")).ToContainTextAsync($"localhost (coordinator port {app.CoordinatorPort}), cluster 'leed': 2 workers");
+        await Expect(page.Locator("#system-facts")).ToContainTextAsync($"localhost (coordinator port {app.CoordinatorPort}), cluster 'studio': 2 workers");
         await app.ScreenshotAsync(page, "system-cluster");
     }
 }
