@@ -41,8 +41,11 @@ public sealed class RunContext
     public RunSpec Spec => _active.Record.Spec;
     public CancellationToken Cancellation => _active.Stop.Token;
 
-    /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
-    public bool SnapshotWanted => _active.Watchers > 0 && _active.SinceSnapshot.Elapsed >= _registry.SnapshotInterval;
+    /// <summary>
+    /// Whether an episode snapshot after <paramref name="iteration"/> would be kept: it falls on the stride the
+    /// run's stored snapshots are thinned to (<see cref="SnapshotThinning"/>); 1 until the run has stored any.
+    /// </summary>
+    public bool SnapshotDue(int iteration) => iteration % _active.SnapshotStride == 0;
 
     /// <summary>
     /// Time the run has spent working in this process: from the first <see cref="WaitWhilePaused"/>
@@ -68,11 +71,12 @@ public sealed class RunContext
 
     public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
 
-    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
-    public void SetPrepared(string demonstrationLabel, int agents)
+    /// <summary>Records what preparation resolved: the demonstrations' label, the real number of agents and the scenario's key.</summary>
+    public void SetPrepared(string demonstrationLabel, Env.Scenario scenario)
     {
         _active.Record.DemonstrationLabel = demonstrationLabel;
-        _active.Record.ResolvedAgents = agents;
+        _active.Record.ResolvedAgents = scenario.AgentCount;
+        _active.Record.ScenarioKey = ScenarioKeys.Of(scenario);
         _registry.Persist(_active);
     }
 
@@ -126,7 +130,6 @@ public sealed class RunRegistry : IDisposable
     public RunStore Store { get; }
     public int MaxConcurrent { get; }
     public TimeSpan PushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
-    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Queues a run; it starts when a slot is free.</summary>
     public RunRecord Submit(RunSpec spec)
@@ -229,6 +232,13 @@ public sealed class RunRegistry : IDisposable
     public EpisodeSnapshot? LatestSnapshot(string id) =>
         (_active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null) ?? Store.LatestSnapshot(id);
 
+    /// <summary>The run's stored episode snapshots, oldest first, without their data (every snapshot is stored as it is recorded).</summary>
+    public IReadOnlyList<SnapshotEntry> Snapshots(string id) => Store.SnapshotsOf(id);
+
+    /// <summary>The run's episode snapshot after <paramref name="iteration"/>, or null when none is kept.</summary>
+    public EpisodeSnapshot? Snapshot(string id, int iteration) =>
+        (_active.TryGetValue(id, out ActiveRun? run) && run.Snapshot?.Iteration == iteration ? run.Snapshot : null) ?? Store.Snapshot(id, iteration);
+
     /// <summary>
     /// Calls <paramref name="onUpdate"/> (on a timer thread) with what changed, at most once per
     /// <see cref="PushInterval"/>. Dispose the result to stop.
@@ -238,10 +248,7 @@ public sealed class RunRegistry : IDisposable
         ActiveRun? run = _active.GetValueOrDefault(id);
         var subscription = new Subscription(this, run, onUpdate, PushInterval);
         if (run is not null)
-        {
             lock (run.Subscribers) run.Subscribers.Add(subscription);
-            Interlocked.Increment(ref run.Watchers);
-        }
         return subscription;
     }
 
@@ -275,9 +282,8 @@ public sealed class RunRegistry : IDisposable
 
     internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
     {
-        Store.SaveSnapshot(run.Record.Id, snapshot);
+        run.SnapshotStride = Store.SaveSnapshot(run.Record.Id, snapshot);
         run.Snapshot = snapshot;
-        run.SinceSnapshot.Restart();
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkSnapshot(snapshot);
     }
 
@@ -402,10 +408,10 @@ public sealed class RunRegistry : IDisposable
         public ManualResetEventSlim Running { get; } = new(initialState: true);
         public List<MetricRecord> Recent { get; } = [];
         public List<Subscription> Subscribers { get; } = [];
-        public Stopwatch SinceSnapshot { get; } = Stopwatch.StartNew();
         public EpisodeSnapshot? Snapshot { get; set; }
+        /// <summary>The stride the run's stored snapshots are thinned to, as the last save left it.</summary>
+        public int SnapshotStride { get; set; } = 1;
         public Thread? Thread { get; set; }
-        public int Watchers;
     }
 
     internal sealed class Subscription : IDisposable
@@ -464,7 +470,6 @@ public sealed class RunRegistry : IDisposable
             _timer.Dispose();
             if (_run is null) return;
             lock (_run.Subscribers) _run.Subscribers.Remove(this);
-            Interlocked.Decrement(ref _run.Watchers);
         }
     }
 

@@ -21,9 +21,12 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
     public int CheckpointEvery { get; init; } = 10;
 
     /// <summary>
-    /// Share of training time that episode snapshots for watchers may take. Recording an episode
-    /// costs a full episode of forward passes, so without a budget a watched run would slow down;
-    /// the first snapshot is always taken, later ones only while within the budget.
+    /// Share of training time that episode snapshots may take. Snapshots are recorded all through
+    /// training, watched or not, for the replay timeline; recording one costs a full episode of
+    /// forward passes (and storing it), so without a budget a run would slow down. The first
+    /// snapshot and the one after the last iteration are always taken; the others when the time
+    /// spent on snapshots so far is within this share of the run's training time and the iteration
+    /// falls on the stride the stored snapshots are thinned to (<see cref="SnapshotThinning"/>).
     /// </summary>
     public double SnapshotBudget { get; init; } = 0.05;
 
@@ -60,7 +63,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
     {
         RunSpec spec = context.Spec;
         PreparedRun prepared = Prepare(store, llmDemonstrator, spec, context.Cancellation);
-        context.SetPrepared(prepared.DemonstrationLabel, prepared.Scenario.AgentCount);
+        context.SetPrepared(prepared.DemonstrationLabel, prepared.Scenario);
         if (spec.DemoSetId is int setId && prepared.Demonstrations is not null) new DemonstrationStore(store).MarkUsed(setId, context.Run.Id);
 
         Trainer? trainer = null;
@@ -70,6 +73,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         {
             double priorWall = context.Run.WallSeconds;
             int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
+            string scenarioKey = context.Run.ScenarioKey ?? ScenarioKeys.Of(prepared.Scenario);
             double snapshotSeconds = 0;
             bool firstSnapshot = true;
             while (trainer.Iteration < spec.Iterations)
@@ -77,11 +81,11 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                 context.WaitWhilePaused();
                 IterationMetrics metrics = trainer.RunIteration();
                 context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
-                bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * context.ActiveTime.TotalSeconds;
-                if ((context.SnapshotWanted && withinBudget) || trainer.Iteration == spec.Iterations)
+                bool withinBudget = snapshotSeconds <= factory.SnapshotBudget * context.ActiveTime.TotalSeconds;
+                if (firstSnapshot || trainer.Iteration == spec.Iterations || (withinBudget && context.SnapshotDue(trainer.Iteration)))
                 {
                     long start = Stopwatch.GetTimestamp();
-                    context.ReportSnapshot(ToSnapshot(trainer.RecordEpisode(greedy: false), destinations));
+                    context.ReportSnapshot(ToSnapshot(trainer.RecordEpisode(greedy: false), destinations, scenarioKey));
                     snapshotSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
                     firstSnapshot = false;
                 }
@@ -144,11 +148,15 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             : ScenarioGenerator.Generate(map, Math.Max(1, spec.Agents), spec.ScenarioSeed), null);
     }
 
-    private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations) => new(
+    private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations, string scenarioKey) => new(
         trace.Iteration,
         trace.Positions,
         [.. trace.Statuses.Select(step => step.Select(status => (byte)status).ToArray())],
-        destinations);
+        destinations)
+    {
+        Blocked = trace.Delayed,
+        ScenarioKey = scenarioKey,
+    };
 }
 
 /// <summary>Hyperparameters as name/value pairs (how a run stores them) and back.</summary>
