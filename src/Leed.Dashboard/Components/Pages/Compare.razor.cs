@@ -1,6 +1,7 @@
 // The Compare page: pick runs or seed groups, overlay their curves (or group means with 95% bands), summarise, export.
 using Leed.Components.Views;
 using Leed.Dashboard.Compare;
+using Leed.Dashboard.Replay;
 using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
@@ -66,6 +67,9 @@ public partial class Compare
     private string CsvLink => CompareEndpoints.CsvLink(_selected, _metric, wide: false);
 
     private string WideCsvLink => CompareEndpoints.CsvLink(_selected, _metric, wide: true);
+
+    private string ReplayLink => ReplayTarget.Link(
+        _selected.Count > 0 ? new ReplayTarget(_selected[0], null) : null, _selected.Count > 1 ? new ReplayTarget(_selected[1], null) : null);
 
     private string CsvFileName => CompareEndpoints.CsvFileName(_metric);
 
