@@ -29,8 +29,8 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
 
         await Expect(page.Locator("#live-page")).ToContainTextAsync($"leed on own-agents-town, {agents} agents");
         await Expect(page.Locator("#live-page")).ToContainTextAsync($"-n{agents}-");
-        // One w_i line per agent as soon as the first iterations arrive, on this page as it was opened.
-        await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('chart-weights'); return c && c.data && c.data.length === {agents} && c.data[{agents - 1}].x.length > 0; }}",
+        // One w_i heatmap row per agent as soon as the first iterations arrive, on this page as it was opened.
+        await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('chart-weights-heatmap'); return c && c.data && c.data[0].z.length === {agents} && c.data[0].z[{agents - 1}].length > 0; }}",
             null, new PageWaitForFunctionOptions { Timeout = 90_000 });
         await app.ScreenshotAsync(page, "live-run-own-agents");
 
