@@ -224,7 +224,7 @@ public sealed class RunRegistry : IDisposable
     /// <summary>The in-memory recent metrics of an active run, or the stored series of a finished one.</summary>
     public IReadOnlyList<MetricRecord> Metrics(string id)
     {
-        if (!_active.TryGetValue(id, out ActiveRun? run)) return Store.MetricsOf(id);
+        if (!_active.TryGetValue(id, out ActiveRun? run)) return Store.Find(id) is { } stored ? Store.StoppedMetricsOf(stored) : Store.MetricsOf(id);
         lock (run.Recent) return run.Recent.Count < run.Record.Iteration ? Store.MetricsOf(id) : [.. run.Recent];
     }
 
@@ -367,6 +367,20 @@ public sealed class RunRegistry : IDisposable
                 subscription.Flush();
             }
         NotifyList();
+        WarmSeries(run.Record);
+    }
+
+    /// <summary>Stores a stopped run's metrics as columns now, so that the first Compare of it reads one document, not one per iteration.</summary>
+    private void WarmSeries(RunRecord record)
+    {
+        try
+        {
+            if (record.Iteration > 0) Store.StoppedMetricsOf(record);
+        }
+        catch (Exception failure) when (failure is LiteDB.LiteException or IOException)
+        {
+            Trace.TraceWarning($"Run {record.Id}: its metrics stay readable row by row; storing them as columns failed: {failure.Message}");
+        }
     }
 
     private void MarkInterrupted()

@@ -21,6 +21,7 @@ public sealed class RunStore
     public const string RunsCollection = "runs";
     public const string MetricsCollection = "metrics";
     public const string SnapshotsCollection = "snapshots";
+    public const string SeriesCollection = "metricSeries";
 
     private readonly ILeedStore _store;
 
@@ -41,6 +42,7 @@ public sealed class RunStore
     private ILiteCollection<RunRecord> Runs => _store.Collection<RunRecord>(RunsCollection);
     private ILiteCollection<StoredMetric> Metrics => _store.Collection<StoredMetric>(MetricsCollection);
     private ILiteCollection<StoredSnapshot> Snapshots => _store.Collection<StoredSnapshot>(SnapshotsCollection);
+    private ILiteCollection<StoredSeries> Series => _store.Collection<StoredSeries>(SeriesCollection);
 
     public void Save(RunRecord run) => Runs.Upsert(run);
 
@@ -62,6 +64,19 @@ public sealed class RunStore
     public IReadOnlyList<MetricRecord> MetricsOf(string runId) =>
         [.. Metrics.Find(metric => metric.RunId == runId).OrderBy(metric => metric.Iteration)
             .Select(metric => new MetricRecord(metric.Iteration, metric.GlobalStep, metric.WallSeconds, metric.Values))];
+
+    /// <summary>
+    /// Every metric row of a run that is not training, as <see cref="MetricsOf"/> gives them, but read from its
+    /// stored columns (<see cref="StoredSeries"/>) when they end at the run's last iteration; otherwise from
+    /// the rows, storing the columns for the next read.
+    /// </summary>
+    public IReadOnlyList<MetricRecord> StoppedMetricsOf(RunRecord run)
+    {
+        if (Series.FindById(run.Id) is { Rows: > 0 } series && series.LastIteration == run.Iteration) return series.ToRecords();
+        IReadOnlyList<MetricRecord> rows = MetricsOf(run.Id);
+        if (rows.Count > 0 && rows[^1].Iteration == run.Iteration) Series.Upsert(StoredSeries.From(run.Id, rows));
+        return rows;
+    }
 
     /// <summary>
     /// Stores an episode snapshot of a run and thins the run's snapshots to the caps of <see cref="SnapshotThinning"/>;
@@ -107,6 +122,7 @@ public sealed class RunStore
     {
         Metrics.DeleteMany(metric => metric.RunId == runId);
         Snapshots.DeleteMany(snapshot => snapshot.RunId == runId);
+        Series.Delete(runId);
         _store.DeleteFile(CheckpointId(runId));
         return Runs.Delete(runId);
     });

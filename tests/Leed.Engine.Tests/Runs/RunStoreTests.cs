@@ -161,4 +161,35 @@ public sealed class RunStoreTests : IDisposable
         Assert.Null(runs.LatestSnapshot("r1"));
         Assert.Equal(3, runs.LatestSnapshot("r2")!.Destinations.Length);
     }
+
+    [Fact]
+    public void StoppedRunsMetrics_ReadBackFromColumns_AsTheRowsAre_AndAreReadAgainWhenTheRunGrows()
+    {
+        var runs = new RunStore(_store);
+        var run = new RunRecord { Id = "long", Spec = new RunSpec { Name = "n" }, Iteration = 3 };
+        runs.Save(run);
+        runs.AppendMetric("long", new MetricRecord(1, 64, 1.5, new Dictionary<string, double> { ["charts/episodic_return"] = -5, ["charts/SPS"] = 900 }));
+        runs.AppendMetric("long", new MetricRecord(2, 128, 3.0, new Dictionary<string, double> { ["charts/SPS"] = 950 }));
+        runs.AppendMetric("long", new MetricRecord(3, 192, 4.5, new Dictionary<string, double> { ["charts/episodic_return"] = -2.25, ["losses/entropy"] = 1.5 }));
+
+        IReadOnlyList<MetricRecord> first = runs.StoppedMetricsOf(run);
+        Assert.NotNull(_store.Collection<StoredSeries>(RunStore.SeriesCollection).FindById("long"));
+        IReadOnlyList<MetricRecord> cached = Reopened().StoppedMetricsOf(run);
+
+        Assert.Equal(3, cached.Count);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal((first[i].Iteration, first[i].GlobalStep, first[i].WallSeconds), (cached[i].Iteration, cached[i].GlobalStep, cached[i].WallSeconds));
+            Assert.Equal(first[i].Values.OrderBy(pair => pair.Key), cached[i].Values.OrderBy(pair => pair.Key));
+        }
+        Assert.False(cached[1].Values.ContainsKey("charts/episodic_return")); // absent stays absent
+
+        // Continued: a fourth row, and the run's record says so; the columns are built again from the rows.
+        var reopened = new RunStore(_store);
+        reopened.AppendMetric("long", new MetricRecord(4, 256, 6.0, new Dictionary<string, double> { ["charts/SPS"] = 990 }));
+        run.Iteration = 4;
+        Assert.Equal([1, 2, 3, 4], reopened.StoppedMetricsOf(run).Select(row => row.Iteration));
+        Assert.True(reopened.Delete("long"));
+        Assert.Null(_store.Collection<StoredSeries>(RunStore.SeriesCollection).FindById("long"));
+    }
 }
