@@ -50,6 +50,7 @@ internal static class DashboardBenchVerbs
             using var noSnapshots = new RunRegistry(runStore, new TrainerWorkloadFactory(store) { SnapshotBudget = 0 });
             var arms = new[] { "without", "unwatched", "watched" }.ToDictionary(arm => arm, _ => new List<double>());
             var kept = arms.Keys.ToDictionary(arm => arm, _ => new List<int>());
+            var share = arms.Keys.ToDictionary(arm => arm, _ => new List<double>());
             for (int r = 0; r < repeats; r++)
             {
                 foreach (string arm in arms.Keys)
@@ -70,7 +71,9 @@ internal static class DashboardBenchVerbs
                     double sps = (metrics[^1].GlobalStep - metrics[0].GlobalStep) / (metrics[^1].WallSeconds - metrics[0].WallSeconds);
                     arms[arm].Add(sps);
                     kept[arm].Add(runner.Snapshots(run.Id).Count);
-                    context.Error.WriteLine($"    {sps:0} steps/s, {kept[arm][^1]} snapshots kept" + (arm == "watched" ? $", {pushes} pushes ({snapshots} with a snapshot)" : ""));
+                    share[arm].Add(Math.Round(done.SnapshotSeconds / done.WallSeconds, 4));
+                    context.Error.WriteLine($"    {sps:0} steps/s, {kept[arm][^1]} snapshots kept, {share[arm][^1]:0.0%} of the training time on them"
+                        + (arm == "watched" ? $", {pushes} pushes ({snapshots} with a snapshot)" : ""));
                 }
             }
             double Mean(string arm) => arms[arm].Average();
@@ -83,8 +86,10 @@ internal static class DashboardBenchVerbs
                 unwatchedOverWithoutSnapshots = Math.Round(Mean("unwatched") / Mean("without"), 3),
                 watchedOverUnwatched = Math.Round(Mean("watched") / Mean("unwatched"), 3),
                 snapshotsKept = kept,
+                snapshotShareOfTrainingTime = share,
                 snapshotBudget = new TrainerWorkloadFactory(store).SnapshotBudget,
-                note = "without = snapshot budget 0 (the first and the last iteration's episodes only); unwatched = snapshots through training within the budget, as every run records them; "
+                note = "snapshotShareOfTrainingTime = the seconds spent recording and storing episodes over the run's training seconds, measured inside the run (the first and the last episode, which are always recorded, included); "
+                    + "without = snapshot budget 0 (the first and the last iteration's episodes only); unwatched = snapshots through training within the budget, as every run records them; "
                     + "watched = the same plus a registry subscriber as the Live page makes one (pushes at most every 200 ms); browser rendering happens on the client",
             });
             return Task.FromResult(0);

@@ -53,6 +53,8 @@ public sealed class RunRecord
     public double? BestReturn { get; set; }
     public double? LastReturn { get; set; }
     public double WallSeconds { get; set; }
+    /// <summary>Of <see cref="WallSeconds"/>, the seconds spent recording and storing episode snapshots, summed over restarts.</summary>
+    public double SnapshotSeconds { get; set; }
     public string? Error { get; set; }
     /// <summary>Label of the demonstrations used, e.g. "planner, no LLM" or "LLM m at host (set 3 v2)".</summary>
     public string? DemonstrationLabel { get; set; }

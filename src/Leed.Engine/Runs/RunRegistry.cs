@@ -69,7 +69,8 @@ public sealed class RunContext
 
     public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);
 
-    public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
+    /// <summary>Keeps an episode snapshot that took <paramref name="recording"/> to record; storing it adds to <see cref="RunRecord.SnapshotSeconds"/> too.</summary>
+    public void ReportSnapshot(EpisodeSnapshot snapshot, TimeSpan recording) => _registry.OnSnapshot(_active, snapshot, recording);
 
     /// <summary>Records what preparation resolved: the demonstrations' label, the real number of agents and the scenario's key.</summary>
     public void SetPrepared(string demonstrationLabel, Env.Scenario scenario)
@@ -280,9 +281,11 @@ public sealed class RunRegistry : IDisposable
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.Enqueue(metrics);
     }
 
-    internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
+    internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot, TimeSpan recording)
     {
+        long start = Stopwatch.GetTimestamp();
         run.SnapshotStride = Store.SaveSnapshot(run.Record.Id, snapshot);
+        run.Record.SnapshotSeconds += (recording + Stopwatch.GetElapsedTime(start)).TotalSeconds;
         run.Snapshot = snapshot;
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkSnapshot(snapshot);
     }

@@ -25,8 +25,9 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
     /// training, watched or not, for the replay timeline; recording one costs a full episode of
     /// forward passes (and storing it), so without a budget a run would slow down. The first
     /// snapshot and the one after the last iteration are always taken; the others when the time
-    /// spent on snapshots so far is within this share of the run's training time and the iteration
-    /// falls on the stride the stored snapshots are thinned to (<see cref="SnapshotThinning"/>).
+    /// spent on snapshots so far (<see cref="RunRecord.SnapshotSeconds"/>), plus what the last one
+    /// took, is within this share of the run's training time (so the next one cannot overshoot it),
+    /// and the iteration falls on the stride the stored snapshots are thinned to (<see cref="SnapshotThinning"/>).
     /// </summary>
     public double SnapshotBudget { get; init; } = 0.05;
 
@@ -74,19 +75,22 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             double priorWall = context.Run.WallSeconds;
             int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
             string scenarioKey = context.Run.ScenarioKey ?? ScenarioKeys.Of(prepared.Scenario);
-            double snapshotSeconds = 0;
+            double lastSnapshotSeconds = 0;
             bool firstSnapshot = true;
             while (trainer.Iteration < spec.Iterations)
             {
                 context.WaitWhilePaused();
                 IterationMetrics metrics = trainer.RunIteration();
                 context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
-                bool withinBudget = snapshotSeconds <= factory.SnapshotBudget * context.ActiveTime.TotalSeconds;
+                double trained = priorWall + context.ActiveTime.TotalSeconds;
+                bool withinBudget = context.Run.SnapshotSeconds + lastSnapshotSeconds <= factory.SnapshotBudget * trained;
                 if (firstSnapshot || trainer.Iteration == spec.Iterations || (withinBudget && context.SnapshotDue(trainer.Iteration)))
                 {
                     long start = Stopwatch.GetTimestamp();
-                    context.ReportSnapshot(ToSnapshot(trainer.RecordEpisode(greedy: false), destinations, scenarioKey));
-                    snapshotSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    EpisodeSnapshot snapshot = ToSnapshot(trainer.RecordEpisode(greedy: false), destinations, scenarioKey);
+                    double before = context.Run.SnapshotSeconds;
+                    context.ReportSnapshot(snapshot, Stopwatch.GetElapsedTime(start));
+                    lastSnapshotSeconds = context.Run.SnapshotSeconds - before;
                     firstSnapshot = false;
                 }
                 if (trainer.Iteration % factory.CheckpointEvery == 0 || trainer.Iteration == spec.Iterations)

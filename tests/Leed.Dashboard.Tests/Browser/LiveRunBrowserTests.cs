@@ -63,9 +63,7 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
         {
             await first.Server.InitializeAsync();
             var registry = first.Server.Services.GetRequiredService<RunRegistry>();
-            id = registry.Submit(AppServerFixture.TinyRun("replay after restart", PresetMaps.Small, agents: 4, iterations: 3)).Id;
-            await GridFitBrowserTests.WaitForAsync(() => !registry.Get(id)!.IsActive);
-            Assert.True(registry.Get(id)!.Status == RunStatus.Completed, registry.Get(id)!.Error);
+            id = (await first.Server.TrainAsync(AppServerFixture.TinyRun("replay after restart", PresetMaps.Small, agents: 4, iterations: 3)))[0];
             kept = [.. registry.Snapshots(id).Select(entry => entry.Iteration)];
             Assert.Equal(1, kept[0]); // the first and the last are always recorded, watched or not
             Assert.Equal(3, kept[^1]);

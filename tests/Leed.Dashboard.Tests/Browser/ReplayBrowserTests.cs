@@ -12,14 +12,6 @@ public sealed class ReplayBrowserTests(AppServerFixture app)
 {
     private RunRegistry Registry => app.Services.GetRequiredService<RunRegistry>();
 
-    private async Task<string[]> TrainAsync(params RunSpec[] specs)
-    {
-        string[] ids = [.. specs.Select(spec => Registry.Submit(spec).Id)];
-        await GridFitBrowserTests.WaitForAsync(() => ids.All(id => !Registry.Get(id)!.IsActive));
-        foreach (string id in ids) Assert.True(Registry.Get(id)!.Status == RunStatus.Completed, Registry.Get(id)!.Error);
-        return ids;
-    }
-
     /// <summary>Arrivals and blocked moves of a stored episode up to a step, as the counters should show them.</summary>
     private static (int Arrived, int Blocked) Counts(EpisodeSnapshot episode, int step)
     {
@@ -31,11 +23,9 @@ public sealed class ReplayBrowserTests(AppServerFixture app)
     public async Task TwoRunsOnOneScenario_AdvanceOnOneTimeline_EachCountingItsArrivalsAndBlockedMoves()
     {
         // The demonstrations replayed (every vehicle follows its planned route and arrives) against a random policy, 12 vehicles.
-        RunSpec demo = AppServerFixture.TinyRun("replay demo", PresetMaps.Small, agents: 12, iterations: 1);
-        demo.Algorithm = "demo";
-        RunSpec random = AppServerFixture.TinyRun("replay random", PresetMaps.Small, agents: 12, iterations: 1);
-        random.Algorithm = "random";
-        string[] ids = await TrainAsync(demo, random);
+        string[] ids = await app.TrainAsync(
+            AppServerFixture.TinyRun("replay demo", PresetMaps.Small, agents: 12, iterations: 1, algorithm: "demo"),
+            AppServerFixture.TinyRun("replay random", PresetMaps.Small, agents: 12, iterations: 1, algorithm: "random"));
         EpisodeSnapshot left = Registry.LatestSnapshot(ids[0])!, right = Registry.LatestSnapshot(ids[1])!;
         Assert.True(Counts(left, int.MaxValue).Arrived > 0, "the replayed demonstrations should bring vehicles home");
 
@@ -85,12 +75,9 @@ public sealed class ReplayBrowserTests(AppServerFixture app)
     [Fact]
     public async Task RunsOnDifferentScenarios_AreRefused_SayingHowTheyDiffer()
     {
-        RunSpec a = AppServerFixture.TinyRun("scenario seed two", PresetMaps.Small, agents: 3, iterations: 1);
-        a.Algorithm = "random";
-        RunSpec b = AppServerFixture.TinyRun("scenario seed five", PresetMaps.Small, agents: 3, iterations: 1);
-        b.Algorithm = "random";
-        b.ScenarioSeed = 5;
-        string[] ids = await TrainAsync(a, b);
+        string[] ids = await app.TrainAsync(
+            AppServerFixture.TinyRun("scenario seed two", PresetMaps.Small, agents: 3, iterations: 1, algorithm: "random"),
+            AppServerFixture.TinyRun("scenario seed five", PresetMaps.Small, agents: 3, iterations: 1, algorithm: "random", scenarioSeed: 5));
 
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, $"replay?left={ids[0]}@1&right={ids[1]}", "#replay-page");

@@ -45,11 +45,7 @@ public sealed class SpeedBrowserTests(AppServerFixture app)
     {
         // A random policy: vehicles wander and time out, so nearly all 100 are on the grid in every frame (the most drawing).
         var registry = app.Services.GetRequiredService<RunRegistry>();
-        RunSpec spec = AppServerFixture.TinyRun("replay speed, 100 agents", PresetMaps.Large, agents: 100, iterations: 1);
-        spec.Algorithm = "random";
-        string id = registry.Submit(spec).Id;
-        await GridFitBrowserTests.WaitForAsync(() => !registry.Get(id)!.IsActive);
-        Assert.True(registry.Get(id)!.Status == RunStatus.Completed, registry.Get(id)!.Error);
+        string id = (await app.TrainAsync(AppServerFixture.TinyRun("replay speed, 100 agents", PresetMaps.Large, agents: 100, iterations: 1, algorithm: "random")))[0];
         SnapshotEntry stored = Assert.Single(registry.Snapshots(id));
         EpisodeSnapshot episode = registry.LatestSnapshot(id)!;
         int busiest = episode.Statuses.Max(step => step.Count(status => status == 1));

@@ -22,6 +22,8 @@ public partial class EpisodePlayer
     [Parameter] public EpisodeSnapshot? Newest { get; set; }
     [Parameter] public int? HighlightAgent { get; set; }
     [Parameter] public EventCallback<int> OnAgentClicked { get; set; }
+    /// <summary>The share of the run's training time that recording episodes took, when known.</summary>
+    [Parameter] public double? RecordingShare { get; set; }
     /// <summary>False once the run has ended: with no snapshot by then, none will come.</summary>
     [Parameter] public bool RunActive { get; set; } = true;
 
@@ -37,6 +39,7 @@ public partial class EpisodePlayer
 
     private string Caption => _shown is not null
         ? $"Episode after iteration {_shown.Iteration} · {_entries.Count} recorded through training"
+          + (RecordingShare is double share ? $" ({share:0.0%} of its training time)" : "")
         : RunActive
             ? "Waiting for the first episode snapshot..."
             : "No episode was recorded for this run.";

@@ -30,7 +30,7 @@ public partial class SideBySideReplay
 
         public string Caption => Run is null
             ? "Choose a run."
-            : $"{Run.Spec.Algorithm} on {Run.Spec.Map}, {Run.Agents} agents, seed {Run.Spec.Seed} · demonstrations: {Run.Demonstrations}"
+            : $"{Run.Spec.Algorithm} on {Run.Spec.Map}, {Run.Agents} agents, scenario seed {Run.Spec.ScenarioSeed}, seed {Run.Spec.Seed} · demonstrations: {Run.Demonstrations}"
               + (Episode is null ? "" : $" · episode after iteration {Episode.Iteration} of {Run.Spec.Iterations}");
 
         public void Clear()
