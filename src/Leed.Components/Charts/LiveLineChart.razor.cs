@@ -273,8 +273,8 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
             }
         }
 
-        _layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new XAxisTitle { Text = XAxisTitle } }];
-        _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = YAxisTitle } }];
+        _layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new XAxisTitle { Text = PlotlyText.Escape(XAxisTitle) } }];
+        _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = PlotlyText.Escape(YAxisTitle) } }];
         _layout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 50 };
         _layout.Height = Height;
         _redrawPending = true;
@@ -305,14 +305,14 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         // Upper edge first, then the lower edge filled up to it, then the mean on top.
         _traces.Add(new Scatter
         {
-            Name = band.Name + " (upper)", LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
+            Name = PlotlyText.Escape(band.Name + " (upper)"), LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
             X = [.. band.X.Cast<object>()], Y = [.. band.Upper.Cast<object>()],
             Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = colour },
             HoverInfo = HoverInfoFlag.Skip,
         });
         _traces.Add(new Scatter
         {
-            Name = band.Name + " (lower)", LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
+            Name = PlotlyText.Escape(band.Name + " (lower)"), LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
             X = [.. band.X.Cast<object>()], Y = [.. band.Lower.Cast<object>()],
             Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = colour },
             Fill = FillEnum.ToNextY, FillColor = fill, HoverInfo = HoverInfoFlag.Skip,
@@ -323,7 +323,8 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private static Scatter LineTrace(string key, string name, IEnumerable<double> x, IEnumerable<double> y,
         string colour, bool faint, bool showLegend) => new()
     {
-        Name = name,
+        // Names are the user's (run names, groups, tags): plain text, whatever they contain.
+        Name = PlotlyText.Escape(name),
         LegendGroup = key,
         ShowLegend = showLegend,
         Mode = ModeFlag.Lines,

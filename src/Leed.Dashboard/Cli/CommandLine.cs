@@ -6,6 +6,8 @@ using System.CommandLine.Parsing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Leed.Dashboard.Hosting;
+using Leed.Engine;
+using Leed.Engine.Storage;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 
@@ -129,7 +131,7 @@ public static class CommandLine
             error.WriteLine($"usage: {Usage(result.CommandResult.Command)}");
             return 2;
         }
-        catch (Exception input) when (input is InputException or MapNotFoundException or HyperparameterException)
+        catch (Exception input) when (input is InputException or MapNotFoundException or HyperparameterException or StoreException or ResourceLimitException)
         {
             error.WriteLine($"error: {input.Message}");
             return 2;
@@ -151,7 +153,17 @@ public static class CommandLine
     {
         // The host gets the arguments as given (System.CommandLine has only split `--urls=X` into `--urls X`, which ASP.NET reads alike).
         string[] hostArgs = [.. result.Tokens.Where(token => token.Type != TokenType.Directive).Select(token => token.Value)];
-        WebApplication app = DashboardApp.Build(hostArgs);
+        WebApplication app;
+        try
+        {
+            app = DashboardApp.Build(hostArgs);
+        }
+        catch (StoreException refused)
+        {
+            // Another owner of the data folder, or a damaged database: one message and exit 2, no web server serving errors.
+            result.InvocationConfiguration.Error.WriteLine($"error: {refused.Message}");
+            return 2;
+        }
         await app.RunAsync(cancellation);
         return 0;
     }

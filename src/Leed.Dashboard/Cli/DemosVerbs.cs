@@ -66,32 +66,15 @@ internal static class DemosVerbs
                 context.Error.WriteLine($"  {invalid.Describe()}");
             if (!context.Get(KeepInvalid))
             {
-                context.Error.WriteLine($"error: no agent has a valid route after {set.Rounds.Count} round(s); nothing was stored. " +
-                    "Pass --keep-invalid to store the set anyway, labelled as such.");
+                context.Error.WriteLine($"error: {GeneratedSets.NotStoredMessage(set)}");
                 return 1;
             }
-            set = set.LabelledNoValidAgent();
         }
 
-        StoredDemonstrationSet stored = new DemonstrationStore(context.Store).SaveNew(scenario, seed, set);
-        int calls = new LlmTranscriptStore(context.Store).Save(stored.Id, set.Transcript);
         string? output = context.Get(Output);
+        DemonstrationSummary summary = GeneratedSets.Save(context.Store, scenario, seed, set, context.Get(KeepInvalid), output)!;
         if (output is not null) await File.WriteAllTextAsync(output, set.ToInstructionText(), context.Cancellation);
-        context.WriteJson(new
-        {
-            demonstrator = set.Demonstrator,
-            label = set.Label,
-            agents = scenario.AgentCount,
-            rounds = set.Rounds.Select(round => new { round.Round, round.ParseValidity, round.PathValidity, round.ArrivalRate }),
-            setId = stored.Id,
-            valid = set.Agents.Count(agent => agent.Valid),
-            failures = set.Agents.Where(agent => agent.Failure is not null).Select(agent => new { agent.Agent, agent.Failure }),
-            model = set.Model,
-            endpointHost = set.EndpointHost,
-            promptVersion = set.PromptVersion,
-            transcriptCalls = calls,
-            output,
-        });
+        context.WriteJson(summary);
         return 0;
     }
 

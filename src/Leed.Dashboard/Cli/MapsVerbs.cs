@@ -95,19 +95,8 @@ internal static class MapsVerbs
         }
 
         CityMap map = imported.Map;
-        RoadGraph graph = map.Graph;
         context.Error.WriteLine($"Saved '{map.Name}'. {map.Source.Description} Try `maps show {map.Name}`.");
-        context.WriteJson(new
-        {
-            name = map.Name,
-            width = map.Width,
-            height = map.Height,
-            roadCells = map.RoadCellCount,
-            intersections = graph.IntersectionCount,
-            segments = graph.Segments.Count,
-            components = graph.ComponentCount,
-            agents = imported.Scenario?.AgentCount ?? 0,
-        });
+        context.WriteJson(imported.Summary);
         return Task.FromResult(0);
     }
 

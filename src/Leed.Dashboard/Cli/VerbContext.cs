@@ -25,8 +25,23 @@ public sealed class VerbContext(ParseResult result, CancellationToken cancellati
     public CancellationToken Cancellation { get; } = cancellation;
     public LeedOptions Options { get; } = LeedConfiguration.ForCommandLine(result.GetResult(CliOptions.Data)?.GetValueOrDefault<string?>()).ReadOptions();
 
-    /// <summary>The store under <c>--data DIR</c> (default <c>./data</c>), opened on first use.</summary>
-    public ILeedStore Store => _store ??= LiteDbStore.Open(Options.DataDirectory);
+    /// <summary>
+    /// The store under <c>--data DIR</c> (default <c>./data</c>), opened on first use as this verb's
+    /// (another owner of the folder is waited for up to <c>Leed:Storage:LockWaitSeconds</c>).
+    /// </summary>
+    public ILeedStore Store => _store ??= LiteDbStore.Open(Options.DataDirectory, DataFolderOwner.ForThisProcess(VerbName), Options.Storage.LockWait);
+
+    /// <summary>The verb's words, e.g. "maps import", as the data folder's owner file names it.</summary>
+    public string VerbName
+    {
+        get
+        {
+            var words = new List<string>();
+            for (CommandResult? command = Result.CommandResult; command?.Parent is not null; command = command.Parent as CommandResult)
+                words.Insert(0, command.Command.Name);
+            return string.Join(' ', words);
+        }
+    }
 
     /// <summary>The option's value: what was given, else its default, else null.</summary>
     public T Get<T>(Option<T> option) => Result.GetValue(option)!;

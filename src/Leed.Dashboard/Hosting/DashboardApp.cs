@@ -1,6 +1,8 @@
 // Builds the dashboard web host: engine services, MudBlazor, interactive server components.
 using Leed.Dashboard.Compare;
 using Leed.Dashboard.Components;
+using Leed.Dashboard.LocalApi;
+using Leed.Engine.Storage;
 using MudBlazor.Services;
 
 namespace Leed.Dashboard.Hosting;
@@ -31,15 +33,22 @@ public static class DashboardApp
         });
 
         builder.Services.AddLeedEngine(builder.Configuration);
+        builder.Services.AddSingleton(new DashboardAccess(builder.Configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions()));
+        builder.Services.AddSingleton<LocalApiToken>();
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();
+        // The data folder is taken and checked now: a second owner or a damaged database stops the start
+        // with its message (see Program), instead of every page answering HTTP 500 later.
+        app.Services.GetRequiredService<ILeedStore>();
+        app.UseDashboardAccess(LocalApiEndpoints.Prefix);
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapCompareEndpoints();
+        app.MapLocalApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

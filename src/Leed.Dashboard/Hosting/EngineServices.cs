@@ -13,17 +13,18 @@ public static class EngineServices
         LeedOptions options = configuration.ReadOptions();
         services.AddSingleton(options);
         services.AddSingleton(options.Llm);
-        // One LiteDatabase per process, opened on first use.
-        services.AddSingleton<ILeedStore>(_ => LiteDbStore.Open(options.DataDirectory));
+        // One LiteDatabase per process; the dashboard owns the data folder while it runs (DashboardApp opens it at start).
+        services.AddSingleton<ILeedStore>(_ => LiteDbStore.Open(options.DataDirectory, DataFolderOwner.ForThisProcess("dashboard"), options.Storage.LockWait));
         services.AddSingleton(provider => new LlmSettings(provider.GetRequiredService<ILeedStore>(), options.Llm));
         // Every LLM call goes through one pooled, resilient HTTP client (pages inject IHttpClientFactory).
         services.AddLlmHttp();
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
-        services.AddSingleton<IRunWorkloadFactory>(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
+        services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
             () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
                 ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));
+        services.AddSingleton<IRunWorkloadFactory>(provider => provider.GetRequiredService<TrainerWorkloadFactory>());
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
         int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
         services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(),

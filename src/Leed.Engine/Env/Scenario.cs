@@ -60,6 +60,9 @@ public sealed record ScenarioOptions
 
     /// <summary>How strongly hotspots attract (0 = uniform): weight = 1 + Strength * exp(-d / radius).</summary>
     public double HotspotStrength { get; init; } = 4;
+
+    /// <summary>Vehicles one cell holds (the environment's <see cref="EnvConfig.CellCapacity"/>): the map holds at most its road cells times this.</summary>
+    public int CellCapacity { get; init; } = new EnvConfig().CellCapacity;
 }
 
 /// <summary>Seeded origin/destination/departure generation over a map's intersections.</summary>
@@ -71,6 +74,12 @@ public static class ScenarioGenerator
         if (agents < 1) throw new ArgumentException($"A scenario needs at least one agent, got {agents}.");
         if (options.DepartureWindow < 0) throw new ArgumentException($"DepartureWindow must be 0 or more steps, got {options.DepartureWindow}.");
         if (options.HotspotStrength < 0) throw new ArgumentException($"HotspotStrength must be 0 or more, got {options.HotspotStrength}.");
+        // Bounded before any work: every agent is drawn (and routed) one by one.
+        long fits = (long)map.RoadCellCount * options.CellCapacity;
+        if (agents > fits)
+            throw new ResourceLimitException(agents, fits,
+                $"{agents:N0} agents cannot fit on '{map.Name}': its {map.RoadCellCount:N0} road cells hold {options.CellCapacity} vehicles each, " +
+                $"{fits:N0} at most. Choose at most {fits:N0} agents, or a larger map.");
         RoadGraph graph = map.Graph;
         var random = new SplitMix((ulong)seed * 0x9E3779B97F4A7C15UL + 0x5EED);
 

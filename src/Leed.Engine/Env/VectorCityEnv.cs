@@ -77,7 +77,7 @@ public sealed class VectorCityEnv
         _paddedWidth = _width + 2 * _radius;
         _paddedCells = _paddedWidth * (_height + 2 * _radius);
         Layout = new ObservationLayout(_patch);
-        StateSize = _agents * 6 + config.StateGrid * config.StateGrid + 1;
+        StateSize = StateSizeOf(_agents, config);
 
         _origin = [.. scenario.Agents.Select(agent => agent.Origin)];
         _destination = [.. scenario.Agents.Select(agent => agent.Destination)];
@@ -131,6 +131,9 @@ public sealed class VectorCityEnv
     public int EnvCount => _envs;
     public int AgentCount => _agents;
     public int MaxSteps => _maxSteps;
+
+    /// <summary>Floats in the global state of one environment (MAPPO's critic input): per agent 6, the coarse occupancy grid, the time.</summary>
+    public static int StateSizeOf(int agents, EnvConfig config) => agents * 6 + config.StateGrid * config.StateGrid + 1;
     public ObservationLayout Layout { get; }
     public int ObservationSize => Layout.Size;
     public int StateSize { get; }

@@ -55,6 +55,8 @@ public sealed class Trainer : IDisposable
         _algorithm = algorithm.Info();
         if (_algorithm.NeedsDemonstrations && demonstrations is null)
             throw new ArgumentException($"{_algorithm.Name} needs demonstrations.");
+        // Before the first allocation: a request that cannot fit is refused with its estimate, not met by an out-of-memory crash.
+        TrainingMemory.EnsureFits(scenario, algorithm, hyperparameters, environment);
         Scenario = scenario;
         Algorithm = algorithm;
         Hyperparameters = _hp = hyperparameters;

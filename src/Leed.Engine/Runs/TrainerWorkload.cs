@@ -55,6 +55,13 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, Func<IDemonstrator>
     /// <summary>Resolves map, scenario, demonstrations and hyperparameters; throws with a clear message when something is missing.</summary>
     public PreparedRun Prepare(RunSpec spec, CancellationToken cancellation = default) =>
         TrainerWorkload.Prepare(store, llmDemonstrator, spec, cancellation);
+
+    /// <summary>
+    /// Checks a run's settings before it is queued, without preparing demonstrations (map,
+    /// algorithm, schedule, hyperparameters, scenario, memory); throws saying what is wrong.
+    /// Returns the scenario the run will train on.
+    /// </summary>
+    public Scenario Check(RunSpec spec) => TrainerWorkload.Resolve(store, spec).Scenario;
 }
 
 /// <summary>One run's training loop on the run's own thread.</summary>
@@ -101,13 +108,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
 
     internal static PreparedRun Prepare(ILeedStore store, Func<IDemonstrator>? llmDemonstrator, RunSpec spec, CancellationToken cancellation)
     {
-        var catalog = MapCatalog.For(store);
-        CityMap map = catalog.Require(spec.Map);
-        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
-        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
-        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
-
-        (Scenario scenario, DemonstrationSet? stored) = ResolveScenario(store, catalog, map, spec, algorithm, requireValidAgent: true);
+        (Scenario scenario, AlgorithmInfo algorithm, IWeightSchedule? weights, Hyperparameters hyperparameters, DemonstrationSet? stored) = Resolve(store, spec);
         ExpertDataset? dataset = null;
         string label = "none";
         if (stored is not null)
@@ -131,6 +132,24 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         if (dataset is not null && !dataset.Agents.Any(agent => agent.Valid && agent.Steps > 0))
             throw new ArgumentException($"No agent has a valid demonstration ({label}): {algorithm.Name} cannot train.");
         return new PreparedRun(scenario, dataset, label, algorithm.Algorithm, weights, hyperparameters);
+    }
+
+    /// <summary>
+    /// Everything about a run's settings that is known without demonstrations: map, algorithm,
+    /// schedule, hyperparameters, the scenario (and the stored set it comes from), and that the run
+    /// fits in this machine's memory. Throws saying what is wrong.
+    /// </summary>
+    internal static (Scenario Scenario, AlgorithmInfo Algorithm, IWeightSchedule? Weights, Hyperparameters Hyperparameters, DemonstrationSet? Stored)
+        Resolve(ILeedStore store, RunSpec spec)
+    {
+        var catalog = MapCatalog.For(store);
+        CityMap map = catalog.Require(spec.Map);
+        AlgorithmInfo algorithm = Algorithms.Parse(spec.Algorithm).Info();
+        Hyperparameters hyperparameters = HyperparameterValues.Apply(new Hyperparameters { Iterations = spec.Iterations }, spec.Hyperparameters);
+        IWeightSchedule? weights = algorithm.UsesWeightSchedule ? WeightSchedules.Parse(spec.Weight) : null;
+        (Scenario scenario, DemonstrationSet? stored) = ResolveScenario(store, catalog, map, spec, algorithm, requireValidAgent: true);
+        TrainingMemory.EnsureFits(scenario, algorithm.Algorithm, hyperparameters);
+        return (scenario, algorithm, weights, hyperparameters, stored);
     }
 
     /// <summary>

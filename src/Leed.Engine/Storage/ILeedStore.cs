@@ -33,4 +33,17 @@ public interface ILeedStore : IDisposable
 
     /// <summary>Runs <paramref name="work"/> in one transaction: all of it is saved, or none.</summary>
     T InTransaction<T>(Func<T> work);
+
+    /// <summary>The data folder's lock, held while the store is open; null for a store in memory.</summary>
+    DataFolderLock? FolderLock { get; }
+
+    /// <summary>Reads every document of every collection and every stored file, and reports what is readable.</summary>
+    StoreCheckReport Check();
+
+    /// <summary>
+    /// Writes a consistent, verified copy of the database to <paramref name="destination"/> while
+    /// the store stays in use; an existing file is replaced only when <paramref name="overwrite"/>.
+    /// </summary>
+    /// <exception cref="StoreException">The destination is not usable, or the copy could not be verified.</exception>
+    StoreBackupResult Backup(string destination, bool overwrite = false);
 }

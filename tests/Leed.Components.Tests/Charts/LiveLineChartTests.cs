@@ -211,4 +211,33 @@ public sealed class LiveLineChartTests : ComponentTestBase
         int at = Array.IndexOf(x, Convert.ToDouble(traces[2].X[700]));
         Assert.Equal(mean[at] + 0.1, Convert.ToDouble(traces[0].Y[700]), 12);
     }
+
+    [Fact]
+    public void Names_BandNames_AndAxisTitles_ReachPlotlyEscaped_SoMarkupIsShownAsText()
+    {
+        const string markup = "<a href=\"https://attacker.example/\">run</a> & <br>";
+        const string escaped = "&lt;a href=\"https://attacker.example/\"&gt;run&lt;/a&gt; &amp; &lt;br&gt;";
+        var band = new BandSeries("group", markup, [0, 1], [1, 2], [0.5, 1.5], [1.5, 2.5]);
+
+        var chart = Ctx.Render<LiveLineChart>(p => p
+            .Add(c => c.Id, "escaped-chart")
+            .Add(c => c.Series, [new ChartSeries("run-1", markup, [new(0, 1)])])
+            .Add(c => c.Bands, [band])
+            .Add(c => c.XAxisTitle, "steps <i>x</i>")
+            .Add(c => c.YAxisTitle, markup));
+
+        Assert.All(Traces(chart).Cast<Scatter>(), trace => Assert.StartsWith(escaped, trace.Name, StringComparison.Ordinal));
+        Layout layout = chart.FindComponent<PlotlyChart>().Instance.Layout;
+        Assert.Equal("steps &lt;i&gt;x&lt;/i&gt;", layout.XAxis[0].Title.Text);
+        Assert.Equal(escaped, layout.YAxis[0].Title.Text);
+    }
+
+    [Theory]
+    [InlineData("plain name", "plain name")]
+    [InlineData("a < b > c", "a &lt; b &gt; c")]
+    [InlineData("&lt; stays visible", "&amp;lt; stays visible")]
+    [InlineData("", "")]
+    [InlineData(null, "")]
+    public void PlotlyTextEscape_LeavesNothingPlotlyWouldReadAsMarkupOrAnEntity(string? text, string expected) =>
+        Assert.Equal(expected, PlotlyText.Escape(text));
 }

@@ -1,10 +1,9 @@
 // A real dashboard on a free loopback port with a temporary data folder, and headless Chromium to drive it.
+using Leed.Dashboard.Tests.Hosting;
 using Leed.Engine.Maps;
 using Leed.Engine.Maps.Import;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -18,7 +17,7 @@ public class AppServerFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
-    private WebApplicationFactory<Program>? _factory;
+    private RealServer? _server;
     private IPlaywright? _playwright;
     private readonly bool _ownsData;
 
@@ -35,7 +34,7 @@ public class AppServerFixture : IAsyncLifetime
     public string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
     public Uri BaseAddress { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
-    public IServiceProvider Services => _factory!.Services;
+    public IServiceProvider Services => _server!.Services;
 
     /// <summary>Configuration given to the app (Leed:DataDirectory is set already).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
@@ -44,18 +43,14 @@ public class AppServerFixture : IAsyncLifetime
     {
         Assertions.SetDefaultExpectTimeout(15_000); // Playwright's 5 s is tight on a loaded 2-core CI machine
         Directory.CreateDirectory(ArtifactsDirectory);
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        var settings = new Dictionary<string, string?>
         {
-            host.UseSetting("Leed:DataDirectory", DataDirectory);
-            host.UseSetting("urls", "http://127.0.0.1:0"); // a free port, never the app's default 5000
-            host.UseSetting("DetailedErrors", "true");
             // Tests share one server: a run another test left running must not queue this test's run.
-            host.UseSetting("Leed:Runs:MaxConcurrent", "4"); // circuit errors reach the browser console, which is kept as an artifact
-            foreach ((string key, string? value) in Settings) host.UseSetting(key, value);
-        });
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        BaseAddress = _factory.ClientOptions.BaseAddress;
+            ["Leed:Runs:MaxConcurrent"] = "4",
+        };
+        foreach ((string key, string? value) in Settings) settings[key] = value;
+        _server = new RealServer(settings, dataDirectory: DataDirectory);
+        BaseAddress = _server.BaseAddress;
 
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"The browser tests need Chromium at {ChromiumPath}: run ./test.sh (it installs Debian's package) or apt-get install chromium.");
@@ -142,7 +137,7 @@ public class AppServerFixture : IAsyncLifetime
     {
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
-        if (_factory is not null) await _factory.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
         if (_ownsData)
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }

@@ -35,4 +35,21 @@ public sealed class CompareBrowserTests(AppServerFixture app)
         byte[] image = await File.ReadAllBytesAsync(await png.PathAsync());
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], image[..4]);
     }
+
+    [Fact]
+    public async Task ARunNamedWithMarkup_ShowsItsNameAsText_AndTheLegendHoldsNoLink()
+    {
+        const string name = "<a href=\"https://attacker.example/\">click me</a> & <b>bold</b>";
+        RunStore store = app.Services.GetRequiredService<RunStore>();
+        CompareRuns.Save(store, CompareRuns.Make("browser-markup", name, [1, 2, 3]));
+        IPage page = await app.NewPageAsync();
+
+        await AppServerFixture.GotoReadyAsync(page, "compare?runs=browser-markup", "#compare-page");
+        await page.Locator("#compare-chart .legend .traces").First.WaitForAsync();
+
+        await Expect(page.Locator("#compare-chart a")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#compare-chart .legend b, #compare-chart .legend tspan[style*='bold']")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#compare-chart .legend .legendtext").First).ToHaveTextAsync(name);
+        await app.ScreenshotAsync(page, "compare-markup-name");
+    }
 }

@@ -13,6 +13,8 @@ public partial class SettingsPage
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     private string? _endpoint, _model, _validation;
+    // A key typed for an endpoint other than the saved one: used for one test, never stored or shown again.
+    private string? _otherKey;
     private LlmConnectionTest? _test;
     private bool _testing, _ready;
 
@@ -31,7 +33,13 @@ public partial class SettingsPage
         StateHasChanged();
     }
 
-    private LlmOptions Entered => new() { Endpoint = _endpoint, Model = _model, ApiKey = Settings.Configured.ApiKey };
+    /// <summary>What the form says, with the configured key only when the endpoint is the saved one (else the key typed for it, or none).</summary>
+    private LlmOptions Entered => new() { Endpoint = _endpoint, Model = _model, ApiKey = Settings.Current.KeyFor(_endpoint, _otherKey) };
+
+    /// <summary>True when the form names an endpoint other than the saved one: the configured key is not sent there.</summary>
+    private bool OtherEndpoint => !string.IsNullOrWhiteSpace(_endpoint) && !LlmOptions.SameEndpoint(_endpoint, Settings.Current.Endpoint);
+
+    private string SavedHost => Uri.TryCreate(Settings.Current.Endpoint, UriKind.Absolute, out Uri? saved) ? saved.Authority : "none saved";
 
     private bool Validate()
     {
@@ -53,6 +61,7 @@ public partial class SettingsPage
     {
         if (!Validate()) return;
         Settings.Save(_endpoint, _model);
+        _otherKey = null;
         Snackbar.Add($"Saved. Demonstrator in use: {ActiveLabel}.", Severity.Success);
     }
 

@@ -28,12 +28,37 @@ public sealed record MapImportRequest(string MapPath)
 }
 
 /// <summary>An imported map and, for a .scen import, its agents. Nothing is saved yet.</summary>
-public sealed record MapImportResult(CityMap Map, Scenario? Scenario);
+public sealed record MapImportResult(CityMap Map, Scenario? Scenario)
+{
+    /// <summary>What `maps import` prints and the local API answers.</summary>
+    public MapImportSummary Summary => new(Map.Name, Map.Width, Map.Height, Map.RoadCellCount, Map.Graph.IntersectionCount,
+        Map.Graph.Segments.Count, Map.Graph.ComponentCount, Scenario?.AgentCount ?? 0);
+}
+
+/// <summary>An imported map's statistics, with the JSON names `maps import` prints.</summary>
+public sealed record MapImportSummary(string Name, int Width, int Height, int RoadCells, int Intersections, int Segments, int Components, int Agents);
 
 public static partial class MapImporter
 {
     /// <summary>Reads the files of <paramref name="request"/>; every problem with them is a <see cref="MapImportException"/>.</summary>
-    public static MapImportResult Import(MapImportRequest request)
+    public static MapImportResult Import(MapImportRequest request) => Import(request, ReadFile);
+
+    /// <summary>
+    /// The same import from contents already in memory (an upload, a file sent to the local API):
+    /// the request's paths are only names, for the format and for the messages' locations.
+    /// </summary>
+    public static MapImportResult ImportText(MapImportRequest request, string mapText, string? scenarioText)
+    {
+        if ((request.ScenarioPath is null) != (scenarioText is null))
+            throw new ArgumentException("A scenario needs both its file name and its contents.", nameof(scenarioText));
+        return Import(request, (path, read) =>
+        {
+            using var reader = new StringReader(path == request.MapPath ? mapText : scenarioText!);
+            return read(reader);
+        });
+    }
+
+    private static MapImportResult Import(MapImportRequest request, Func<string, Func<TextReader, object>, object> readFile)
     {
         string mapFile = Path.GetFileName(request.MapPath);
         MapFormat format = request.Format ?? InferFormat(request.MapPath);
@@ -42,11 +67,11 @@ public static partial class MapImporter
         string name = request.Name ?? DefaultName(request.MapPath);
         if (MapRepository.NameProblem(name) is string problem) throw new ArgumentException(problem, nameof(request));
 
-        CityMap map = ReadFile(request.MapPath, text => format == MapFormat.MovingAi
+        var map = (CityMap)readFile(request.MapPath, text => format == MapFormat.MovingAi
             ? MovingAiMapReader.Read(text, mapFile, name)
             : OsmMapReader.Read(text, mapFile, name, request.Osm));
         Scenario? scenario = request.ScenarioPath is string scen
-            ? ReadFile(scen, text => MovingAiScenarioReader.Read(text, Path.GetFileName(scen), map, request.Agents))
+            ? (Scenario)readFile(scen, text => MovingAiScenarioReader.Read(text, Path.GetFileName(scen), map, request.Agents))
             : null;
         return new MapImportResult(map, scenario);
     }
@@ -69,7 +94,7 @@ public static partial class MapImporter
         return name.Length == 0 ? "imported" : name;
     }
 
-    private static T ReadFile<T>(string path, Func<TextReader, T> read)
+    private static object ReadFile(string path, Func<TextReader, object> read)
     {
         string file = Path.GetFileName(path);
         StreamReader reader;
