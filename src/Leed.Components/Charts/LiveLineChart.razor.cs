@@ -50,6 +50,9 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     /// <summary>The chart's height in CSS pixels.</summary>
     [Parameter] public int Height { get; set; } = 320;
 
+    /// <summary>The legend beneath the plot rather than beside it, so a narrow chart (a small multiple) keeps its width for the plot.</summary>
+    [Parameter] public bool LegendBelow { get; set; }
+
     /// <summary>Points drawn per line (and per band) at most; longer ones are downsampled for display.</summary>
     [Parameter] public int MaxPointsPerLine { get; set; } = Downsampling.DefaultMaxPoints;
 
@@ -82,7 +85,7 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private IReadOnlyList<ChartSeries>? _builtSeries;
     private IReadOnlyList<BandSeries>? _builtBands;
     private double _builtWeight = -1;
-    private (string X, string Y, int Height) _builtLayout;
+    private (string X, string Y, int Height, bool LegendBelow) _builtLayout;
     private int _builtMaxPoints;
 
     private double Weight => Math.Clamp(Smoothing, 0, Charts.Smoothing.MaxWeight);
@@ -104,11 +107,11 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _builtSeries = Series;
 
         if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || Weight != _builtWeight
-            || _builtLayout != (XAxisTitle, YAxisTitle, Height) || _builtMaxPoints != MaxPointsPerLine)
+            || _builtLayout != (XAxisTitle, YAxisTitle, Height, LegendBelow) || _builtMaxPoints != MaxPointsPerLine)
         {
             _builtBands = Bands;
             _builtWeight = Weight;
-            _builtLayout = (XAxisTitle, YAxisTitle, Height);
+            _builtLayout = (XAxisTitle, YAxisTitle, Height, LegendBelow);
             _builtMaxPoints = MaxPointsPerLine;
             RebuildTraces();
         }
@@ -277,6 +280,9 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = PlotlyText.Escape(YAxisTitle) } }];
         _layout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 50 };
         _layout.Height = Height;
+        _layout.Legend = LegendBelow
+            ? [new Plotly.Blazor.LayoutLib.Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, X = 0, Y = -0.25m, YAnchor = Plotly.Blazor.LayoutLib.LegendLib.YAnchorEnum.Top }]
+            : null;
         _redrawPending = true;
     }
 
