@@ -48,6 +48,7 @@ public static class DashboardApp
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapCompareEndpoints();
+        Leed.Dashboard.Studies.StudyEndpoints.MapStudyEndpoints(app);
         app.MapLocalApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -66,7 +66,7 @@ public sealed class RunStore
             .Select(metric => new MetricRecord(metric.Iteration, metric.GlobalStep, metric.WallSeconds, metric.Values))];
 
     /// <summary>
-    /// Every metric row of a run that is not training, as <see cref="MetricsOf"/> gives them, but read from its
+    /// Every metric row of a run that is not training, as <see cref="MetricsOf(string)"/> gives them, but read from its
     /// stored columns (<see cref="StoredSeries"/>) when they end at the run's last iteration; otherwise from
     /// the rows, storing the columns for the next read.
     /// </summary>
@@ -75,6 +75,27 @@ public sealed class RunStore
         if (Series.FindById(run.Id) is { Rows: > 0 } series && series.LastIteration == run.Iteration) return series.ToRecords();
         IReadOnlyList<MetricRecord> rows = MetricsOf(run.Id);
         if (rows.Count > 0 && rows[^1].Iteration == run.Iteration) Series.Upsert(StoredSeries.From(run.Id, rows));
+        return rows;
+    }
+
+    /// <summary>
+    /// Every metric row of a run with only the <paramref name="names"/> metrics, in iteration order:
+    /// read as raw documents, so a summary over hundreds of runs does not build every row's full
+    /// dictionary of per-agent values.
+    /// </summary>
+    public IReadOnlyList<MetricRecord> MetricsOf(string runId, IReadOnlyCollection<string> names)
+    {
+        var rows = new List<MetricRecord>();
+        foreach (BsonDocument row in _store.Collection<BsonDocument>(MetricsCollection).Find(Query.EQ(nameof(StoredMetric.RunId), runId)))
+        {
+            BsonDocument stored = row[nameof(StoredMetric.Values)].AsDocument;
+            var values = new Dictionary<string, double>(names.Count);
+            foreach (string name in names)
+                if (stored.TryGetValue(name, out BsonValue value) && value.IsNumber) values[name] = value.AsDouble;
+            rows.Add(new MetricRecord(row[nameof(StoredMetric.Iteration)].AsInt32, row[nameof(StoredMetric.GlobalStep)].AsInt64,
+                row[nameof(StoredMetric.WallSeconds)].AsDouble, values));
+        }
+        rows.Sort((a, b) => a.Iteration.CompareTo(b.Iteration));
         return rows;
     }
 
