@@ -110,7 +110,8 @@ public sealed class SpeedBrowserTests(AppServerFixture app)
         IPage page = await app.NewPageAsync();
         async Task<double> OpenAsync()
         {
-            await page.GotoAsync($"compare?runs={string.Join(',', ids)}");
+            // The first open renders on the server from 200,000 rows before the page loads: on a loaded machine that passes 15 s.
+            await page.GotoAsync($"compare?runs={string.Join(',', ids)}", new PageGotoOptions { Timeout = 120_000 });
             await page.WaitForFunctionAsync($"() => document.querySelectorAll('#compare-chart .scatterlayer .trace').length === {runs}",
                 null, new PageWaitForFunctionOptions { Timeout = 120_000 });
             return await page.EvaluateAsync<double>("() => performance.now()");
