@@ -46,9 +46,10 @@ public sealed class ReplayBrowserTests(AppServerFixture app)
         await page.WaitForFunctionAsync("() => Number(document.getElementById('replay-timeline').dataset.step) >= 20");
         await timeline.Locator("[data-timeline=play]").ClickAsync();
         await Expect(timeline).ToHaveAttributeAsync("data-playing", "false");
-        string paused = (await timeline.GetAttributeAsync("data-step"))!;
-        await Expect(leftGrid).ToHaveAttributeAsync("data-step", paused);
-        await Expect(rightGrid).ToHaveAttributeAsync("data-step", paused);
+        int paused = int.Parse((await timeline.GetAttributeAsync("data-step"))!);
+        // A side whose episode has ended stays on its last step (every vehicle arrived) while the other plays on.
+        await Expect(leftGrid).ToHaveAttributeAsync("data-step", Math.Min(paused, left.Positions.Count - 1).ToString());
+        await Expect(rightGrid).ToHaveAttributeAsync("data-step", Math.Min(paused, right.Positions.Count - 1).ToString());
 
         // Step by step through the episodes: each side's counters are its own episode's, up to the step shown.
         int longest = Math.Max(left.Positions.Count, right.Positions.Count) - 1;
