@@ -31,6 +31,12 @@ public sealed class PreparedDemonstrations : IDisposable
 
     /// <summary><c>[N, K, O]</c> observations of usable steps.</summary>
     public Tensor Observations { get; private init; } = null!;
+    /// <summary><c>[N, K, O]</c> the observation after each usable step (the step's own where none was recorded; then <see cref="Continues"/> is 0).</summary>
+    public Tensor NextObservations { get; private init; } = null!;
+    /// <summary><c>[N, K]</c> each usable step's reward (unscaled).</summary>
+    public Tensor Rewards { get; private init; } = null!;
+    /// <summary><c>[N, K]</c> 0 where the step ended the agent's episode or was its last recorded step, else 1 (what a critic bootstraps from).</summary>
+    public Tensor Continues { get; private init; } = null!;
     /// <summary><c>[N, K]</c> int64 actions.</summary>
     public Tensor Actions { get; private init; } = null!;
     /// <summary><c>[N, K]</c> 1 on real (unpadded) steps.</summary>
@@ -94,6 +100,9 @@ public sealed class PreparedDemonstrations : IDisposable
 
         int longest = Math.Max(1, usableSteps.Max(steps => steps.Count));
         var observations = new float[agents * longest * size];
+        var nextObservations = new float[agents * longest * size];
+        var rewards = new float[agents * longest];
+        var continues = new float[agents * longest];
         var expertActions = new long[agents * longest];
         var stepMask = new float[agents * longest];
         var counts = new float[agents];
@@ -101,11 +110,20 @@ public sealed class PreparedDemonstrations : IDisposable
         for (int i = 0; i < agents; i++)
         {
             for (int row = 0; row < longest; row++)
+            {
                 observations[(i * longest + row) * size + maskOffset] = 1f; // padding allows only Stay
+                nextObservations[(i * longest + row) * size + maskOffset] = 1f;
+            }
             List<int> steps = usableSteps[i];
             for (int row = 0; row < steps.Count; row++)
             {
-                byAgent[i]!.Observations.AsSpan(steps[row] * size, size).CopyTo(observations.AsSpan((i * longest + row) * size, size));
+                ExpertTrajectory trajectory = byAgent[i]!;
+                int k = steps[row];
+                bool continued = k + 1 < trajectory.Steps && !trajectory.Dones[k];
+                trajectory.Observations.AsSpan(k * size, size).CopyTo(observations.AsSpan((i * longest + row) * size, size));
+                trajectory.Observations.AsSpan((continued ? k + 1 : k) * size, size).CopyTo(nextObservations.AsSpan((i * longest + row) * size, size));
+                rewards[i * longest + row] = trajectory.Rewards[k];
+                continues[i * longest + row] = continued ? 1f : 0f;
                 expertActions[i * longest + row] = byAgent[i]!.Actions[steps[row]];
                 stepMask[i * longest + row] = 1f;
             }
@@ -121,6 +139,9 @@ public sealed class PreparedDemonstrations : IDisposable
             Paths = paths,
             Returns = returns,
             Observations = tensor(observations, [agents, longest, size]),
+            NextObservations = tensor(nextObservations, [agents, longest, size]),
+            Rewards = tensor(rewards, [agents, longest]),
+            Continues = tensor(continues, [agents, longest]),
             Actions = tensor(expertActions, [agents, longest]),
             StepMask = tensor(stepMask, [agents, longest]),
             SamplingCounts = tensor(counts, [agents, 1]),
@@ -144,6 +165,9 @@ public sealed class PreparedDemonstrations : IDisposable
     public void Dispose()
     {
         Observations.Dispose();
+        NextObservations.Dispose();
+        Rewards.Dispose();
+        Continues.Dispose();
         Actions.Dispose();
         StepMask.Dispose();
         SamplingCounts.Dispose();

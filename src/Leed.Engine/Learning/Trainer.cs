@@ -195,11 +195,20 @@ public sealed class Trainer : IDisposable
         GlobalStep += _hp.GlobalStepsPerIteration;
         torch.set_num_threads(_hp.Threads);
 
-        // LEED's weights: from this rollout's evidence, used in this iteration's update.
+        // LEED's weights: from this rollout's evidence (and, for schedules that read it, each agent's
+        // critic on its own demonstration), used in this iteration's update.
+        Tensor? passingDemoSteps = null; // [N, K] the Q-filter's steps expert batches are drawn from
         if (WeightSchedule is not null)
         {
             double progress = (Iteration - 1.0) / Math.Max(1, _hp.Iterations - 1);
-            WeightSchedule.Update(Math.Clamp(progress, 0, 1), episodes.Evidence(), _weights);
+            DemoJudgement?[] judged = [];
+            if (WeightSchedule.ReadsCritic || WeightSchedule.FiltersDemoSteps)
+            {
+                Tensor demoAdvantages = ExpertBatches.Advantages(_networks, _demos!, _hp.Gamma, _hp.RewardScale);
+                judged = ExpertBatches.Judge(demoAdvantages, _demos!);
+                if (WeightSchedule.FiltersDemoSteps) passingDemoSteps = ExpertBatches.Passing(demoAdvantages, _demos!);
+            }
+            WeightSchedule.Update(new WeightInputs(Iteration, Math.Clamp(progress, 0, 1), episodes.Evidence(), judged), _weights);
             for (int i = 0; i < _agents; i++) if (!_demos!.Usable[i]) _weights[i] = 0f;
         }
 
@@ -310,7 +319,8 @@ public sealed class Trainer : IDisposable
                     // LEED / BC: + w_i * L_E,i, L_E,i = -mean log pi_i(a_e | o_e) over agent i's own demonstration steps.
                     if (expertWeights is not null)
                     {
-                        Tensor agentExpertLoss = ExpertLoss();                                                // [N]
+                        Tensor agentExpertLoss = ExpertBatches.Loss(_networks, _demos!,
+                            ExpertBatches.Indices(_demos!, _hp.ExpertBatchSize, _generator, passingDemoSteps));        // [N]
                         Tensor weighted = expertWeights.mul(agentExpertLoss);
                         perAgentLoss = perAgentLoss is null ? weighted : perAgentLoss.add(weighted, One);
                         expertLoss = agentExpertLoss.mul(_demos!.UsableMask).sum().div(_usableAgents).item<float>();
@@ -389,18 +399,6 @@ public sealed class Trainer : IDisposable
     }
 
     private static Tensor MaskedMean(Tensor values, Tensor mask, Tensor count) => values.mul(mask).sum(1).div(count); // [N, B] -> [N]
-
-    /// <summary><c>[N]</c>: each agent's <c>-mean log pi_i(a_e | o_e)</c> over a batch sampled from its own usable demonstration steps.</summary>
-    private Tensor ExpertLoss()
-    {
-        PreparedDemonstrations demos = _demos!;
-        int rows = _hp.ExpertBatchSize;
-        Tensor index = rand(_agents, rows, generator: _generator).mul(demos.SamplingCounts).floor().to(ScalarType.Int64); // [N, Be]
-        Tensor observations = demos.Observations.gather(1, index.unsqueeze(-1).expand(_agents, rows, _obsSize));      // [N, Be, O]
-        Tensor actions = demos.Actions.gather(1, index);                                                               // [N, Be]
-        Tensor logProbs = _networks.Logits(observations).log_softmax(-1);                                              // [N, Be, A]
-        return logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                                 // [N]
-    }
 
     // =================================================================================================
     // Acting and checkpoints (in Acting.cs and Checkpoint.cs)
