@@ -82,8 +82,9 @@ public sealed class RunsBrowserTests(AppServerFixture app)
         await Expect(Field(page, "run-weight")).ToContainTextAsync(WeightSchedules.Examples);
         await page.Locator("#run-weight").FillAsync("dapg:1:2");
         await page.Locator("#run-start").ClickAsync();
-        await Expect(page.Locator("[data-problem]")).ToContainTextAsync("Weight schedule 'dapg:1:2': DECAY (2) must be at most 1.");
-        await Expect(page.Locator("[data-problem]")).Not.ToContainTextAsync("Weight schedule: Weight schedule");
+        ILocator problem = page.Locator("[data-problem]").Filter(new() { HasText = "dapg:1:2" });
+        await Expect(problem).ToContainTextAsync("Weight schedule 'dapg:1:2': DECAY (2) must be at most 1.");
+        await Expect(problem).Not.ToContainTextAsync("Weight schedule: Weight schedule");
         await app.ScreenshotAsync(page, "new-run-weight-schedules");
         await page.Locator("#run-weight").FillAsync("qfilter");
 
