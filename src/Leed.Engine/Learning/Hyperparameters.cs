@@ -73,7 +73,7 @@ public sealed record Hyperparameters
     /// <summary>Torch intra-op threads for the update (process-wide). Results are reproducible for the same seed only at the same thread counts on the same machine.</summary>
     public int Threads { get; init; } = 2;
 
-    /// <summary>Torch intra-op threads during the rollout, whose per-step tensors are small: one thread avoids a synchronisation per tiny op.</summary>
+    /// <summary>Threads during the rollout: the agents' networks run in this many groups side by side, each group on its own thread with one torch thread (a rollout step's tensors are too small for torch's own threads). The results do not depend on it.</summary>
     public int RolloutThreads { get; init; } = 1;
 
     /// <summary>Rows per agent in one rollout: <c>Envs * Steps</c> (CleanRL's <c>batch_size</c>, per agent).</summary>
@@ -88,7 +88,8 @@ public sealed record Hyperparameters
     public void Validate()
     {
         if (Envs < 1 || Steps < 1 || Iterations < 1) throw new ArgumentException($"Envs, Steps and Iterations must be positive (got {Envs}, {Steps}, {Iterations}).");
-        if (Minibatches < 1 || BatchSize % Minibatches != 0) throw new ArgumentException($"Minibatches ({Minibatches}) must divide Envs x Steps ({BatchSize}).");
+        if (Minibatches < 1) throw new ArgumentException($"Minibatches must be positive, got {Minibatches}.");
+        HyperparameterRules.RequireWholeMinibatches(this);
         if (UpdateEpochs < 1) throw new ArgumentException($"UpdateEpochs must be positive, got {UpdateEpochs}.");
         if (HiddenSize < 1 || HiddenLayers < 0) throw new ArgumentException($"HiddenSize must be positive and HiddenLayers not negative (got {HiddenSize}, {HiddenLayers}).");
         if (LearningRate <= 0 || Gamma is < 0 or > 1 || GaeLambda is < 0 or > 1) throw new ArgumentException("LearningRate must be positive; Gamma and GaeLambda in [0, 1].");

@@ -46,6 +46,40 @@ public sealed class PreparedDemonstrations : IDisposable
     /// <summary><c>[N]</c> 1 for usable agents.</summary>
     public Tensor UsableMask { get; private init; } = null!;
 
+    /// <summary>
+    /// Demonstration rows of agents <paramref name="first"/>.. (<paramref name="count"/> of them) for
+    /// the expert loss: <paramref name="draw"/> <c>[N, Be]</c> (uniform in [0, 1), drawn for every
+    /// agent) picks, per agent, that many of its usable steps with replacement (see <see cref="StepIndex"/>).
+    /// Observations <c>[n, Be, O]</c> and actions <c>[n, Be]</c>.
+    /// </summary>
+    public (Tensor Observations, Tensor Actions) Rows(Tensor draw, int first, int count, Tensor? passing = null)
+    {
+        long longest = Observations.shape[1], size = Observations.shape[2], rows = draw.shape[1];
+        Tensor index = StepIndex(draw, first, count, passing);                                                // [n, Be]
+        // Whole rows of the [N*K, O] view: a gather along the middle axis copies element by element and cost as much as the loss.
+        Tensor flat = index.add(arange(first * longest, (first + count) * longest, longest).unsqueeze(1), HeldScalars.IntegerOne).view(-1); // [n*Be]
+        Tensor observations = Observations.view(Agents * longest, size).index_select(0, flat).view(count, rows, size);         // [n, Be, O]
+        return (observations, Actions.narrow(0, first, count).gather(1, index));
+    }
+
+    /// <summary>
+    /// <c>[n, Be]</c> int64 step rows for agents <paramref name="first"/>..: the draw <c>u</c> in [0, 1)
+    /// picks step <c>floor(u * K_i)</c> of the agent's <c>K_i</c> usable steps, or, with
+    /// <paramref name="passing"/> (<c>[N, K]</c>, 1 on the steps that may be drawn, the Q-filter's), the
+    /// <c>floor(u * P_i)</c>-th of its <c>P_i</c> passing steps (step 0 when none passes; its weight is then 0).
+    /// The same draw either way, so the random stream does not depend on the filter.
+    /// </summary>
+    public Tensor StepIndex(Tensor draw, int first, int count, Tensor? passing = null)
+    {
+        Tensor mine = draw.narrow(0, first, count);                                                            // [n, Be]
+        if (passing is null) return mine.mul(SamplingCounts.narrow(0, first, count)).floor().to(ScalarType.Int64);
+        Tensor cumulative = passing.narrow(0, first, count).cumsum(1);                                        // [n, K] non-decreasing
+        Tensor passed = cumulative.narrow(1, cumulative.shape[1] - 1, 1);                                     // [n, 1] P_i
+        Tensor wanted = mine.mul(passed).floor().add(HeldScalars.One);                                        // [n, Be] the 1-based passing step
+        Tensor index = searchsorted(cumulative, wanted);                                                      // first step whose count reaches it
+        return index.masked_fill(passed.eq(0).expand_as(index), 0);
+    }
+
     public static PreparedDemonstrations From(ExpertDataset dataset, Scenario scenario, ObservationLayout layout)
     {
         int agents = scenario.AgentCount, size = layout.Size;

@@ -1,4 +1,4 @@
-// The expert loss and the critic's view of the demonstrations: hand-computed advantages, the Q-filter's draws, and decentralization of both.
+// The critic's view of the demonstrations and the Q-filter's draws: hand-computed advantages, where the draws land, and decentralization of the weighted expert loss.
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using static TorchSharp.torch;
@@ -88,13 +88,17 @@ public sealed class ExpertBatchesTests
         passing[0 * steps + 1] = passing[0 * steps + 3] = 1; // agent 0: steps 1 and 3
         for (int k = 0; k < prepared.StepCounts[1]; k++) passing[1 * steps + k] = 1; // agent 1: all its steps; agents 2, 3: none
         using var generator = new Generator(5);
+        Tensor draw = rand(agents, 200, generator: generator);
 
-        long[] drawn = ExpertBatches.Indices(prepared, 200, generator, tensor(passing, [agents, steps])).data<long>().ToArray();
+        long[] drawn = prepared.StepIndex(draw, 0, agents, tensor(passing, [agents, steps])).data<long>().ToArray();
+        long[] unfiltered = prepared.StepIndex(draw, 0, agents).data<long>().ToArray();
 
         long[] Row(int agent) => drawn[(agent * 200)..((agent + 1) * 200)];
         Assert.Equal([1L, 3L], Row(0).Distinct().Order());
         Assert.True(Row(1).Distinct().Count() > 1 && Row(1).All(k => k < prepared.StepCounts[1]));
         Assert.All(Row(2), k => Assert.Equal(0L, k));
+        // Agent 1 passes every step: the same draw picks the same steps as without the filter.
+        Assert.Equal(unfiltered[200..400], Row(1));
     }
 
     [Theory]
@@ -118,7 +122,8 @@ public sealed class ExpertBatchesTests
         AgentEvidence?[] evidence = [.. Enumerable.Repeat<AgentEvidence?>(new AgentEvidence(1.5, -50, 40), scenario.AgentCount)];
         schedule.Update(new WeightInputs(1, 0, evidence, ExpertBatches.Judge(advantages, prepared)), weights);
         Tensor? passing = schedule.FiltersDemoSteps ? ExpertBatches.Passing(advantages, prepared) : null;
-        Tensor agentLosses = ExpertBatches.Loss(networks, prepared, ExpertBatches.Indices(prepared, 64, generator, passing));
+        (Tensor observations, Tensor actions) = prepared.Rows(rand(scenario.AgentCount, 64, generator: generator), 0, scenario.AgentCount, passing);
+        Tensor agentLosses = networks.Logits(observations).log_softmax(-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg(); // [N], as the trainer's
         Assert.True(weights[1] > 0, $"{spec}: agent 1's weight is {weights[1]}; the test needs a positive one");
 
         tensor(weights)[1].mul(agentLosses[1]).backward();
