@@ -130,7 +130,7 @@ public partial class NewRun
         if (Chosen.UsesWeightSchedule)
         {
             try { WeightSchedules.Parse(_form.Weight); }
-            catch (FormatException error) { _problems.Add("Weight schedule: " + error.Message); }
+            catch (FormatException error) { _problems.Add(error.Message); } // it starts "Weight schedule '...':"
         }
         if (NeedsDemonstrations && _form.Demonstrator == "llm" && !_llmConfigured) _problems.Add("Demonstrations: no LLM is configured; choose the planner or a stored set.");
         if (UsesSet && _form.DemoSetId is null) _problems.Add("Demonstrations: choose a stored set.");
