@@ -43,6 +43,10 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
         await page.Locator("input[data-test=run-search]").FillAsync("own-agents-town");
         ILocator rows = page.Locator("table tbody tr.mud-table-row", new() { HasText = "own agents s" });
         await Expect(rows).ToHaveCountAsync(2);
+        // The Group column is hidden by default (the table fits 1440 pixels); bring it back through the column chooser.
+        await page.Locator("[data-test=run-columns] button").First.ClickAsync();
+        await page.Locator("[data-column=Group]").ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
         foreach (ILocator row in await rows.AllAsync())
         {
             await Expect(row.Locator("td[data-label='Agents']")).ToHaveTextAsync(agents.ToString());

@@ -31,7 +31,8 @@ public sealed class CompareBrowserTests(AppServerFixture app)
         Assert.StartsWith("runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return\n", text);
         Assert.Contains("browser-s2,compare band s2,browser-sweep,leed,2,3,300,30,5\n", text);
 
-        IDownload png = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-png").ClickAsync());
+        // Plotly renders the 2400 x 1500 image in the page first: slow on a loaded machine.
+        IDownload png = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-png").ClickAsync(), new() { Timeout = 90_000 });
         Assert.Equal("leed-compare-episodic_return.png", png.SuggestedFilename);
         byte[] image = await File.ReadAllBytesAsync(await png.PathAsync());
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], image[..4]);
