@@ -83,9 +83,9 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
             stream.CopyTo(buffer);
             checkpoint = buffer.ToArray();
         });
-        Call(silo, () => grain.Start(new RunStart(package, checkpoint, settings.Version, context.SnapshotInterval.TotalSeconds)));
+        Call(silo, () => grain.Start(new RunStart(package, checkpoint, settings.Version, context.SnapshotStride)));
 
-        int stored = -1, checkpointIteration = 0, failedPolls = 0;
+        int stored = -1, checkpointIteration = 0, failedPolls = 0, snapshotted = -1;
         double wallBase = 0;
         bool prepared = false;
         while (true)
@@ -94,8 +94,8 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
             RunProgress progress;
             try
             {
-                progress = grain.Poll(new RunPoll(Math.Max(stored, 0), checkpointIteration, context.Watched, context.PauseRequested,
-                    context.Cancellation.IsCancellationRequested)).WaitAsync(settings.ResponseTimeout).GetAwaiter().GetResult();
+                progress = grain.Poll(new RunPoll(Math.Max(stored, 0), checkpointIteration, context.SnapshotStride, context.PauseRequested,
+                    context.Cancellation.IsCancellationRequested, snapshotted)).WaitAsync(settings.ResponseTimeout).GetAwaiter().GetResult();
                 failedPolls = 0;
             }
             catch (Exception error) when (IsLoss(error))
@@ -104,9 +104,9 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
                 continue;
             }
             if (progress.Phase == RunPhase.Unknown) throw new WorkerLostException("the worker no longer knows the run");
-            if (!prepared && progress.DemonstrationLabel is { } label)
+            if (!prepared && progress is { DemonstrationLabel: { } label, ScenarioKey: { } scenarioKey })
             {
-                lock (_storeGate) context.SetPrepared(label, progress.Agents);
+                lock (_storeGate) context.SetPrepared(label, progress.Agents, scenarioKey, progress.Summary);
                 prepared = true;
             }
             if (stored < 0 && progress.ContinuedFrom >= 0)
@@ -131,8 +131,13 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
                     lock (_storeGate) context.ReportIteration(metric with { WallSeconds = wallBase + metric.WallSeconds });
                     stored = metric.Iteration;
                 }
-                if (progress.Snapshot is { } snapshot && JsonSerializer.Deserialize<EpisodeSnapshot>(snapshot, WorkerRun.Json) is { } episode)
-                    lock (_storeGate) context.ReportSnapshot(episode);
+                // Stored as a local run stores them (thinned, with their recording time); a resent answer's are stored once.
+                foreach (RecordedSnapshot recorded in JsonSerializer.Deserialize<List<RecordedSnapshot>>(progress.Snapshots, WorkerRun.Json) ?? [])
+                {
+                    if (recorded.Snapshot.Iteration <= snapshotted || recorded.Snapshot.Iteration > stored) continue;
+                    lock (_storeGate) context.ReportSnapshot(recorded.Snapshot, TimeSpan.FromSeconds(recorded.RecordingSeconds));
+                    snapshotted = recorded.Snapshot.Iteration;
+                }
                 if (progress.Checkpoint is { } bytes && progress.CheckpointIteration <= stored)
                 {
                     lock (_storeGate) context.SaveCheckpoint(progress.CheckpointIteration, stream => stream.Write(bytes));

@@ -2,6 +2,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Leed.Engine.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -53,7 +54,7 @@ public static class ClusterSilo
     /// <summary>Joins the configured cluster: localhost (the coordinator is the primary silo) or Redis membership.</summary>
     public static ISiloBuilder UseLeedCluster(this ISiloBuilder silo, ClusterSettings settings, bool isCoordinator)
     {
-        int port = settings.SiloPort != 0 ? settings.SiloPort : isCoordinator ? settings.CoordinatorPort : FreePort(settings.Listen);
+        int port = settings.SiloPort != 0 ? settings.SiloPort : isCoordinator ? settings.CoordinatorPort : FreePort.On(settings.Listen);
         silo.Configure<Orleans.Configuration.ClusterOptions>(options => (options.ClusterId, options.ServiceId) = (settings.ClusterId, settings.ServiceId));
         switch (settings.Provider)
         {
@@ -111,13 +112,6 @@ public static class ClusterSilo
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0].Trim();
-
-    private static int FreePort(IPAddress address)
-    {
-        using var listener = new TcpListener(address, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static X509Certificate2 LoadCertificate(string path, string? password)
     {

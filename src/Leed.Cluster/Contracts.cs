@@ -29,33 +29,41 @@ public interface IWorkerGrain : IGrainWithStringKey
 /// <param name="Checkpoint">The checkpoint to continue from, or null for a fresh start.</param>
 [GenerateSerializer, Alias("leed.run-start")]
 public sealed record RunStart([property: Id(0)] string Package, [property: Id(1)] byte[]? Checkpoint, [property: Id(2)] string CoordinatorVersion,
-    [property: Id(3)] double SnapshotIntervalSeconds);
+    [property: Id(3)] int SnapshotStride);
 
 /// <param name="AfterIteration">The last iteration the coordinator stored: earlier ones are dropped on the worker.</param>
 /// <param name="CheckpointIteration">The iteration of the checkpoint the coordinator holds (a newer one comes back).</param>
-/// <param name="Watched">Someone watches the run: the worker records episode snapshots.</param>
+/// <param name="SnapshotStride">The stride the run's stored snapshots are thinned to now: the worker records snapshots on it, as a local run does.</param>
 /// <param name="Paused">Pause (or resume) the run: every poll carries the state, so pause and resume need no calls of their own.</param>
 /// <param name="Stop">Stop the run (it keeps its iterations; a checkpoint of the last one comes back).</param>
+/// <param name="AfterSnapshot">The iteration of the last episode snapshot the coordinator stored: earlier ones are dropped on the worker
+/// (acknowledged apart from the rows, since a snapshot is recorded after its iteration's row and may miss the poll that takes the row).</param>
 [GenerateSerializer, Alias("leed.run-poll")]
-public sealed record RunPoll([property: Id(0)] int AfterIteration, [property: Id(1)] int CheckpointIteration, [property: Id(2)] bool Watched,
-    [property: Id(3)] bool Paused, [property: Id(4)] bool Stop);
+public sealed record RunPoll([property: Id(0)] int AfterIteration, [property: Id(1)] int CheckpointIteration, [property: Id(2)] int SnapshotStride,
+    [property: Id(3)] bool Paused, [property: Id(4)] bool Stop, [property: Id(5)] int AfterSnapshot);
 
 public enum RunPhase { Preparing, Training, Completed, Stopped, Failed, Unknown }
 
 /// <param name="Metrics">New iterations as JSON (a list of <see cref="Leed.Engine.Runs.MetricRecord"/>), in order.</param>
+/// <param name="Snapshots">New episode snapshots as JSON (a list of <see cref="RecordedSnapshot"/>), in order; like metrics, they are sent until a poll's AfterSnapshot covers them.</param>
 /// <param name="ContinuedFrom">The iteration training continues after (its checkpoint's, or 0), once known; -1 before.</param>
 [GenerateSerializer, Alias("leed.run-progress")]
 public sealed record RunProgress(
     [property: Id(0)] RunPhase Phase,
     [property: Id(1)] string? Error,
     [property: Id(2)] string Metrics,
-    [property: Id(3)] string? Snapshot,
+    [property: Id(3)] string Snapshots,
     [property: Id(4)] byte[]? Checkpoint,
     [property: Id(5)] int CheckpointIteration,
     [property: Id(6)] string? DemonstrationLabel,
     [property: Id(7)] int Agents,
     [property: Id(8)] int ContinuedFrom,
-    [property: Id(9)] long ContinuedFromStep);
+    [property: Id(9)] long ContinuedFromStep,
+    [property: Id(10)] string? ScenarioKey,
+    [property: Id(11)] string? Summary);
+
+/// <summary>An episode snapshot as a worker recorded it, with the time recording it took (the run's snapshot budget counts it).</summary>
+public sealed record RecordedSnapshot(Leed.Engine.Runs.EpisodeSnapshot Snapshot, double RecordingSeconds);
 
 [GenerateSerializer, Alias("leed.worker-status")]
 public sealed record WorkerStatus(

@@ -7,7 +7,7 @@ namespace Leed.Cluster;
 
 /// <summary>
 /// Trains a shipped run on its own long-running thread (never on the grain's scheduler: a training
-/// run would starve Orleans' messaging and failure detection). Iterations, the latest snapshot and
+/// run would starve Orleans' messaging and failure detection). Iterations, episode snapshots and
 /// the latest checkpoint wait here until the coordinator's next poll takes them; a poll also
 /// carries pause and stop, and renews the lease: with no poll for <see cref="ClusterSettings.Lease"/>
 /// (the coordinator is gone) the run stops by itself and frees its slot.
@@ -19,35 +19,32 @@ internal sealed class WorkerRun : IRunContext
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static RunProgress Unknown { get; } = new(RunPhase.Unknown, null, "[]", null, null, 0, null, 0, -1, 0);
+    public static RunProgress Unknown { get; } = new(RunPhase.Unknown, null, "[]", "[]", null, 0, null, 0, -1, 0, null, null);
 
     private readonly object _gate = new();
     private readonly PortableRun _package;
     private readonly byte[]? _resumeFrom;
     private readonly TimeSpan _lease;
-    private readonly TimeSpan _snapshotInterval;
     private readonly CancellationTokenSource _stop = new();
     private readonly ManualResetEventSlim _running = new(initialState: true);
     private readonly Stopwatch _activeClock = new();
-    private readonly Stopwatch _sinceSnapshot = Stopwatch.StartNew();
     private readonly Stopwatch _sincePoll = Stopwatch.StartNew();
     private readonly List<MetricRecord> _pending = [];
-    private EpisodeSnapshot? _snapshot;
+    private readonly List<RecordedSnapshot> _snapshots = [];
     private byte[]? _checkpoint;
-    private int _checkpointIteration, _lastIteration, _agents;
+    private int _checkpointIteration, _lastIteration, _agents, _snapshotStride;
     private int _continuedFrom = -1;
     private long _continuedFromStep;
-    private string? _label, _error;
-    private bool _watched;
+    private string? _label, _summary, _scenarioKey, _error;
     private RunPhase _phase = RunPhase.Preparing;
     private Action<int>? _onCheckpoint;
 
-    private WorkerRun(PortableRun package, byte[]? resumeFrom, ClusterSettings settings, double snapshotIntervalSeconds)
+    private WorkerRun(PortableRun package, byte[]? resumeFrom, ClusterSettings settings, int snapshotStride)
     {
         _package = package;
         _resumeFrom = resumeFrom;
         _lease = settings.Lease;
-        _snapshotInterval = TimeSpan.FromSeconds(snapshotIntervalSeconds);
+        _snapshotStride = Math.Max(1, snapshotStride);
         Run = new RunRecord { Id = package.RunId, Spec = package.Spec, Status = RunStatus.Running };
     }
 
@@ -56,7 +53,7 @@ internal sealed class WorkerRun : IRunContext
         PortableRun package = PortableRun.FromJson(start.Package);
         // The worker's --threads decide how many torch threads each of its runs uses.
         if (settings.Threads > 0) package.Spec.Hyperparameters[nameof(Leed.Engine.Learning.Hyperparameters.Threads)] = settings.Threads;
-        var run = new WorkerRun(package, start.Checkpoint, settings, start.SnapshotIntervalSeconds) { _onCheckpoint = onCheckpoint };
+        var run = new WorkerRun(package, start.Checkpoint, settings, start.SnapshotStride) { _onCheckpoint = onCheckpoint };
         Task.Factory.StartNew(() =>
         {
             try { run.Train(); }
@@ -69,14 +66,14 @@ internal sealed class WorkerRun : IRunContext
     public RunSpec Spec => Run.Spec;
     public CancellationToken Cancellation => _stop.Token;
     public TimeSpan ActiveTime => _activeClock.Elapsed;
-    public bool SnapshotWanted { get { lock (_gate) return _watched && _sinceSnapshot.Elapsed >= _snapshotInterval; } }
+    public bool SnapshotDue(int iteration) { lock (_gate) return iteration % _snapshotStride == 0; }
 
     private void Train()
     {
         try
         {
             PreparedRun prepared = _package.Prepare(Cancellation);
-            SetPrepared(prepared.DemonstrationLabel, prepared.Scenario.AgentCount, prepared.Summary);
+            SetPrepared(prepared.DemonstrationLabel, prepared.Scenario, prepared.Summary);
             lock (_gate) _phase = RunPhase.Training;
             TrainerWorkload.Train(prepared, this, _package.CheckpointEvery, _package.SnapshotBudget);
             lock (_gate) _phase = _stop.IsCancellationRequested ? RunPhase.Stopped : RunPhase.Completed;
@@ -122,18 +119,19 @@ internal sealed class WorkerRun : IRunContext
         }
     }
 
-    public void ReportSnapshot(EpisodeSnapshot snapshot)
+    // Every snapshot goes to the coordinator, which stores and thins it; the recording time counts against this run's budget here.
+    public void ReportSnapshot(EpisodeSnapshot snapshot, TimeSpan recording)
     {
         lock (_gate)
         {
-            _snapshot = snapshot;
-            _sinceSnapshot.Restart();
+            _snapshots.Add(new RecordedSnapshot(snapshot, recording.TotalSeconds));
+            Run.SnapshotSeconds += recording.TotalSeconds;
         }
     }
 
-    public void SetPrepared(string demonstrationLabel, int agents, string? summary = null)
+    public void SetPrepared(string demonstrationLabel, Leed.Engine.Env.Scenario scenario, string? summary = null)
     {
-        lock (_gate) (_label, _agents) = (demonstrationLabel, agents);
+        lock (_gate) (_label, _agents, _scenarioKey, _summary) = (demonstrationLabel, scenario.AgentCount, ScenarioKeys.Of(scenario), summary);
     }
 
     public void ContinueFrom(int iteration, long globalStep)
@@ -166,14 +164,12 @@ internal sealed class WorkerRun : IRunContext
         lock (_gate)
         {
             _sincePoll.Restart();
-            _watched = poll.Watched;
+            _snapshotStride = Math.Max(1, poll.SnapshotStride);
             _pending.RemoveAll(metric => metric.Iteration <= poll.AfterIteration);
-            var progress = new RunProgress(_phase, _error, JsonSerializer.Serialize(_pending, Json),
-                _snapshot is null ? null : JsonSerializer.Serialize(_snapshot, Json),
+            _snapshots.RemoveAll(recorded => recorded.Snapshot.Iteration <= poll.AfterSnapshot);
+            return new RunProgress(_phase, _error, JsonSerializer.Serialize(_pending, Json), JsonSerializer.Serialize(_snapshots, Json),
                 _checkpointIteration > poll.CheckpointIteration ? _checkpoint : null, _checkpointIteration,
-                _label, _agents, _continuedFrom, _continuedFromStep);
-            _snapshot = null;
-            return progress;
+                _label, _agents, _continuedFrom, _continuedFromStep, _scenarioKey, _summary);
         }
     }
 

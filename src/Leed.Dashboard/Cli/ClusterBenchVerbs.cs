@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Leed.Cluster;
+using Leed.Engine.Hosting;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
@@ -39,7 +40,7 @@ internal static class ClusterBenchVerbs
     private static async Task<(int Runs, double Seconds)> MeasureAsync(VerbContext context, int workers, int threads, int runs, int iterations)
     {
         string folder = Directory.CreateTempSubdirectory("leed-bench-cluster-").FullName;
-        var settings = new ClusterSettings { Provider = ClusterProvider.Localhost, CoordinatorPort = FreePort(), ClusterId = $"bench-{Guid.NewGuid():N}"[..14] };
+        var settings = new ClusterSettings { Provider = ClusterProvider.Localhost, CoordinatorPort = FreePort.On(), ClusterId = $"bench-{Guid.NewGuid():N}"[..14] };
         var processes = new List<Process>();
         try
         {
@@ -95,13 +96,6 @@ internal static class ClusterBenchVerbs
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Leed.Dashboard.Hosting;
 using Leed.Engine.Analysis;
+using Leed.Engine.Hosting;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
@@ -137,7 +138,7 @@ internal static class StudyBenchVerbs
 
     private static async Task<(double Median, double Max)> TimePageAsync(VerbContext context, string folder, string studyId, int repeats)
     {
-        string port = DashboardBenchVerbs.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string port = FreePort.On().ToString(System.Globalization.CultureInfo.InvariantCulture);
         WebApplication app = DashboardApp.Build(["--urls", $"http://127.0.0.1:{port}", "--data", folder, "--Logging:Console:LogToStandardErrorThreshold=Trace"]);
         await app.StartAsync(context.Cancellation);
         try

@@ -52,8 +52,8 @@ public interface IRunContext
     RunSpec Spec { get; }
     CancellationToken Cancellation { get; }
 
-    /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
-    bool SnapshotWanted { get; }
+    /// <summary>Whether an episode snapshot after <paramref name="iteration"/> would be kept (it falls on the stride the run's stored snapshots are thinned to).</summary>
+    bool SnapshotDue(int iteration);
 
     /// <summary>Time spent training (without pauses) since the first <see cref="WaitWhilePaused"/>.</summary>
     TimeSpan ActiveTime { get; }
@@ -62,10 +62,11 @@ public interface IRunContext
     void WaitWhilePaused();
 
     void ReportIteration(MetricRecord metrics);
-    void ReportSnapshot(EpisodeSnapshot snapshot);
+    /// <summary>Keeps an episode snapshot that took <paramref name="recording"/> to record (adding to <see cref="RunRecord.SnapshotSeconds"/>).</summary>
+    void ReportSnapshot(EpisodeSnapshot snapshot, TimeSpan recording);
 
-    /// <summary>Records what preparation resolved: the demonstrations' label, the real number of agents, and a one-line summary.</summary>
-    void SetPrepared(string demonstrationLabel, int agents, string? summary = null);
+    /// <summary>Records what preparation resolved: the demonstrations' label, the real number of agents and the scenario's key, and a one-line summary.</summary>
+    void SetPrepared(string demonstrationLabel, Env.Scenario scenario, string? summary = null);
 
     /// <summary>Training continues after <paramref name="iteration"/> (its checkpoint's, or 0): rows stored after it are trained again, so they go first.</summary>
     void ContinueFrom(int iteration, long globalStep);

@@ -67,14 +67,14 @@ public sealed class RunContext : IRunContext
     /// <summary>True while someone asked the run to pause (an executor elsewhere forwards it to its worker).</summary>
     public bool PauseRequested => !_active.Running.IsSet;
 
-    /// <summary>True while a viewer watches the run (a remote worker records snapshots only then).</summary>
-    public bool Watched => _active.Watchers > 0;
+    /// <summary>
+    /// Whether an episode snapshot after <paramref name="iteration"/> would be kept: it falls on the stride the
+    /// run's stored snapshots are thinned to (<see cref="SnapshotThinning"/>); 1 until the run has stored any.
+    /// </summary>
+    public bool SnapshotDue(int iteration) => iteration % SnapshotStride == 0;
 
-    /// <summary>How often a watched run sends an episode snapshot.</summary>
-    public TimeSpan SnapshotInterval => _registry.SnapshotInterval;
-
-    /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
-    public bool SnapshotWanted => _active.Watchers > 0 && _active.SinceSnapshot.Elapsed >= _registry.SnapshotInterval;
+    /// <summary>The stride of <see cref="SnapshotDue"/> (an executor elsewhere forwards it to its worker).</summary>
+    public int SnapshotStride => _active.SnapshotStride;
 
     /// <summary>
     /// Time the run has spent working in this process: from the first <see cref="WaitWhilePaused"/>
@@ -105,13 +105,19 @@ public sealed class RunContext : IRunContext
         if (_active.Record.Status != status) _registry.SetStatus(_active, status);
     }
 
-    public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
+    /// <summary>Keeps an episode snapshot that took <paramref name="recording"/> to record; storing it adds to <see cref="RunRecord.SnapshotSeconds"/> too.</summary>
+    public void ReportSnapshot(EpisodeSnapshot snapshot, TimeSpan recording) => _registry.OnSnapshot(_active, snapshot, recording);
 
-    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents (and says so to the run's observer).</summary>
-    public void SetPrepared(string demonstrationLabel, int agents, string? summary = null)
+    /// <summary>Records what preparation resolved: the demonstrations' label, the real number of agents and the scenario's key (and says so to the run's observer).</summary>
+    public void SetPrepared(string demonstrationLabel, Env.Scenario scenario, string? summary = null) =>
+        SetPrepared(demonstrationLabel, scenario.AgentCount, ScenarioKeys.Of(scenario), summary);
+
+    /// <summary>The same, as a worker elsewhere reports it (the scenario stays there; its agents and key travel).</summary>
+    public void SetPrepared(string demonstrationLabel, int agents, string scenarioKey, string? summary = null)
     {
         _active.Record.DemonstrationLabel = demonstrationLabel;
         _active.Record.ResolvedAgents = agents;
+        _active.Record.ScenarioKey = scenarioKey;
         _registry.Persist(_active);
         _active.Observer?.OnPrepared(Run, summary ?? demonstrationLabel);
     }
@@ -185,7 +191,6 @@ public sealed class RunRegistry : IDisposable
     /// <summary>How many runs may train at once now (the executor's capacity).</summary>
     public int MaxConcurrent => _executor.Capacity;
     public TimeSpan PushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
-    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Queues a run; it starts when a slot is free.</summary>
     /// <param name="tags">Tags it carries from the start (a study's cells are tagged with their study).</param>
@@ -286,13 +291,20 @@ public sealed class RunRegistry : IDisposable
     /// <summary>The in-memory recent metrics of an active run, or the stored series of a finished one.</summary>
     public IReadOnlyList<MetricRecord> Metrics(string id)
     {
-        if (!_active.TryGetValue(id, out ActiveRun? run)) return Store.MetricsOf(id);
+        if (!_active.TryGetValue(id, out ActiveRun? run)) return Store.Find(id) is { } stored ? Store.StoppedMetricsOf(stored) : Store.MetricsOf(id);
         lock (run.Recent) return run.Recent.Count < run.Record.Iteration ? Store.MetricsOf(id) : [.. run.Recent];
     }
 
     /// <summary>The run's latest episode snapshot: in memory while it trains, else the stored one (also after a restart).</summary>
     public EpisodeSnapshot? LatestSnapshot(string id) =>
         (_active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null) ?? Store.LatestSnapshot(id);
+
+    /// <summary>The run's stored episode snapshots, oldest first, without their data (every snapshot is stored as it is recorded).</summary>
+    public IReadOnlyList<SnapshotEntry> Snapshots(string id) => Store.SnapshotsOf(id);
+
+    /// <summary>The run's episode snapshot after <paramref name="iteration"/>, or null when none is kept.</summary>
+    public EpisodeSnapshot? Snapshot(string id, int iteration) =>
+        (_active.TryGetValue(id, out ActiveRun? run) && run.Snapshot?.Iteration == iteration ? run.Snapshot : null) ?? Store.Snapshot(id, iteration);
 
     /// <summary>
     /// Calls <paramref name="onUpdate"/> (on a timer thread) with what changed, at most once per
@@ -303,10 +315,7 @@ public sealed class RunRegistry : IDisposable
         ActiveRun? run = _active.GetValueOrDefault(id);
         var subscription = new Subscription(this, run, onUpdate, PushInterval);
         if (run is not null)
-        {
             lock (run.Subscribers) run.Subscribers.Add(subscription);
-            Interlocked.Increment(ref run.Watchers);
-        }
         return subscription;
     }
 
@@ -355,11 +364,12 @@ public sealed class RunRegistry : IDisposable
         run.Observer?.OnContinuing(record, iteration);
     }
 
-    internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
+    internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot, TimeSpan recording)
     {
-        Store.SaveSnapshot(run.Record.Id, snapshot);
+        long start = Stopwatch.GetTimestamp();
+        run.SnapshotStride = Store.SaveSnapshot(run.Record.Id, snapshot);
+        run.Record.SnapshotSeconds += (recording + Stopwatch.GetElapsedTime(start)).TotalSeconds;
         run.Snapshot = snapshot;
-        run.SinceSnapshot.Restart();
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkSnapshot(snapshot);
     }
 
@@ -443,7 +453,21 @@ public sealed class RunRegistry : IDisposable
                 subscription.Flush();
             }
         NotifyList();
+        WarmSeries(run.Record);
         run.Observer?.OnFinished(run.Record);
+    }
+
+    /// <summary>Stores a stopped run's metrics as columns now, so that the first Compare of it reads one document, not one per iteration.</summary>
+    private void WarmSeries(RunRecord record)
+    {
+        try
+        {
+            if (record.Iteration > 0) Store.StoppedMetricsOf(record);
+        }
+        catch (Exception failure) when (failure is LiteDB.LiteException or IOException)
+        {
+            Trace.TraceWarning($"Run {record.Id}: its metrics stay readable row by row; storing them as columns failed: {failure.Message}");
+        }
     }
 
     private void MarkInterrupted()
@@ -487,11 +511,11 @@ public sealed class RunRegistry : IDisposable
         public ManualResetEventSlim Running { get; } = new(initialState: true);
         public List<MetricRecord> Recent { get; } = [];
         public List<Subscription> Subscribers { get; } = [];
-        public Stopwatch SinceSnapshot { get; } = Stopwatch.StartNew();
         public EpisodeSnapshot? Snapshot { get; set; }
+        /// <summary>The stride the run's stored snapshots are thinned to, as the last save left it.</summary>
+        public int SnapshotStride { get; set; } = 1;
         public Thread? Thread { get; set; }
         public IRunObserver? Observer { get; init; }
-        public int Watchers;
     }
 
     internal sealed class Subscription : IDisposable
@@ -550,7 +574,6 @@ public sealed class RunRegistry : IDisposable
             _timer.Dispose();
             if (_run is null) return;
             lock (_run.Subscribers) _run.Subscribers.Remove(this);
-            Interlocked.Decrement(ref _run.Watchers);
         }
     }
 

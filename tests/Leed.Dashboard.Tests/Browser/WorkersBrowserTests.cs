@@ -2,6 +2,7 @@
 using System.Globalization;
 using Leed.Dashboard.Tests.Cluster;
 using Leed.Dashboard.Tests.Hosting;
+using Leed.Engine.Hosting;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ namespace Leed.Dashboard.Tests.Browser;
 /// <summary>A dashboard that coordinates a localhost cluster, with one slot of its own.</summary>
 public sealed class ClusterAppServerFixture : AppServerFixture
 {
-    public int CoordinatorPort { get; } = RedisServer.FreePort();
+    public int CoordinatorPort { get; } = FreePort.On();
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {

@@ -1,9 +1,9 @@
 // The command line as a whole: every verb's --help and a bad option of each, mistyped verbs, and the dashboard start.
 using System.CommandLine;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Leed.Dashboard.Cli;
+using Leed.Engine.Hosting;
 using Leed.Engine.Learning;
 
 namespace Leed.Dashboard.Tests.Cli;
@@ -212,7 +212,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData(true)]
     public async Task NoVerb_StartsTheDashboard_WithTheHostsArgumentsAndTheDataFolder(bool equalsForm)
     {
-        int port = FreePort();
+        int port = FreePort.On();
         string url = $"http://127.0.0.1:{port}";
         // Any host setting passes through; the application name is the one setting a test host must give
         // (it names the static assets' manifest, which is Leed.Dashboard's, not the test runner's).
@@ -246,11 +246,4 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("tarin", "train", 2)]
     public void EditDistance_CountsInsertionsDeletionsAndSubstitutions(string a, string b, int distance) =>
         Assert.Equal(distance, CommandLine.EditDistance(a, b));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

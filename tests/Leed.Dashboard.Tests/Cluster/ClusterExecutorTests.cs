@@ -26,6 +26,10 @@ public sealed class ClusterExecutorTests : IAsyncLifetime
     private InProcessTestCluster _cluster = null!;
     private WorkerDirectory _directory = null!;
     private RunRegistry _registry = null!;
+    private double _snapshotBudget = 0.05;
+
+    // Few snapshots kept per run, so that an 8-iteration run thins them (the stride doubles) and the worker must follow the stride.
+    private const int SnapshotsKept = 4;
 
     public async Task InitializeAsync()
     {
@@ -38,8 +42,8 @@ public sealed class ClusterExecutorTests : IAsyncLifetime
         // The test process is the coordinator: it owns the store and the registry, the silos only train.
         _directory = new WorkerDirectory(_cluster.Client, Settings, heartbeat: TimeSpan.FromMilliseconds(200));
         var executor = new ClusterRunExecutor(_cluster.Client, _directory, Settings,
-            (run, cancellation) => PortableRun.Pack(new RunPreparation(_store), _store, run, Settings.CheckpointEvery, 0.05, cancellation)) { PollInterval = TimeSpan.FromMilliseconds(50) };
-        _registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store), executor);
+            (run, cancellation) => PortableRun.Pack(new RunPreparation(_store), _store, run, Settings.CheckpointEvery, _snapshotBudget, cancellation)) { PollInterval = TimeSpan.FromMilliseconds(50) };
+        _registry = new RunRegistry(new RunStore(_store) { SnapshotsKeptAtMost = SnapshotsKept }, new TrainerWorkloadFactory(_store), executor);
         await _directory.RefreshAsync();
     }
 
@@ -113,5 +117,86 @@ public sealed class ClusterExecutorTests : IAsyncLifetime
         Assert.NotEqual(first, done.Workers[1].Worker);
         Assert.Equal((1, done.Workers[0].To + 1, Iterations), (done.Workers[0].From, done.Workers[1].From, done.Workers[1].To));
         Assert.Equal(0, done.Workers[0].To % Settings.CheckpointEvery);
+    }
+
+    [Fact]
+    public void RemoteRun_StoresTheSameMetricsSnapshotsAndTags_AsTheSameRunTrainedLocally()
+    {
+        const int Iterations = 8;
+        // No time budget for snapshots (every iteration on the stride gets one), so which are kept does not depend on the machine's speed.
+        _snapshotBudget = 1000;
+        RunSpec Spec() => Tiny(3, Iterations).With(spec =>
+        {
+            spec.Weight = "decay:1:0.1";
+            spec.StudyId = "st-1";
+            spec.Cell = "decay";
+            spec.Hyperparameters["Threads"] = Settings.Threads;
+        });
+        string[] tags = ["study:st-1", "cell:decay"];
+
+        string localFolder = Directory.CreateTempSubdirectory("leed-local-").FullName;
+        try
+        {
+            using LiteDbStore localStore = LiteDbStore.Open(localFolder);
+            RunRecord local;
+            IReadOnlyList<MetricRecord> localRows;
+            IReadOnlyList<SnapshotEntry> localSnapshots;
+            Dictionary<int, EpisodeSnapshot> localEpisodes;
+            using (var localRegistry = new RunRegistry(new RunStore(localStore) { SnapshotsKeptAtMost = SnapshotsKept },
+                new TrainerWorkloadFactory(localStore) { SnapshotBudget = _snapshotBudget }))
+            {
+                string id = localRegistry.Submit(Spec(), tags).Id;
+                WaitFor(() => localRegistry.Get(id)!.IsActive is false, "the local run ends");
+                local = localRegistry.Get(id)!;
+                localRows = localRegistry.Store.MetricsOf(id);
+                localSnapshots = localRegistry.Snapshots(id);
+                localEpisodes = localSnapshots.ToDictionary(entry => entry.Iteration, entry => localRegistry.Snapshot(id, entry.Iteration)!);
+            }
+            Assert.True(local.Status == RunStatus.Completed, local.Error);
+
+            string remoteId = _registry.Submit(Spec(), tags).Id;
+            WaitFor(() => _registry.Get(remoteId)!.IsActive is false, "the remote run ends");
+            RunRecord remote = _registry.Get(remoteId)!;
+            Assert.True(remote.Status == RunStatus.Completed, remote.Error);
+            Assert.NotEmpty(remote.Workers); // it trained on a worker, not here
+
+            // What the run's record says: its study, cell, schedule and tags, what preparation resolved, and the snapshots' cost.
+            Assert.Equal(tags, remote.Tags);
+            Assert.Equal(("st-1", "decay", "decay:1:0.1"), (remote.Spec.StudyId, remote.Spec.Cell, remote.Spec.Weight));
+            Assert.Equal((local.DemonstrationLabel, local.ResolvedAgents, local.ScenarioKey), (remote.DemonstrationLabel, remote.ResolvedAgents, remote.ScenarioKey));
+            Assert.NotNull(remote.ScenarioKey);
+            Assert.True(remote.SnapshotSeconds > 0, "the snapshots' recording and storing time is counted");
+
+            // The same curve, row for row: the worker trained the same settings (the decay schedule included) from the same seed.
+            IReadOnlyList<MetricRecord> remoteRows = _registry.Store.MetricsOf(remoteId);
+            Assert.Equal(Enumerable.Range(1, Iterations), remoteRows.Select(row => row.Iteration));
+            Assert.Equal(localRows.Select(row => row.GlobalStep), remoteRows.Select(row => row.GlobalStep));
+            foreach ((MetricRecord mine, MetricRecord theirs) in localRows.Zip(remoteRows))
+            {
+                Assert.Equal(mine.Values.Keys.Order(), theirs.Values.Keys.Order());
+                foreach ((string name, double value) in mine.Values.Where(pair => pair.Key != Leed.Engine.Learning.MetricNames.StepsPerSecond))
+                    Assert.True(value.Equals(theirs.Values[name]), $"iteration {mine.Iteration}, {name}: {value} here, {theirs.Values[name]} on the worker");
+            }
+            string weight = Leed.Engine.Learning.MetricNames.AgentWeight(0);
+            Assert.True(remoteRows[0].Values[weight] > remoteRows[^1].Values[weight], "the decay schedule lowered the weight");
+
+            // The same replay timeline: thinned to the same iterations, each the same episode on the same scenario.
+            IReadOnlyList<SnapshotEntry> remoteSnapshots = _registry.Snapshots(remoteId);
+            Assert.True(localSnapshots.Count is > 2 and <= SnapshotsKept, $"{localSnapshots.Count} snapshots kept locally");
+            Assert.Equal(localSnapshots.Select(entry => entry.Iteration), remoteSnapshots.Select(entry => entry.Iteration));
+            Assert.Contains(Iterations, remoteSnapshots.Select(entry => entry.Iteration));
+            foreach (SnapshotEntry entry in remoteSnapshots)
+            {
+                EpisodeSnapshot theirs = _registry.Snapshot(remoteId, entry.Iteration)!, mine = localEpisodes[entry.Iteration];
+                Assert.Equal(mine.Positions, theirs.Positions);
+                Assert.Equal(mine.Statuses, theirs.Statuses);
+                Assert.Equal(mine.Blocked, theirs.Blocked);
+                Assert.Equal(remote.ScenarioKey, theirs.ScenarioKey);
+            }
+        }
+        finally
+        {
+            Directory.Delete(localFolder, recursive: true);
+        }
     }
 }

@@ -1,6 +1,7 @@
 // End to end with real processes: Redis membership, a coordinator running a study, two `worker` processes, one killed with SIGKILL.
 using System.Text.Json;
 using Leed.Dashboard.Tests.Hosting;
+using Leed.Engine.Hosting;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 
@@ -18,7 +19,7 @@ public sealed class ClusterProcessTests : IDisposable
         ["LEED_CLUSTER__PROVIDER"] = "redis",
         ["LEED_CLUSTER__REDIS"] = redis.Address,
         ["LEED_CLUSTER__CLUSTERID"] = clusterId,
-        ["LEED_CLUSTER__COORDINATORPORT"] = RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["LEED_CLUSTER__COORDINATORPORT"] = FreePort.On().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["LEED_CLUSTER__CHECKPOINTEVERY"] = "3",
     };
 
@@ -111,7 +112,7 @@ public sealed class ClusterProcessTests : IDisposable
     [Fact]
     public async Task Worker_WhoseMembershipStoreIsDown_ExitsTwoNamingTheAddress()
     {
-        int port = RedisServer.FreePort();
+        int port = FreePort.On();
         (int exit, _, string error) = await DashboardProcess.RunVerbAsync(["worker", "--cluster", "redis", "--redis", $"127.0.0.1:{port}"], null);
 
         Assert.Equal(2, exit);

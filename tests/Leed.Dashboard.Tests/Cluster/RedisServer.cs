@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Leed.Engine.Hosting;
 
 namespace Leed.Dashboard.Tests.Cluster;
 
@@ -18,7 +19,7 @@ public sealed class RedisServer : IDisposable
     {
         string path = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is missing: `apt-get install redis-server` (test.sh and .ci/run install it).");
-        int port = FreePort();
+        int port = FreePort.On();
         var start = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
             start.ArgumentList.Add(argument);
@@ -40,13 +41,6 @@ public sealed class RedisServer : IDisposable
                 await Task.Delay(50);
             }
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()
