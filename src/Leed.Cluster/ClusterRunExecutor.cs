@@ -24,10 +24,6 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
     /// <summary>Consecutive failed polls after which the worker counts as lost even before membership says so.</summary>
     public int FailedPollsLimit { get; init; } = 3;
 
-    // LiteDB 5.0.20 can corrupt its free-page list when two threads write to different collections at
-    // once (its issue 2825): the runs' threads hand their results to the store one at a time.
-    private readonly object _storeGate = new();
-
     public int Capacity => directory.Capacity;
 
     public event Action? CapacityChanged
@@ -38,9 +34,7 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
 
     public void Execute(RunContext context)
     {
-        PortableRun package;
-        lock (_storeGate) package = pack(context.Run, context.Cancellation) with { CheckpointEvery = settings.CheckpointEvery };
-        string json = package.ToJson();
+        string json = (pack(context.Run, context.Cancellation) with { CheckpointEvery = settings.CheckpointEvery }).ToJson();
         for (int attempt = 0; ; attempt++)
         {
             SiloAddress silo = WaitForSlot(context);
@@ -106,13 +100,13 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
             if (progress.Phase == RunPhase.Unknown) throw new WorkerLostException("the worker no longer knows the run");
             if (!prepared && progress is { DemonstrationLabel: { } label, ScenarioKey: { } scenarioKey })
             {
-                lock (_storeGate) context.SetPrepared(label, progress.Agents, scenarioKey, progress.Summary);
+                context.SetPrepared(label, progress.Agents, scenarioKey, progress.Summary);
                 prepared = true;
             }
             if (stored < 0 && progress.ContinuedFrom >= 0)
             {
                 // Where this attempt continues: rows after its checkpoint were trained by a lost worker and go first.
-                lock (_storeGate) context.ContinueFrom(progress.ContinuedFrom, progress.ContinuedFromStep);
+                context.ContinueFrom(progress.ContinuedFrom, progress.ContinuedFromStep);
                 stored = progress.ContinuedFrom;
                 wallBase = context.Run.WallSeconds;
                 checkpointIteration = Math.Max(checkpointIteration, progress.ContinuedFrom);
@@ -128,19 +122,19 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
                     List<WorkerSpan> spans = context.Run.Workers;
                     spans[^1] = new WorkerSpan { Worker = spans[^1].Worker, From = spans[^1].From, To = metric.Iteration };
                     context.Run.Workers = [.. spans];
-                    lock (_storeGate) context.ReportIteration(metric with { WallSeconds = wallBase + metric.WallSeconds });
+                    context.ReportIteration(metric with { WallSeconds = wallBase + metric.WallSeconds });
                     stored = metric.Iteration;
                 }
                 // Stored as a local run stores them (thinned, with their recording time); a resent answer's are stored once.
                 foreach (RecordedSnapshot recorded in JsonSerializer.Deserialize<List<RecordedSnapshot>>(progress.Snapshots, WorkerRun.Json) ?? [])
                 {
                     if (recorded.Snapshot.Iteration <= snapshotted || recorded.Snapshot.Iteration > stored) continue;
-                    lock (_storeGate) context.ReportSnapshot(recorded.Snapshot, TimeSpan.FromSeconds(recorded.RecordingSeconds));
+                    context.ReportSnapshot(recorded.Snapshot, TimeSpan.FromSeconds(recorded.RecordingSeconds));
                     snapshotted = recorded.Snapshot.Iteration;
                 }
                 if (progress.Checkpoint is { } bytes && progress.CheckpointIteration <= stored)
                 {
-                    lock (_storeGate) context.SaveCheckpoint(progress.CheckpointIteration, stream => stream.Write(bytes));
+                    context.SaveCheckpoint(progress.CheckpointIteration, stream => stream.Write(bytes));
                     checkpointIteration = progress.CheckpointIteration;
                 }
             }
