@@ -27,9 +27,13 @@ public sealed class RunTableTests : ComponentTestBase
     private readonly List<RunNotesEdit> _noteEdits = [];
     private readonly List<IReadOnlyCollection<RunRow>> _selections = [];
 
-    private IRenderedComponent<RunTable> RenderTable(IReadOnlyList<RunRow>? rows = null) =>
+    private readonly List<RunSort?> _sorts = [];
+
+    private IRenderedComponent<RunTable> RenderTable(IReadOnlyList<RunRow>? rows = null, RunSort? sort = null) =>
         Ctx.Render<RunTable>(p => p
             .Add(c => c.Rows, rows ?? Runs)
+            .Add(c => c.Sort, sort)
+            .Add(c => c.SortChanged, s => _sorts.Add(s))
             .Add(c => c.OnDeleteRequested, run => _deleted.Add(run))
             .Add(c => c.OnTagsChanged, edit => _tagEdits.Add(edit))
             .Add(c => c.OnNotesChanged, edit => _noteEdits.Add(edit))
@@ -91,6 +95,84 @@ public sealed class RunTableTests : ComponentTestBase
 
         header().Click();
         Assert.Equal(["Run 0001", "Run 0003", "Run 0002"], Names(table));
+    }
+
+    [Fact]
+    public void ClickingAHeader_TellsThePageTheNewSort_UnderTheNameItsAddressUses()
+    {
+        var table = RenderTable();
+        var header = (string title) => table.FindAll("span.sortable-column-header").Single(h => h.TextContent.Trim() == title);
+
+        header("Best return").Click();
+        header("Best return").Click();
+        header("Tags").Click();
+
+        Assert.Equal([new RunSort("BestReturn", false), new RunSort("BestReturn", true), new RunSort("Tags", false)], _sorts);
+    }
+
+    [Theory]
+    [InlineData("BestReturn", "desc", new[] { "Run 0001", "Run 0003", "Run 0002" })]
+    [InlineData("bestreturn", "asc", new[] { "Run 0002", "Run 0003", "Run 0001" })]
+    [InlineData("Algorithm", null, new[] { "Run 0002", "Run 0001", "Run 0003" })]
+    [InlineData("Notes", "desc", new[] { "Run 0003", "Run 0001", "Run 0002" })]
+    public void ASortFromTheAddress_OrdersTheRows_AndMarksItsHeader(string column, string? direction, string[] expected)
+    {
+        var table = RenderTable(Runs.Where(r => r.BestReturn is not null).ToArray(), RunSort.Parse(column, direction));
+
+        Assert.Equal(expected, Names(table));
+        var sorted = table.FindAll("th").Where(th => th.QuerySelector(".mud-direction-asc, .mud-direction-desc") is not null).ToArray();
+        Assert.Single(sorted);
+        Assert.Empty(_sorts); // applying the page's own sort is not a change to report back
+    }
+
+    [Theory]
+    [InlineData("Return", "desc")]       // not a column name
+    [InlineData("", "asc")]
+    [InlineData(null, "desc")]
+    [InlineData("Id", "desc")]           // a property, but not a column
+    public void AnUnknownSortInTheAddress_IsIgnored_AndTheRowsKeepTheirOrder(string? column, string? direction)
+    {
+        Assert.Null(RunSort.Parse(column, direction));
+
+        var table = RenderTable(sort: RunSort.Parse(column, direction));
+
+        Assert.Equal(["Run 0001", "Run 0002", "Run 0003", "Run 0004"], Names(table));
+    }
+
+    [Fact]
+    public void AnotherSortFromThePage_ReplacesTheGridsSort_AndNoneClearsIt()
+    {
+        RunRow[] rows = [.. Runs.Where(r => r.BestReturn is not null)];
+        var table = RenderTable(rows, new RunSort("BestReturn", true));
+
+        table.Render(p => p.Add(c => c.Sort, new RunSort("Algorithm", true)));
+        Assert.Equal(["Run 0003", "Run 0001", "Run 0002"], Names(table));
+
+        table.Render(p => p.Add(c => c.Sort, (RunSort?)null));
+        Assert.Equal(["Run 0001", "Run 0002", "Run 0003"], Names(table));
+    }
+
+    [Fact]
+    public void TheChosenColumns_AreRestoredFromWhatThisBrowserSaved()
+    {
+        Ctx.JSInterop.Setup<string?>("localStorage.getItem", RunTable.ColumnsStorageKey).SetResult("""["Map","Seed","NoLongerAColumn"]""");
+        var table = RenderTable();
+        var headers = () => table.FindAll("thead th").Select(th => th.TextContent.Trim()).ToArray();
+
+        table.WaitForAssertion(() => Assert.DoesNotContain("Map", headers()));
+        Assert.DoesNotContain("Seed", headers());
+        Assert.Contains("Demonstrator", headers()); // hidden by default, but this browser's choice shows it
+    }
+
+    [Fact]
+    public void AnUnreadableSavedColumnChoice_LeavesTheDefaults()
+    {
+        Ctx.JSInterop.Setup<string?>("localStorage.getItem", RunTable.ColumnsStorageKey).SetResult("not json");
+        var table = RenderTable();
+
+        var headers = table.FindAll("thead th").Select(th => th.TextContent.Trim()).ToArray();
+        Assert.Contains("Map", headers);
+        Assert.DoesNotContain("Demonstrator", headers);
     }
 
     [Fact]
