@@ -103,11 +103,14 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable();
         var header = (string title) => table.FindAll("span.sortable-column-header").Single(h => h.TextContent.Trim() == title);
 
+        // The grid raises its sort from async handlers: on a loaded machine each click finishes later.
         header("Best return").Click();
+        table.WaitForAssertion(() => Assert.Single(_sorts));
         header("Best return").Click();
+        table.WaitForAssertion(() => Assert.Equal(2, _sorts.Count));
         header("Tags").Click();
 
-        Assert.Equal([new RunSort("BestReturn", false), new RunSort("BestReturn", true), new RunSort("Tags", false)], _sorts);
+        table.WaitForAssertion(() => Assert.Equal([new RunSort("BestReturn", false), new RunSort("BestReturn", true), new RunSort("Tags", false)], _sorts));
     }
 
     [Theory]
@@ -208,17 +211,18 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable();
 
         table.FindAll("button[data-test=run-edit-notes]")[1].Click();
-        table.Find("input[data-test=run-notes-input]").Change("  try a lower learning rate ");
+        table.WaitForElement("input[data-test=run-notes-input]").Change("  try a lower learning rate ");
         table.Find("button[data-test=run-save]").Click();
+        table.WaitForAssertion(() => Assert.Single(_noteEdits));
 
         table.FindAll("button[data-test=run-edit-notes]")[0].Click();
-        table.Find("input[data-test=run-notes-input]").Change("never saved");
+        table.WaitForElement("input[data-test=run-notes-input]").Change("never saved");
         table.Find("input[data-test=run-notes-input]").KeyUp(new KeyboardEventArgs { Key = "Escape" });
 
+        table.WaitForAssertion(() => Assert.Empty(table.FindAll("input[data-test=run-notes-input]")));
         var edit = Assert.Single(_noteEdits);
         Assert.Equal("run-0002", edit.Run.Id);
         Assert.Equal("try a lower learning rate", edit.Notes);
-        Assert.Empty(table.FindAll("input[data-test=run-notes-input]"));
     }
 
     [Fact]
@@ -227,9 +231,10 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable();
 
         table.FindAll("tbody input.mud-checkbox-input")[0].Change(true);
+        table.WaitForAssertion(() => Assert.Single(_selections));
         table.FindAll("tbody input.mud-checkbox-input")[2].Change(true);
 
-        Assert.Equal(2, _selections.Count);
+        table.WaitForAssertion(() => Assert.Equal(2, _selections.Count));
         Assert.Equal(["run-0001", "run-0003"], _selections[^1].Select(r => r.Id).Order());
     }
 
