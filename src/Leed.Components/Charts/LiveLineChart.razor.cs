@@ -317,7 +317,9 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         ShowLegend = showLegend,
         Mode = ModeFlag.Lines,
         X = [.. x.Cast<object>()],
-        Y = [.. y.Cast<object>()],
+        // Drawn values go to the browser at single precision (7 significant digits, far below a pixel):
+        // half the characters of a double, so a 20-run Compare's first plot carries half as much. Exports keep full precision.
+        Y = [.. y.Select(value => (object)(float)value)],
         Opacity = faint ? 0.25m : 1m,
         Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = colour, Width = faint ? 1 : 2 },
     };

@@ -1,7 +1,9 @@
-// The run table's state: filter inputs, the selection and the one cell being edited; every change is raised to the page.
+// The run table's state: filter inputs, the selection, the sort, the chosen columns and the one cell being edited; every change is raised to the page.
+using System.Text.Json;
 using Leed.Components.Views;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace Leed.Components.Runs;
@@ -10,7 +12,8 @@ namespace Leed.Components.Runs;
 /// The runs list: sortable columns, a search box that matches any column, a minimum on one
 /// metric, multi-select, tags and notes edited in place, and a delete button. It never changes
 /// <see cref="Rows"/> itself: edits and deletions are raised for the page to apply (and confirm).
-/// Rows are paged, so a thousand runs render one page at a time.
+/// Rows are paged, so a thousand runs render one page at a time. The sort is the page's to keep
+/// (in its address); the chosen columns are kept in the browser's local storage, per browser.
 /// </summary>
 public sealed partial class RunTable : ComponentBase
 {
@@ -36,6 +39,15 @@ public sealed partial class RunTable : ComponentBase
     /// <summary>Raised when the delete button of a run is pressed; the page asks for confirmation.</summary>
     [Parameter] public EventCallback<RunRow> OnDeleteRequested { get; set; }
 
+    /// <summary>The sort to show (null: the rows' own order); the grid follows it whenever it changes.</summary>
+    [Parameter] public RunSort? Sort { get; set; }
+
+    /// <summary>Raised when a header click changes the sort (null when the grid is no longer sorted).</summary>
+    [Parameter] public EventCallback<RunSort?> SortChanged { get; set; }
+
+    /// <summary>The local storage key of the hidden columns, as a JSON array of column titles.</summary>
+    public const string ColumnsStorageKey = "leed.runs.hiddenColumns";
+
     /// <summary>Columns the chooser can hide (the name, the status and the selection always show).</summary>
     public static IReadOnlyList<string> OptionalColumns { get; } =
         ["Algorithm", "Map", "Agents", "Demonstrator", "Seed", "Progress", "Best return", "Last return", "Steps", "Wall time", "Tags", "Notes", "Group", "Created"];
@@ -43,7 +55,14 @@ public sealed partial class RunTable : ComponentBase
     /// <summary>Hidden until chosen: with them all the table would not fit a 1440-pixel screen.</summary>
     public static IReadOnlyList<string> HiddenByDefault { get; } = ["Demonstrator", "Progress", "Last return", "Steps", "Group", "Created"];
 
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
     private readonly HashSet<string> _hidden = [.. HiddenByDefault];
+    private MudDataGrid<RunRow>? _grid;
+    // What the grid is sorted by now, as last applied from Sort or reported by the grid; and the
+    // last Sort given, so that only a new one is applied (a page that does not bind it back keeps clicks).
+    private RunSort? _gridSort, _givenSort;
+    private bool _sortToApply;
     private HashSet<RunRow> _selected = new(RunRowIdComparer.Instance);
     private string? _search;
     private RunMetric _metric = RunMetric.BestReturn;
@@ -58,9 +77,71 @@ public sealed partial class RunTable : ComponentBase
 
     private bool IsHidden(string column) => _hidden.Contains(column);
 
-    private void ToggleColumn(string column)
+    private async Task ToggleColumnAsync(string column)
     {
         if (!_hidden.Remove(column)) _hidden.Add(column);
+        await JS.InvokeVoidAsync("localStorage.setItem", ColumnsStorageKey, JsonSerializer.Serialize(_hidden.Order(StringComparer.Ordinal)));
+    }
+
+    protected override void OnParametersSet()
+    {
+        if (Sort == _givenSort)
+            return;
+        _givenSort = Sort;
+        _sortToApply = true;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender && await SavedHiddenColumnsAsync() is { } saved)
+        {
+            _hidden.Clear();
+            _hidden.UnionWith(saved);
+            StateHasChanged();
+        }
+        if (_grid is not null && _sortToApply)
+        {
+            _sortToApply = false;
+            if (Sort != _gridSort)
+                await ApplySortAsync(_grid, Sort);
+        }
+    }
+
+    /// <summary>The hidden columns this browser saved, or null when it saved none or something unreadable (then the defaults stay).</summary>
+    private async Task<IEnumerable<string>?> SavedHiddenColumnsAsync()
+    {
+        string? json = await JS.InvokeAsync<string?>("localStorage.getItem", ColumnsStorageKey);
+        if (string.IsNullOrEmpty(json))
+            return null;
+        try
+        {
+            // Titles this version no longer has are dropped, so a renamed column cannot stay hidden for ever.
+            return JsonSerializer.Deserialize<string[]>(json)?.Where(OptionalColumns.Contains);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ApplySortAsync(MudDataGrid<RunRow> grid, RunSort? sort)
+    {
+        RunSort? previous = _gridSort;
+        _gridSort = sort;
+        if (sort is not null)
+            await grid.SetSortAsync(sort.Column, sort.Descending ? SortDirection.Descending : SortDirection.Ascending, RunSort.Columns[sort.Column]);
+        else if (previous is not null)
+            await grid.RemoveSortAsync(previous.Column);
+        StateHasChanged();
+    }
+
+    private async Task OnGridSortChanged(Dictionary<string, SortDefinition<RunRow>> definitions)
+    {
+        RunSort? sort = definitions.Values.OrderBy(d => d.Index).Select(d => RunSort.Parse(d.SortBy, d.Descending ? "desc" : "asc")).FirstOrDefault();
+        if (sort == _gridSort)
+            return;
+        _gridSort = sort;
+        await SortChanged.InvokeAsync(sort);
     }
 
     private bool IsShown(RunRow row) => RunFilter.Matches(row, _search, _metric, _minimum);

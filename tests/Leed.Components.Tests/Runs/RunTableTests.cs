@@ -27,9 +27,13 @@ public sealed class RunTableTests : ComponentTestBase
     private readonly List<RunNotesEdit> _noteEdits = [];
     private readonly List<IReadOnlyCollection<RunRow>> _selections = [];
 
-    private IRenderedComponent<RunTable> RenderTable(IReadOnlyList<RunRow>? rows = null) =>
+    private readonly List<RunSort?> _sorts = [];
+
+    private IRenderedComponent<RunTable> RenderTable(IReadOnlyList<RunRow>? rows = null, RunSort? sort = null) =>
         Ctx.Render<RunTable>(p => p
             .Add(c => c.Rows, rows ?? Runs)
+            .Add(c => c.Sort, sort)
+            .Add(c => c.SortChanged, s => _sorts.Add(s))
             .Add(c => c.OnDeleteRequested, run => _deleted.Add(run))
             .Add(c => c.OnTagsChanged, edit => _tagEdits.Add(edit))
             .Add(c => c.OnNotesChanged, edit => _noteEdits.Add(edit))
@@ -94,6 +98,87 @@ public sealed class RunTableTests : ComponentTestBase
     }
 
     [Fact]
+    public void ClickingAHeader_TellsThePageTheNewSort_UnderTheNameItsAddressUses()
+    {
+        var table = RenderTable();
+        var header = (string title) => table.FindAll("span.sortable-column-header").Single(h => h.TextContent.Trim() == title);
+
+        // The grid raises its sort from async handlers: on a loaded machine each click finishes later.
+        header("Best return").Click();
+        table.WaitForAssertion(() => Assert.Single(_sorts));
+        header("Best return").Click();
+        table.WaitForAssertion(() => Assert.Equal(2, _sorts.Count));
+        header("Tags").Click();
+
+        table.WaitForAssertion(() => Assert.Equal([new RunSort("BestReturn", false), new RunSort("BestReturn", true), new RunSort("Tags", false)], _sorts));
+    }
+
+    [Theory]
+    [InlineData("BestReturn", "desc", new[] { "Run 0001", "Run 0003", "Run 0002" })]
+    [InlineData("bestreturn", "asc", new[] { "Run 0002", "Run 0003", "Run 0001" })]
+    [InlineData("Algorithm", null, new[] { "Run 0002", "Run 0001", "Run 0003" })]
+    [InlineData("Notes", "desc", new[] { "Run 0003", "Run 0001", "Run 0002" })]
+    public void ASortFromTheAddress_OrdersTheRows_AndMarksItsHeader(string column, string? direction, string[] expected)
+    {
+        var table = RenderTable(Runs.Where(r => r.BestReturn is not null).ToArray(), RunSort.Parse(column, direction));
+
+        Assert.Equal(expected, Names(table));
+        var sorted = table.FindAll("th").Where(th => th.QuerySelector(".mud-direction-asc, .mud-direction-desc") is not null).ToArray();
+        Assert.Single(sorted);
+        Assert.Empty(_sorts); // applying the page's own sort is not a change to report back
+    }
+
+    [Theory]
+    [InlineData("Return", "desc")]       // not a column name
+    [InlineData("", "asc")]
+    [InlineData(null, "desc")]
+    [InlineData("Id", "desc")]           // a property, but not a column
+    public void AnUnknownSortInTheAddress_IsIgnored_AndTheRowsKeepTheirOrder(string? column, string? direction)
+    {
+        Assert.Null(RunSort.Parse(column, direction));
+
+        var table = RenderTable(sort: RunSort.Parse(column, direction));
+
+        Assert.Equal(["Run 0001", "Run 0002", "Run 0003", "Run 0004"], Names(table));
+    }
+
+    [Fact]
+    public void AnotherSortFromThePage_ReplacesTheGridsSort_AndNoneClearsIt()
+    {
+        RunRow[] rows = [.. Runs.Where(r => r.BestReturn is not null)];
+        var table = RenderTable(rows, new RunSort("BestReturn", true));
+
+        table.Render(p => p.Add(c => c.Sort, new RunSort("Algorithm", true)));
+        Assert.Equal(["Run 0003", "Run 0001", "Run 0002"], Names(table));
+
+        table.Render(p => p.Add(c => c.Sort, (RunSort?)null));
+        Assert.Equal(["Run 0001", "Run 0002", "Run 0003"], Names(table));
+    }
+
+    [Fact]
+    public void TheChosenColumns_AreRestoredFromWhatThisBrowserSaved()
+    {
+        Ctx.JSInterop.Setup<string?>("localStorage.getItem", RunTable.ColumnsStorageKey).SetResult("""["Map","Seed","NoLongerAColumn"]""");
+        var table = RenderTable();
+        var headers = () => table.FindAll("thead th").Select(th => th.TextContent.Trim()).ToArray();
+
+        table.WaitForAssertion(() => Assert.DoesNotContain("Map", headers()));
+        Assert.DoesNotContain("Seed", headers());
+        Assert.Contains("Demonstrator", headers()); // hidden by default, but this browser's choice shows it
+    }
+
+    [Fact]
+    public void AnUnreadableSavedColumnChoice_LeavesTheDefaults()
+    {
+        Ctx.JSInterop.Setup<string?>("localStorage.getItem", RunTable.ColumnsStorageKey).SetResult("not json");
+        var table = RenderTable();
+
+        var headers = table.FindAll("thead th").Select(th => th.TextContent.Trim()).ToArray();
+        Assert.Contains("Map", headers);
+        Assert.DoesNotContain("Demonstrator", headers);
+    }
+
+    [Fact]
     public void TheDeleteButton_AsksThePageToDeleteThatRun()
     {
         var table = RenderTable();
@@ -126,17 +211,18 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable();
 
         table.FindAll("button[data-test=run-edit-notes]")[1].Click();
-        table.Find("input[data-test=run-notes-input]").Change("  try a lower learning rate ");
+        table.WaitForElement("input[data-test=run-notes-input]").Change("  try a lower learning rate ");
         table.Find("button[data-test=run-save]").Click();
+        table.WaitForAssertion(() => Assert.Single(_noteEdits));
 
         table.FindAll("button[data-test=run-edit-notes]")[0].Click();
-        table.Find("input[data-test=run-notes-input]").Change("never saved");
+        table.WaitForElement("input[data-test=run-notes-input]").Change("never saved");
         table.Find("input[data-test=run-notes-input]").KeyUp(new KeyboardEventArgs { Key = "Escape" });
 
+        table.WaitForAssertion(() => Assert.Empty(table.FindAll("input[data-test=run-notes-input]")));
         var edit = Assert.Single(_noteEdits);
         Assert.Equal("run-0002", edit.Run.Id);
         Assert.Equal("try a lower learning rate", edit.Notes);
-        Assert.Empty(table.FindAll("input[data-test=run-notes-input]"));
     }
 
     [Fact]
@@ -145,9 +231,10 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable();
 
         table.FindAll("tbody input.mud-checkbox-input")[0].Change(true);
+        table.WaitForAssertion(() => Assert.Single(_selections));
         table.FindAll("tbody input.mud-checkbox-input")[2].Change(true);
 
-        Assert.Equal(2, _selections.Count);
+        table.WaitForAssertion(() => Assert.Equal(2, _selections.Count));
         Assert.Equal(["run-0001", "run-0003"], _selections[^1].Select(r => r.Id).Order());
     }
 

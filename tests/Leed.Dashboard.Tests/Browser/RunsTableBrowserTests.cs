@@ -1,4 +1,4 @@
-// The Runs table in a real browser: the search box on runs with no notes, tags or group, a note typed at full speed, the fit at 1440 pixels and the column chooser.
+// The Runs table in a real browser: the search box on runs with no notes, tags or group, a note typed at full speed, the fit at 1440 pixels, the column chooser, and the sort and chosen columns kept across a reload.
 using Leed.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -126,5 +126,75 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         await Expect(Rows(page, prefix).First).ToContainTextAsync("leed-synthetic-small-3-1201101500");
         await page.Locator("[data-column=Group]").ClickAsync();
         await Expect(groupHeader).ToHaveCountAsync(0);
+    }
+
+    // Waits for the order: the table is sorted once the circuit is up, a moment after the rows first show.
+    private static async Task ExpectNamesAsync(IPage page, string prefix, params string[] names) =>
+        await Expect(Rows(page, prefix).Locator("td[data-label=Name]")).ToHaveTextAsync(names);
+
+    private static ILocator Header(IPage page, string title) =>
+        page.Locator(".leed-run-table thead th", new() { Has = page.Locator("span.sortable-column-header", new() { HasTextString = title }) });
+
+    [Fact]
+    public async Task TheSort_StaysInTheAddress_AndTheChosenColumnsInTheBrowser_AcrossAReload()
+    {
+        string prefix = "zsort" + Guid.NewGuid().ToString("N")[..6];
+        string[] ids = StoreFinishedRuns(prefix, "leed", "ippo", "mappo");
+        int[] agents = [3, 12, 7];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            RunRecord run = Registry.Get(ids[i])!;
+            run.Spec.Agents = agents[i];
+            Registry.Store.Save(run);
+        }
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+        await page.Locator("input[data-test=run-search]").FillAsync(prefix);
+        await Expect(Rows(page, prefix)).ToHaveCountAsync(3);
+
+        // Sort as a researcher does: click the header, then again for the other way round.
+        await Header(page, "Agents").Locator("span.sortable-column-header").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/runs\?sort=Agents&dir=asc$"));
+        await ExpectNamesAsync(page, prefix, $"{prefix} leed", $"{prefix} mappo", $"{prefix} ippo");
+        await Header(page, "Agents").Locator("span.sortable-column-header").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/runs\?sort=Agents&dir=desc$"));
+        await ExpectNamesAsync(page, prefix, $"{prefix} ippo", $"{prefix} mappo", $"{prefix} leed");
+
+        // Hide a column shown by default and show one hidden by default.
+        await page.Locator("[data-test=run-columns] button").First.ClickAsync();
+        await page.Locator("[data-column=Map]").ClickAsync();
+        await page.Locator("[data-column=Steps]").ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator(".leed-run-table thead th", new() { HasTextString = "Map" })).ToHaveCountAsync(0);
+        await Expect(Header(page, "Steps")).ToHaveCountAsync(1);
+
+        await page.ReloadAsync();
+        await page.Locator("#runs-page[data-ready='true']").WaitForAsync();
+        await page.Locator("input[data-test=run-search]").FillAsync(prefix);
+        await Expect(Rows(page, prefix)).ToHaveCountAsync(3);
+        await ExpectNamesAsync(page, prefix, $"{prefix} ippo", $"{prefix} mappo", $"{prefix} leed");
+        await Expect(Header(page, "Agents").Locator(".mud-direction-desc")).ToHaveCountAsync(1);
+        await Expect(page.Locator(".leed-run-table thead th", new() { HasTextString = "Map" })).ToHaveCountAsync(0);
+        await Expect(Header(page, "Steps")).ToHaveCountAsync(1);
+        await app.ScreenshotAsync(page, "runs-sorted-after-reload");
+
+        // A shared link sorts a fresh browser the same way (the column choice is this browser's own).
+        IPage other = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(other, "runs?sort=agents&dir=asc", "#runs-page");
+        await other.Locator("input[data-test=run-search]").FillAsync(prefix);
+        await Expect(Rows(other, prefix)).ToHaveCountAsync(3);
+        await ExpectNamesAsync(other, prefix, $"{prefix} leed", $"{prefix} mappo", $"{prefix} ippo");
+        await Expect(other.Locator(".leed-run-table thead th", new() { HasTextString = "Map" })).ToHaveCountAsync(1);
+
+        // A link with a sort name the table does not have opens the table unsorted, and sorting still works.
+        await AppServerFixture.GotoReadyAsync(other, "runs?sort=Return&dir=sideways", "#runs-page");
+        await other.Locator("input[data-test=run-search]").FillAsync(prefix);
+        await Expect(Rows(other, prefix)).ToHaveCountAsync(3);
+        await Expect(other.Locator(".leed-run-table thead .mud-direction-asc, .leed-run-table thead .mud-direction-desc")).ToHaveCountAsync(0);
+        await Expect(other.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+        await app.ScreenshotAsync(other, "runs-unknown-sort");
+        await Header(other, "Agents").Locator("span.sortable-column-header").ClickAsync();
+        await Expect(other).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/runs\?sort=Agents&dir=asc$"));
+        await ExpectNamesAsync(other, prefix, $"{prefix} leed", $"{prefix} mappo", $"{prefix} ippo");
     }
 }

@@ -1,6 +1,8 @@
 // The dashboard's speed targets measured in a real browser: a 100-agent replay on the large preset, and a Compare of 20 runs of 10,000 iterations.
 using System.Diagnostics;
 using System.Text.Json;
+using Leed.Dashboard.Compare;
+using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
@@ -146,8 +148,25 @@ public sealed class SpeedBrowserTests(AppServerFixture app)
         string csv = await http.GetStringAsync($"api/compare.csv?runs={ids[0]}&metric={Uri.EscapeDataString(MetricNames.EpisodicReturn)}");
         int rows = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1;
 
+        // Where the time goes, measured here one after the other in this session: the server's part as Compare does it
+        // (the stored metric columns read, compared, turned into chart lines, downsampled by LTTB), and what the circuit carries.
+        var registry = app.Services.GetRequiredService<RunRegistry>();
+        clock.Restart();
+        ComparedRun[] compared = [.. ids.Select(id => new ComparedRun(registry.Get(id)!, registry.Metrics(id)))];
+        double readMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var lines = CompareChart.RunLines(RunComparison.Build(compared, new CompareOptions()));
+        double compareMs = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        foreach (var line in lines)
+            Leed.Components.Charts.Downsampling.LargestTriangleThreeBuckets([.. line.Points.Select(p => p.X)], [.. line.Points.Select(p => p.Y)], Leed.Components.Charts.Downsampling.DefaultMaxPoints);
+        double downsampleMs = clock.Elapsed.TotalMilliseconds;
+        int traceJsonChars = await page.EvaluateAsync<int>("() => JSON.stringify(document.getElementById('compare-chart').data.map(t => ({ x: t.x, y: t.y }))).length");
+
         await RecordAsync("compare-20x10000", new
         {
+            serverReadMilliseconds = Math.Round(readMs), serverCompareMilliseconds = Math.Round(compareMs), serverDownsampleMilliseconds = Math.Round(downsampleMs),
+            traceJsonCharacters = traceJsonChars,
             runs, iterations, metricRowsStored = runs * iterations, secondsToStoreThem = Math.Round(storeSeconds, 1),
             navigateToDrawnMilliseconds = Math.Round(navigateToDrawnMs),
             firstOpenToDrawnMilliseconds = Math.Round(firstOpenMs), openToDrawnMilliseconds = Math.Round(openToDrawnMs), browserRedrawMilliseconds = Math.Round(redrawMs), pointsDrawn = drawnPoints,

@@ -1,4 +1,5 @@
-// The Runs page: every run in a sortable, filterable table; tags, notes, delete, compare.
+// The Runs page: every run in a sortable, filterable table; tags, notes, delete, compare. The sort lives in the address.
+using Leed.Components.Runs;
 using Leed.Components.Views;
 using Leed.Dashboard.Views;
 using Leed.Engine.Runs;
@@ -12,6 +13,12 @@ public partial class Runs : IDisposable
     [Inject] private RunRegistry Registry { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    /// <summary>The column the table is sorted by (<c>?sort=BestReturn&amp;dir=desc</c>); an unknown name is ignored.</summary>
+    [SupplyParameterFromQuery(Name = "sort")] public string? SortColumn { get; set; }
+
+    /// <summary><c>asc</c> or <c>desc</c>.</summary>
+    [SupplyParameterFromQuery(Name = "dir")] public string? SortDirectionText { get; set; }
 
     private IReadOnlyList<RunRow> _rows = [];
     private IReadOnlyCollection<RunRow> _selected = [];
@@ -55,6 +62,16 @@ public partial class Runs : IDisposable
     }
 
     private void Load() => _rows = [.. Registry.List().Select(ViewMapper.ToRow)];
+
+    private RunSort? Sort => RunSort.Parse(SortColumn, SortDirectionText);
+
+    // Replaces the history entry: re-sorting is not a step worth going back through.
+    private void OnSortChanged(RunSort? sort)
+    {
+        if (sort == Sort) return;
+        var query = new Dictionary<string, object?> { ["sort"] = sort?.Column, ["dir"] = sort?.Direction };
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(query), new NavigationOptions { ReplaceHistoryEntry = true });
+    }
 
     private void OnSelectionChanged(IReadOnlyCollection<RunRow> selected) => _selected = selected;
 
