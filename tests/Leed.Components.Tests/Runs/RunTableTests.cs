@@ -55,7 +55,7 @@ public sealed class RunTableTests : ComponentTestBase
 
         table.Find("input[data-test=run-search]").Input(text);
 
-        Assert.Equal(expected, Names(table));
+        table.WaitForAssertion(() => Assert.Equal(expected, Names(table)));
     }
 
     [Theory]
@@ -71,7 +71,7 @@ public sealed class RunTableTests : ComponentTestBase
 
         table.Find("input[data-test=run-search]").Input(text);
 
-        Assert.Equal(expected, Names(table));
+        table.WaitForAssertion(() => Assert.Equal(expected, Names(table)));
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class RunTableTests : ComponentTestBase
 
         table.Find("input[data-test=run-minimum]").Input("50");
 
-        Assert.Equal(["Run 0001", "Run 0003"], Names(table));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0001", "Run 0003"], Names(table)));
     }
 
     [Fact]
@@ -91,10 +91,10 @@ public sealed class RunTableTests : ComponentTestBase
         var header = () => table.FindAll("span.sortable-column-header").Single(h => h.TextContent.Trim() == "Best return");
 
         header().Click();
-        Assert.Equal(["Run 0002", "Run 0003", "Run 0001"], Names(table));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0002", "Run 0003", "Run 0001"], Names(table)));
 
         header().Click();
-        Assert.Equal(["Run 0001", "Run 0003", "Run 0002"], Names(table));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0001", "Run 0003", "Run 0002"], Names(table)));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class RunTableTests : ComponentTestBase
     {
         var table = RenderTable(Runs.Where(r => r.BestReturn is not null).ToArray(), RunSort.Parse(column, direction));
 
-        Assert.Equal(expected, Names(table));
+        table.WaitForAssertion(() => Assert.Equal(expected, Names(table)));
         var sorted = table.FindAll("th").Where(th => th.QuerySelector(".mud-direction-asc, .mud-direction-desc") is not null).ToArray();
         Assert.Single(sorted);
         Assert.Empty(_sorts); // applying the page's own sort is not a change to report back
@@ -139,7 +139,7 @@ public sealed class RunTableTests : ComponentTestBase
 
         var table = RenderTable(sort: RunSort.Parse(column, direction));
 
-        Assert.Equal(["Run 0001", "Run 0002", "Run 0003", "Run 0004"], Names(table));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0001", "Run 0002", "Run 0003", "Run 0004"], Names(table)));
     }
 
     [Fact]
@@ -149,10 +149,10 @@ public sealed class RunTableTests : ComponentTestBase
         var table = RenderTable(rows, new RunSort("BestReturn", true));
 
         table.Render(p => p.Add(c => c.Sort, new RunSort("Algorithm", true)));
-        Assert.Equal(["Run 0003", "Run 0001", "Run 0002"], Names(table));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0003", "Run 0001", "Run 0002"], Names(table)));
 
         table.Render(p => p.Add(c => c.Sort, (RunSort?)null));
-        Assert.Equal(["Run 0001", "Run 0002", "Run 0003"], Names(table));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0001", "Run 0002", "Run 0003"], Names(table)));
     }
 
     [Fact]

