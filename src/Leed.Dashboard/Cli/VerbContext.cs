@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
 using Leed.Dashboard.Hosting;
+using Leed.Dashboard.LocalApi;
 using Leed.Engine.Hosting;
 using Leed.Engine.Maps;
 using Leed.Engine.Storage;
@@ -17,7 +18,10 @@ public sealed class InputException(string message) : Exception(message);
 
 public sealed class VerbContext(ParseResult result, CancellationToken cancellation) : IDisposable
 {
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(100);
+
     private ILeedStore? _store;
+    private LocalApiClient? _dashboard;
 
     public ParseResult Result { get; } = result;
     public TextWriter Out => Result.InvocationConfiguration.Output;
@@ -29,7 +33,49 @@ public sealed class VerbContext(ParseResult result, CancellationToken cancellati
     /// The store under <c>--data DIR</c> (default <c>./data</c>), opened on first use as this verb's
     /// (another owner of the folder is waited for up to <c>Leed:Storage:LockWaitSeconds</c>).
     /// </summary>
-    public ILeedStore Store => _store ??= LiteDbStore.Open(Options.DataDirectory, DataFolderOwner.ForThisProcess(VerbName), Options.Storage.LockWait);
+    public ILeedStore Store => _store ??= OpenStore(Options.Storage.LockWait);
+
+    /// <summary>
+    /// The store when this verb can own the data folder, else the running dashboard that owns it
+    /// (through its local API, so the work lands in its store and shows there live). Another
+    /// owner that is not a dashboard (a verb in another process) is waited for up to
+    /// <c>Leed:Storage:LockWaitSeconds</c>, then the verb stops naming it (exit 2). A dashboard
+    /// still starting up is used as soon as it publishes its API.
+    /// </summary>
+    /// <returns>Exactly one of the two is set.</returns>
+    public (ILeedStore? Store, LocalApiClient? Dashboard) Connect()
+    {
+        if (_store is not null || _dashboard is not null) return (_store, _dashboard);
+        ValidateDataFolder();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return (_store = OpenStore(TimeSpan.Zero), null);
+            }
+            catch (DataFolderBusyException busy)
+            {
+                if (LocalApiClient.ForOwner(busy.Owner) is { } client) return (null, _dashboard = client);
+                if (clock.Elapsed >= Options.Storage.LockWait)
+                    throw new DataFolderBusyException(busy.Directory, DataFolderLock.ReadOwner(busy.Directory) ?? busy.Owner, clock.Elapsed);
+                Thread.Sleep(RetryInterval);
+            }
+        }
+    }
+
+    private ILeedStore OpenStore(TimeSpan lockWait)
+    {
+        ValidateDataFolder();
+        return LiteDbStore.Open(Options.DataDirectory, DataFolderOwner.ForThisProcess(VerbName), lockWait);
+    }
+
+    /// <summary>A --data that names a file is refused before anything is created.</summary>
+    private void ValidateDataFolder()
+    {
+        if (File.Exists(Options.DataDirectory))
+            throw new UsageException($"--data '{Options.DataDirectory}' is a file; give the folder that holds (or will hold) {LiteDbStore.DatabaseFileName}.");
+    }
 
     /// <summary>The verb's words, e.g. "maps import", as the data folder's owner file names it.</summary>
     public string VerbName
@@ -64,5 +110,9 @@ public sealed class VerbContext(ParseResult result, CancellationToken cancellati
         Out.Flush();
     }
 
-    public void Dispose() => _store?.Dispose();
+    public void Dispose()
+    {
+        _store?.Dispose();
+        _dashboard?.Dispose();
+    }
 }

@@ -21,6 +21,7 @@ public static class EngineServices
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
+        services.AddSingleton(provider => new RunEvaluator(provider.GetRequiredService<ILeedStore>()));
         services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
             () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
                 ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));

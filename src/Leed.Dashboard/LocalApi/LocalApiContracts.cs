@@ -75,6 +75,9 @@ public sealed record TrainEvent(string Event, RunSummary? Run = null, JsonElemen
     public const string Queued = "run", Iteration = "iteration", End = "end";
 }
 
+/// <summary>`evaluate RUN_ID`: greedy episodes, on the run's training scenario or the generated scenario of a seed.</summary>
+public sealed record EvaluateCall(int Episodes, int? ScenarioSeed = null);
+
 /// <summary>`store backup --out FILE`: an absolute path on this machine.</summary>
 public sealed record BackupCall(string Out, bool Overwrite = false);
 

@@ -157,6 +157,7 @@ public sealed class RunStore
         Metrics.DeleteMany(metric => metric.RunId == runId);
         Snapshots.DeleteMany(snapshot => snapshot.RunId == runId);
         _store.DeleteFile(CheckpointId(runId));
+        new RunEvaluator(_store).DeleteOf(runId);
         return Runs.Delete(runId);
     });
 
