@@ -67,6 +67,7 @@ public static class CommandLine
         root.Subcommands.Add(DemosVerbs.Command());
         root.Subcommands.Add(TrainVerbs.Command());
         root.Subcommands.Add(EvaluateVerb.Command());
+        root.Subcommands.Add(ExportVerbs.Command());
         root.Subcommands.Add(new Command("bench", "Benchmarks: speed, memory and learning quality, printed as JSON.")
         {
             DashboardBenchVerbs.Watch(), DashboardBenchVerbs.RunsPage(),

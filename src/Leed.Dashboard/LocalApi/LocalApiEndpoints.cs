@@ -33,7 +33,7 @@ public sealed class LocalApiToken
 
 /// <summary>
 /// Endpoints under <see cref="Prefix"/> for `maps import`, `demos generate`, `train`, `runs list`,
-/// `runs show`, `evaluate`, `store check` and `store backup`. Each requires <c>Authorization: Bearer TOKEN</c>
+/// `runs show`, `evaluate`, `export tensorboard`, `store check` and `store backup`. Each requires <c>Authorization: Bearer TOKEN</c>
 /// with the token from the owner file, and a connection from this machine (loopback, or the
 /// address the connection came in on).
 /// </summary>
@@ -64,6 +64,7 @@ public static class LocalApiEndpoints
         api.MapPost("/train", TrainAsync);
         api.MapGet("/runs", (RunRegistry registry) => Json(registry.List().Select(RunSummary.Of)));
         api.MapGet("/runs/{id}", ShowRun);
+        api.MapGet("/runs/{id}/tensorboard", TensorBoard);
         api.MapPost("/runs/{id}/evaluate", (string id, EvaluateCall call, RunEvaluator evaluator) => EvaluateAsync(id, call, evaluator));
         api.MapGet("/store/check", (ILeedStore store) => Json(store.Check()));
         api.MapPost("/store/backup", Backup);
@@ -307,6 +308,11 @@ public static class LocalApiEndpoints
 
     private static async Task<IResult> EvaluateAsync(string id, EvaluateCall call, RunEvaluator evaluator) =>
         Json(await evaluator.EvaluateAsync(id, call.Episodes, call.ScenarioSeed));
+
+    private static IResult TensorBoard(string id, RunRegistry registry) =>
+        registry.Get(id) is null
+            ? Error(StatusCodes.Status404NotFound, $"No run with id '{id}'. Run `runs list` for the ids.", 2)
+            : Json(Runs.RunExportEndpoints.TensorBoardFile(id, registry));
 
     private static IResult Backup(BackupCall call, ILeedStore store)
     {

@@ -1,6 +1,7 @@
 // A run's page in a real browser: evaluating its checkpoint, downloading its TensorBoard events, starting a new run from it.
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
+using Leed.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -64,5 +65,23 @@ public sealed class RunToolsBrowserTests(AppServerFixture app)
 
         await Expect(page.Locator("#evaluate-error")).ToContainTextAsync("random is a reference policy");
         await Expect(page.Locator("#evaluate-results")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task TensorBoardButton_DownloadsTheRunsEventFile_WithEveryStoredIteration()
+    {
+        string id = await FinishedRunAsync("exported to tensorboard");
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, $"runs/{id}", "#live-page");
+
+        IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#live-tensorboard").ClickAsync());
+
+        Assert.Matches(@"^events\.out\.tfevents\.\d{10}\..+$", download.SuggestedFilename);
+        IReadOnlyList<ReadEvent> events = TensorBoardReader.Read(await File.ReadAllBytesAsync(await download.PathAsync()));
+        IReadOnlyList<MetricRecord> stored = Registry.Store.MetricsOf(id);
+        Assert.Equal("brain.Event:2", events[0].FileVersion);
+        Assert.Equal(stored.Select(metric => metric.GlobalStep), events.Skip(1).Select(e => e.Step));
+        Assert.Equal((float)stored[^1].Values["losses/policy_loss"], events[^1].Values.Single(value => value.Tag == "losses/policy_loss").Value);
+        await app.ScreenshotAsync(page, "live-run-actions");
     }
 }

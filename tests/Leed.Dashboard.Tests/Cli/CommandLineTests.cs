@@ -45,7 +45,7 @@ public sealed class CommandLineTests : IDisposable
     public void TheRootCommand_HasEveryDocumentedVerb()
     {
         Assert.Equal(
-            ["system", "maps list", "maps show", "maps import", "maps delete", "demos generate", "demos validate", "demos list", "demos show", "train", "evaluate",
+            ["system", "maps list", "maps show", "maps import", "maps delete", "demos generate", "demos validate", "demos list", "demos show", "train", "evaluate", "export tensorboard",
              "bench watch", "bench runs-page", "bench env", "bench planner", "bench train", "bench kernel", "bench scaling", "bench memory", "bench learning", "help"],
             VerbPaths);
     }
