@@ -20,9 +20,7 @@ namespace Leed.Components.Charts;
 /// </summary>
 public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
 {
-    // Tableau 10, the palette TensorBoard and matplotlib users know.
-    private static readonly string[] Palette =
-        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+    private static readonly string[] Palette = Figures.PlotlyFigure.Palette;
 
     /// <summary>The DOM id of the chart's element, so tests and scripts can find it.</summary>
     [Parameter, EditorRequired] public string Id { get; set; } = "";
@@ -256,26 +254,8 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _redrawPending = true;
     }
 
-    private void AddBand(BandSeries band, string colour)
-    {
-        var fill = ToRgba(colour, 0.2);
-        // Upper edge first, then the lower edge filled up to it, then the mean on top.
-        _traces.Add(new Scatter
-        {
-            Name = PlotlyText.Escape(band.Name + " (upper)"), LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
-            X = [.. band.X.Cast<object>()], Y = [.. band.Upper.Cast<object>()],
-            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = colour },
-            HoverInfo = HoverInfoFlag.Skip,
-        });
-        _traces.Add(new Scatter
-        {
-            Name = PlotlyText.Escape(band.Name + " (lower)"), LegendGroup = band.Key, ShowLegend = false, Mode = ModeFlag.Lines,
-            X = [.. band.X.Cast<object>()], Y = [.. band.Lower.Cast<object>()],
-            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = colour },
-            Fill = FillEnum.ToNextY, FillColor = fill, HoverInfo = HoverInfoFlag.Skip,
-        });
-        _traces.Add(LineTrace(band.Key, band.Name, band.X, band.Mean, colour, faint: false, showLegend: true));
-    }
+    private void AddBand(BandSeries band, string colour) =>
+        _traces.AddRange(Figures.PlotlyFigure.Band(band.Key, band.Name, band.X, band.Mean, band.Lower, band.Upper, colour));
 
     private static Scatter LineTrace(string key, string name, IEnumerable<double> x, IEnumerable<double> y,
         string colour, bool faint, bool showLegend) => new()
@@ -294,14 +274,6 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private static bool SameLines(IReadOnlyList<ChartSeries> series, List<Line> lines) =>
         series.Count == lines.Count
         && series.Zip(lines).All(pair => pair.First.Key == pair.Second.Key && pair.First.Name == pair.Second.Name);
-
-    private static string ToRgba(string hex, double alpha)
-    {
-        var r = Convert.ToInt32(hex.Substring(1, 2), 16);
-        var g = Convert.ToInt32(hex.Substring(3, 2), 16);
-        var b = Convert.ToInt32(hex.Substring(5, 2), 16);
-        return string.Create(CultureInfo.InvariantCulture, $"rgba({r}, {g}, {b}, {alpha})");
-    }
 
     private void OnPushFailed(Exception error)
     {

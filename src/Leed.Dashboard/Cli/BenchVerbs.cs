@@ -1,9 +1,11 @@
 // `bench ...`: throughput benchmarks printed as JSON.
 using System.CommandLine;
+using Leed.Engine.Analysis;
 using Leed.Engine.Bench;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Studies;
 
 namespace Leed.Dashboard.Cli;
 
@@ -174,9 +176,10 @@ internal static class TrainBenchVerbs
         return Task.FromResult(0);
     }
 
-    private static Task<int> LearningAsync(VerbContext context)
+    /// <summary>A thin alias of a study: builds the benchmark's plan from the options, runs it as a study, writes curves and summaries.</summary>
+    private static async Task<int> LearningAsync(VerbContext context)
     {
-        CityMap map = context.Map(LearningMap);
+        string map = context.Map(LearningMap).Name;
         int agents = context.Get(LearningAgents);
         int[] seeds = context.Get(LearningSeeds).Values;
         Hyperparameters hp = LearningRollout.Apply(context, Defaults with
@@ -193,9 +196,30 @@ internal static class TrainBenchVerbs
             configs = [.. configs.Where(config => wanted.Contains(config.Name))];
         }
         string output = context.Get(LearningOutput);
-        context.Error.WriteLine($"Learning benchmark on {map.Name}, {agents} agents, seeds {string.Join(",", seeds)}, {hp.Iterations} iterations per run; writing {output}...");
-        LearningBenchmarkResult result = LearningBenchmark.Run(map, agents, seeds, hp, configs, output, log: context.Error.WriteLine);
-        context.WriteJson(new { result.Map, result.Agents, result.Iterations, result.GlobalStepsPerRun, result.Summaries, result.Targets, result.Seconds, output });
-        return Task.FromResult(0);
+        string planText = LearningBenchmark.Plan(map, agents, seeds, hp, configs);
+        StudyPlan plan = StudyPlanReader.Read(planText, "bench learning", MapCatalog.For(context.Store));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using StudyHost host = StudyHost.Open(context, maxConcurrent: 1);
+        StudyRecord study = host.Runner.Create(plan, "bench learning", planText);
+        context.Error.WriteLine($"Learning benchmark on {map}, {agents} agents, seeds {string.Join(",", seeds)}, {hp.Iterations} iterations per run: study {study.Id}; writing {output}...");
+        int? failed = await StudyVerbs.RunCellsAsync(context, host, study.Id, resume: false, (cell, run) =>
+            context.Error.WriteLine($"{cell.Key}: {run.Status.ToString().ToLowerInvariant()}, last return {run.LastReturn:F1}, {run.WallSeconds:F0} s (total {clock.Elapsed.TotalMinutes:F1} min){(run.Error is null ? "" : ": " + run.Error)}"));
+        if (failed is null) return 1;
+
+        (StudySummary summary, _) = host.Summarize(study.Id);
+        // The curves have every metric: read the full rows, not the statistics' series.
+        var runs = host.Runner.Studies.Find(study.Id)!.Cells
+            .Select(cell => (cell, cell.RunId is { } id && host.Registry.Get(id) is { } run ? new ComparedRun(run, host.Registry.Metrics(id)) : null)).ToList();
+        long stepsPerRun = (long)hp.Iterations * hp.GlobalStepsPerIteration;
+        LearningTargets targets = LearningBenchmark.Targets(summary, runs, stepsPerRun);
+        Directory.CreateDirectory(output);
+        await File.WriteAllTextAsync(Path.Combine(output, "curves.csv"), LearningBenchmark.Curves(agents, runs));
+        var result = new { study = study.Id, map, agents, iterations = hp.Iterations, globalStepsPerRun = stepsPerRun, hyperparameters = hp, summary, targets,
+            seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), output };
+        await File.WriteAllTextAsync(Path.Combine(output, "summary.json"), System.Text.Json.JsonSerializer.Serialize(result, CommandLine.Indented));
+        await File.WriteAllTextAsync(Path.Combine(output, "summary.md"), LearningBenchmark.Markdown(summary, targets));
+        context.WriteJson(new { study = study.Id, map, agents, iterations = hp.Iterations, globalStepsPerRun = stepsPerRun, groups = summary.Groups, targets,
+            seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), output });
+        return failed > 0 ? 1 : 0;
     }
 }

@@ -76,21 +76,27 @@ internal static class CliOptions
             Description = description,
             HelpName = valueName,
             DefaultValueFactory = _ => new IntList(defaultValue),
-            CustomParser = result =>
-            {
-                if (Token(result) is not { } text) return new IntList(defaultValue);
-                string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var values = new List<int>();
-                foreach (string part in parts)
-                {
-                    if (int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 1) values.Add(value);
-                    else break;
-                }
-                if (parts.Length == 0 || values.Count < parts.Length)
-                    result.AddError($"{OptionName(result)} expects comma-separated positive whole numbers, got '{text}'.");
-                return new IntList([.. values]);
-            },
+            CustomParser = result => Token(result) is null ? new IntList(defaultValue) : ParseIntList(result),
         };
+
+    /// <summary>Comma-separated positive whole numbers, or null when the option is absent.</summary>
+    public static Option<IntList?> OptionalIntList(string name, string description, string valueName) =>
+        new(name) { Description = description, HelpName = valueName, CustomParser = result => Token(result) is null ? null : ParseIntList(result) };
+
+    private static IntList ParseIntList(ArgumentResult result)
+    {
+        string text = Token(result) ?? "";
+        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = new List<int>();
+        foreach (string part in parts)
+        {
+            if (int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 1) values.Add(value);
+            else break;
+        }
+        if (parts.Length == 0 || values.Count < parts.Length)
+            result.AddError($"{OptionName(result)} expects comma-separated positive whole numbers, got '{text}'.");
+        return new IntList([.. values]);
+    }
 
     /// <summary>A required positional value; when it is missing the error reads "Missing {description}."</summary>
     public static Argument<string> Argument(string valueName, string description) => new(valueName) { Description = description, HelpName = valueName };

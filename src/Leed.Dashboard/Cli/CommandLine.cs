@@ -7,9 +7,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Leed.Dashboard.Hosting;
 using Leed.Engine;
-using Leed.Engine.Storage;
+using Leed.Engine.Hosting;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Storage;
 
 namespace Leed.Dashboard.Cli;
 
@@ -68,11 +69,13 @@ public static class CommandLine
         root.Subcommands.Add(TrainVerbs.Command());
         root.Subcommands.Add(EvaluateVerb.Command());
         root.Subcommands.Add(ExportVerbs.Command());
+        root.Subcommands.Add(StudyVerbs.Command());
         root.Subcommands.Add(new Command("bench", "Benchmarks: speed, memory and learning quality, printed as JSON.")
         {
             DashboardBenchVerbs.Watch(), DashboardBenchVerbs.RunsPage(),
             BenchVerbs.Env(), BenchVerbs.Planner(),
             TrainBenchVerbs.Train(), TrainBenchVerbs.Kernel(), TrainBenchVerbs.Scaling(), TrainBenchVerbs.Memory(), TrainBenchVerbs.Learning(),
+            StudyBenchVerbs.Study(),
         });
         var help = new Command("help", "Lists every command, or shows one command's arguments and options.") { HelpTopic };
         help.SetAction(ShowHelp);
@@ -285,20 +288,8 @@ public static class CommandLine
 
     private static string? Closest(string word, IEnumerable<string> names) => names.MinBy(name => EditDistance(word, name));
 
-    /// <summary>Levenshtein distance: insertions, deletions and substitutions each cost 1.</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        int[] previous = [.. Enumerable.Range(0, b.Length + 1)];
-        int[] current = new int[b.Length + 1];
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    /// <summary>Levenshtein distance (<see cref="Spelling.EditDistance"/>).</summary>
+    internal static int EditDistance(string a, string b) => Spelling.EditDistance(a, b);
 
     /// <summary>The command's words below the root, e.g. <c>maps import</c>.</summary>
     internal static string PathOf(Command command)

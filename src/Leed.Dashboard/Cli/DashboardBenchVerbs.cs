@@ -148,7 +148,8 @@ internal static class DashboardBenchVerbs
         }
     }
 
-    private static int FreePort()
+    /// <summary>A free loopback port for a dashboard a benchmark starts in-process.</summary>
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

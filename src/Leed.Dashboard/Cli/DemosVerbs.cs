@@ -29,7 +29,11 @@ internal static class DemosVerbs
         },
     };
 
-    public static Command Command() => new("demos", "Demonstrations: generate, validate, list and show them.")
+    private static readonly Option<double?> Fraction = CliOptions.OptionalDouble("--fraction", "share of the agents with a valid demonstration to corrupt, 0 to 1", "F", 0, 1);
+    private static readonly Option<string?> CorruptKind = CliOptions.Choice("--kind", "how: a longer detour, a long wait, or no demonstration", "detour", "wait", "drop");
+    private static readonly Option<int> CorruptSeed = CliOptions.Int("--seed", "seed of the draw of the agents (and detours, waits)", "S", 1);
+
+    public static Command Command() => new("demos", "Demonstrations: generate, validate, list, show and corrupt them.")
     {
         CommandLine.Verb("generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.",
             [CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed, .. Demonstrators.Options, Output, KeepInvalid], GenerateAsync),
@@ -38,6 +42,8 @@ internal static class DemosVerbs
         CommandLine.Verb("list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [CliOptions.Data], ListAsync),
         CommandLine.Verb("show", "Prints a stored set's instructions on stdout and its provenance on stderr (--json: all as JSON).",
             [SetId, CliOptions.Data, Json], ShowAsync),
+        CommandLine.Verb("corrupt", "Writes a new version of a set with round(F x N) of its N valid agents corrupted; prints its provenance as JSON.",
+            [SetId, CliOptions.Data, Fraction, CorruptKind, CorruptSeed], CorruptAsync),
     };
 
     private static async Task<int> GenerateAsync(VerbContext context)
@@ -76,6 +82,40 @@ internal static class DemosVerbs
         if (output is not null) await File.WriteAllTextAsync(output, set.ToInstructionText(), context.Cancellation);
         context.WriteJson(summary);
         return 0;
+    }
+
+    private static Task<int> CorruptAsync(VerbContext context)
+    {
+        int id = context.Get(SetId);
+        double fraction = context.Get(Fraction) ?? throw new UsageException("--fraction is required: the share of agents to corrupt, e.g. --fraction 0.3.");
+        CorruptionKind kind = DemonstrationCorruption.Parse(context.Get(CorruptKind) ?? throw new UsageException("--kind is required: detour, wait or drop."));
+        int seed = context.Get(CorruptSeed);
+        StoredDemonstrationSet version;
+        CorruptionOutcome outcome;
+        try
+        {
+            (version, outcome) = new DemonstrationStore(context.Store).SaveCorrupted(id, kind, fraction, seed, MapCatalog.For(context.Store));
+        }
+        catch (Exception error) when (error is KeyNotFoundException and not MapNotFoundException or CorruptionException)
+        {
+            throw new InputException(error.Message);
+        }
+        context.Error.WriteLine($"{version.Title} (id {version.Id}): {outcome.Changed.Count} of {outcome.Candidates} valid agents corrupted ({kind.Name()}); {version.Label}.");
+        foreach (CorruptedAgent agent in outcome.Changed) context.Error.WriteLine($"  Agent_{agent.Agent}: {agent.Description}");
+        context.WriteJson(new
+        {
+            setId = version.Id,
+            version = version.Version,
+            parent = version.Corruption!.ParentId,
+            parentVersion = version.Corruption.ParentVersion,
+            kind = kind.Name(),
+            fraction,
+            seed,
+            candidates = outcome.Candidates,
+            changedAgents = outcome.Changed.Select(agent => Scenario.AgentName(agent.Agent)),
+            label = version.Label,
+        });
+        return Task.FromResult(0);
     }
 
     private static Task<int> ListAsync(VerbContext context)
@@ -124,7 +164,12 @@ internal static class DemosVerbs
                 edits = stored.Edits.Count,
                 usedByRuns = stored.UsedByRuns,
                 transcriptCalls = calls,
-                demonstrations = stored.Agents.Select(agent => new { agent.Agent, agent.Valid, agent.Instructions, agent.Errors, agent.Failure, agent.Edited }),
+                corruption = stored.Corruption is { } corruption ? new
+                {
+                    parent = corruption.ParentId, corruption.ParentVersion, corruption.Kind, corruption.Fraction, corruption.Seed, corruption.Candidates,
+                    changedAgents = corruption.ChangedAgents.Select(Scenario.AgentName),
+                } : null,
+                demonstrations = stored.Agents.Select(agent => new { agent.Agent, agent.Valid, agent.Instructions, agent.Errors, agent.Failure, agent.Edited, agent.Corrupted }),
             });
             return Task.FromResult(0);
         }

@@ -13,8 +13,9 @@ internal static class ExportVerbs
     {
         Description = "the ids of the runs to export (the Runs page shows them)",
         HelpName = "RUN_ID",
-        Arity = ArgumentArity.OneOrMore,
+        Arity = ArgumentArity.ZeroOrMore,
     };
+    private static readonly Option<string?> Study = CliOptions.Text("--study", "export every run of this study instead (`study list` shows the ids)", "ID");
     private static readonly Option<string?> Output = CliOptions.Text("--out",
         "folder for the event files: one subfolder per run, named by its id (point `tensorboard --logdir` at it)", "DIR");
 
@@ -22,7 +23,7 @@ internal static class ExportVerbs
     {
         CommandLine.Verb("tensorboard",
             "Writes each run's metrics as a TensorBoard event file (tags: the metric names, step: the global step) to --out DIR/RUN_ID/; prints what was written as JSON.",
-            [RunIds, Output, CliOptions.Data], TensorBoardAsync),
+            [RunIds, Study, Output, CliOptions.Data], TensorBoardAsync),
     };
 
     /// <summary>What `export tensorboard` prints.</summary>
@@ -30,7 +31,10 @@ internal static class ExportVerbs
 
     private static async Task<int> TensorBoardAsync(VerbContext context)
     {
-        string[] ids = context.Get(RunIds);
+        string[] ids = context.Get(RunIds) ?? [];
+        string? study = context.Get(Study);
+        if (ids.Length > 0 && study is not null) throw new UsageException("Give run ids or --study ID, not both.");
+        if (ids.Length == 0 && study is null) throw new UsageException("Say what to export: one or more RUN_IDs, or --study ID.");
         string output = Path.GetFullPath(context.Require(Output));
         if (File.Exists(output)) throw new UsageException($"--out '{output}' is a file; give a folder (it is created when missing).");
         (ILeedStore? store, LocalApiClient? dashboard) = context.Connect();
@@ -38,6 +42,7 @@ internal static class ExportVerbs
         if (dashboard is null)
         {
             var runs = new RunStore(store!);
+            if (study is not null) ids = [.. Started(StoredStudyRuns(store!, study), study)];
             // Every id is checked before anything is written, so a typo leaves no partial export behind.
             if (ids.FirstOrDefault(id => runs.Find(id) is null) is { } missing)
                 throw new InputException($"No run with id '{missing}'. The Runs page (or `runs list`) shows the ids. Nothing was written.");
@@ -47,6 +52,7 @@ internal static class ExportVerbs
         {
             try
             {
+                if (study is not null) ids = [.. Started(await dashboard.StudyRunsAsync(study, context.Cancellation), study)];
                 foreach (string id in ids) await dashboard.ShowRunAsync(id, context.Cancellation);
                 foreach (string id in ids) files.Add(await DownloadAsync(dashboard, id, output, context.Cancellation));
             }
@@ -59,6 +65,22 @@ internal static class ExportVerbs
         context.WriteJson(new TensorBoardExported(output, files));
         return 0;
     }
+
+    private static IReadOnlyList<string> StoredStudyRuns(ILeedStore store, string study)
+    {
+        try
+        {
+            return TensorBoardExport.StudyRuns(store, study);
+        }
+        catch (KeyNotFoundException missing)
+        {
+            throw new InputException(missing.Message + " Nothing was written.");
+        }
+    }
+
+    /// <summary>A study whose cells have not started has nothing to export: bad input, said so.</summary>
+    private static IReadOnlyList<string> Started(IReadOnlyList<string> ids, string study) =>
+        ids.Count > 0 ? ids : throw new InputException($"Study {study} has no runs yet: none of its cells has started. Nothing was written.");
 
     /// <summary>The dashboard writes the file into the answer; it is stored here as <c>DIR/RUN_ID/NAME</c>.</summary>
     private static async Task<TensorBoardFile> DownloadAsync(LocalApiClient dashboard, string id, string output, CancellationToken cancellation)

@@ -14,8 +14,9 @@ namespace Leed.Dashboard.Demos;
 /// <param name="Problems">Parse errors, validator errors and the demonstrator's failure, each located.</param>
 /// <param name="Edited">Changed in this draft, or by a person in this version or an earlier one.</param>
 /// <param name="InvalidHop">The map shows a hop that is not allowed.</param>
+/// <param name="Corrupted">How the stored version corrupted this agent on purpose (a study's corruption level), or null.</param>
 public sealed record DemoAgentRow(int Agent, int Origin, int Destination, bool Valid, int Segments, int Cells, int? TravelTime,
-    IReadOnlyList<string> Problems, bool Edited, bool Changed, bool InvalidHop, string Colour);
+    IReadOnlyList<string> Problems, bool Edited, bool Changed, bool InvalidHop, string Colour, string? Corrupted = null);
 
 /// <summary>An agent's route as the grid draws it, with the lengths of what was drawn.</summary>
 public sealed record DrawnRoute(RouteOverlay Overlay, int Segments, int Cells);
@@ -67,10 +68,12 @@ public static class DemoRoutes
         if (current.Failure is not null) problems.Add("the demonstrator failed: " + current.Failure);
         problems.AddRange(current.ParseErrors.Select(error => error.ToString()));
         problems.AddRange(current.Validation.Errors.Select(error => $"{current.Where(error.Index)} (instruction {error.Index}): {error.Reason}"));
-        bool storedEdited = draft.Base.Agents.First(stored => stored.Agent == agent).Edited;
+        StoredAgentDemonstration stored = draft.Base.Agents.First(candidate => candidate.Agent == agent);
+        bool storedEdited = stored.Edited;
         return new DemoAgentRow(agent, draft.Scenario.OriginNode(agent), draft.Scenario.DestinationNode(agent), current.Valid,
             route.Segments, route.Cells, current.Valid ? current.Validation.ExpectedTravelTime : null, problems,
-            storedEdited || draft.IsChanged(agent), draft.IsChanged(agent), route.Overlay.InvalidHopIndex is not null, route.Overlay.Colour);
+            storedEdited || draft.IsChanged(agent), draft.IsChanged(agent), route.Overlay.InvalidHopIndex is not null, route.Overlay.Colour,
+            draft.IsChanged(agent) ? null : stored.Corrupted);
     }
 
     private static GridPoint Point(CityMap map, int cell) => new(cell % map.Width, cell / map.Width);

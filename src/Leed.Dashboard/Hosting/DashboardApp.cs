@@ -50,6 +50,7 @@ public static class DashboardApp
         app.MapStaticAssets();
         app.MapCompareEndpoints();
         app.MapRunExportEndpoints();
+        Leed.Dashboard.Studies.StudyEndpoints.MapStudyEndpoints(app);
         app.MapLocalApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -30,6 +30,9 @@ public static class EngineServices
         int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
         services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(),
             provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent));
+        services.AddSingleton(provider => new Leed.Engine.Studies.StudyRunner(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<RunRegistry>(),
+            () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
+                ?? throw new Leed.Engine.Studies.StudyException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model): choose \"demonstrations\": \"planner\".")));
         return services;
     }
 

@@ -65,6 +65,7 @@ public static class LocalApiEndpoints
         api.MapGet("/runs", (RunRegistry registry) => Json(registry.List().Select(RunSummary.Of)));
         api.MapGet("/runs/{id}", ShowRun);
         api.MapGet("/runs/{id}/tensorboard", TensorBoard);
+        api.MapGet("/studies/{id}/runs", (string id, ILeedStore store) => Json(Leed.Engine.Export.TensorBoardExport.StudyRuns(store, id)));
         api.MapPost("/runs/{id}/evaluate", (string id, EvaluateCall call, RunEvaluator evaluator) => EvaluateAsync(id, call, evaluator));
         api.MapGet("/store/check", (ILeedStore store) => Json(store.Check()));
         api.MapPost("/store/backup", Backup);

@@ -109,15 +109,34 @@ public static class RunComparison
     public static MetricSeries Smooth(MetricSeries series, Func<IReadOnlyList<double>, double[]>? smoothing) =>
         smoothing is null ? series : new MetricSeries(series.X, smoothing(series.Y));
 
-    /// <summary>The mean of the last <see cref="FinalWindow"/> values of <paramref name="metric"/>, or null when it has none.</summary>
-    public static double? FinalValue(ComparedRun run, string metric)
+    /// <summary>The mean of the last <paramref name="window"/> (default <see cref="FinalWindow"/>) values of <paramref name="metric"/>, or null when it has none.</summary>
+    public static double? FinalValue(ComparedRun run, string metric, int window = FinalWindow)
     {
-        IReadOnlyList<double> last = run.LastValues(metric, FinalWindow);
+        IReadOnlyList<double> last = run.LastValues(metric, window);
         return last.Count == 0 ? null : last.Average();
     }
 
-    private static SeedBand SmoothedBand(RunGroup group, string metric, CompareAxis axis, Func<IReadOnlyList<double>, double[]>? smoothing) =>
+    /// <summary>
+    /// When a group of seeds first reached <paramref name="threshold"/>: each seed's curve of
+    /// <paramref name="metric"/> against environment steps is smoothed (null: raw), the seeds are
+    /// averaged on their common grid (<see cref="SeedStatistics.Band"/>), and the first step where
+    /// that mean is at or above the threshold counts. The seconds are the seeds' mean wall clock at
+    /// their first iteration at or past that step (seeds' clocks differ, so a mean curve on the wall
+    /// axis would need a grid the seeds rarely share). The one definition of steps to threshold:
+    /// Compare passes its chart's smoothing, studies <see cref="SeedStatistics.TrailingMean"/>.
+    /// </summary>
+    public static ThresholdReached Reached(RunGroup group, string metric, double threshold, Func<IReadOnlyList<double>, double[]>? smoothing)
+    {
+        SeedBand steps = SmoothedBand(group, metric, CompareAxis.GlobalStep, smoothing);
+        if (SeedStatistics.FirstCrossing(steps.X, steps.Mean, threshold) is not { } step) return new ThresholdReached(null, null);
+        double[] clocks = [.. group.Runs.Select(run => run.Iterations.FirstOrDefault(row => row.GlobalStep >= step)?.WallSeconds).OfType<double>()];
+        return new ThresholdReached(step, clocks.Length == 0 ? null : clocks.Average());
+    }
+
+    /// <summary>The group's mean curve of <paramref name="metric"/> with its 95% band, seeds smoothed first.</summary>
+    public static SeedBand SmoothedBand(RunGroup group, string metric, CompareAxis axis, Func<IReadOnlyList<double>, double[]>? smoothing) =>
         SeedStatistics.Band([.. group.Runs.Select(run => Smooth(run.Series(metric, axis), smoothing))]);
+
 
     private static SummaryRow SummarizeRun(ComparedRun run, CompareOptions options)
     {
@@ -138,14 +157,7 @@ public static class RunComparison
 
     private static SummaryRow SummarizeGroup(RunGroup group, CompareOptions options)
     {
-        ThresholdReached? reached = null;
-        if (options.Threshold is { } threshold)
-        {
-            SeedBand steps = SmoothedBand(group, options.Metric, CompareAxis.GlobalStep, options.Smoothing);
-            SeedBand seconds = SmoothedBand(group, options.Metric, CompareAxis.WallSeconds, options.Smoothing);
-            reached = new ThresholdReached(SeedStatistics.FirstCrossing(steps.X, steps.Mean, threshold),
-                SeedStatistics.FirstCrossing(seconds.X, seconds.Mean, threshold));
-        }
+        ThresholdReached? reached = options.Threshold is { } threshold ? Reached(group, options.Metric, threshold, options.Smoothing) : null;
         double[] returns = [.. group.Runs.Select(run => FinalValue(run, MetricNames.EpisodicReturn)).OfType<double>()];
         double[] arrivals = [.. group.Runs.Select(run => FinalValue(run, MetricNames.ArrivalRate)).OfType<double>()];
         Interval? finalReturn = returns.Length == 0 ? null : SeedStatistics.MeanInterval(returns);

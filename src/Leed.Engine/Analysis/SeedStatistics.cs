@@ -146,6 +146,28 @@ public static class SeedStatistics
         return new SeedBand(grid, mean, lower, upper, withData.Length);
     }
 
+    /// <summary>Iterations in the trailing mean that smooths a seed's curve before steps to threshold are read (studies and the learning benchmark).</summary>
+    public const int ThresholdWindow = 5;
+
+    /// <summary>
+    /// Each value replaced by the mean of it and the up to <paramref name="window"/> - 1 values before
+    /// it (fewer at the start): a smoothing that never looks ahead, so a curve cannot "reach" a
+    /// threshold earlier than its own data did.
+    /// </summary>
+    public static double[] TrailingMean(IReadOnlyList<double> values, int window = ThresholdWindow)
+    {
+        if (window < 1) throw new ArgumentOutOfRangeException(nameof(window), window, "A trailing mean needs a window of at least 1.");
+        var result = new double[values.Count];
+        double sum = 0;
+        for (int i = 0; i < values.Count; i++)
+        {
+            sum += values[i];
+            if (i >= window) sum -= values[i - window];
+            result[i] = sum / Math.Min(i + 1, window);
+        }
+        return result;
+    }
+
     /// <summary>The first x at which <paramref name="y"/> reaches <paramref name="threshold"/>, or null if it never does.</summary>
     public static double? FirstCrossing(IReadOnlyList<double> x, IReadOnlyList<double> y, double threshold)
     {

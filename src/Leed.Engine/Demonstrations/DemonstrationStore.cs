@@ -17,6 +17,22 @@ public sealed class StoredAgentDemonstration
     public string? Failure { get; set; }
     /// <summary>True when a person changed this agent's list in this version or an earlier one.</summary>
     public bool Edited { get; set; }
+    /// <summary>How this version corrupted the agent on purpose (<see cref="DemonstrationCorruption"/>), or null when it did not.</summary>
+    public string? Corrupted { get; set; }
+}
+
+/// <summary>The provenance of a version made by <see cref="DemonstrationStore.SaveCorrupted"/>: from what, how, and which agents.</summary>
+public sealed class StoredCorruption
+{
+    public int ParentId { get; set; }
+    public int ParentVersion { get; set; }
+    /// <summary>detour, wait or drop.</summary>
+    public string Kind { get; set; } = "";
+    public double Fraction { get; set; }
+    public int Seed { get; set; }
+    /// <summary>Agents of the parent with a valid demonstration, of which round(Fraction x Candidates) were changed.</summary>
+    public int Candidates { get; set; }
+    public List<int> ChangedAgents { get; set; } = [];
 }
 
 /// <summary>One agent of the scenario the set was made for.</summary>
@@ -69,6 +85,8 @@ public sealed class StoredDemonstrationSet
     public List<DemonstrationEdit> Edits { get; set; } = [];
     public DateTime CreatedAt { get; set; }
     public List<string> UsedByRuns { get; set; } = [];
+    /// <summary>Set when this version is a deliberate corruption of its parent; null otherwise.</summary>
+    public StoredCorruption? Corruption { get; set; }
 
     [LiteDB.BsonIgnore] public double PathValidity => Agents.Count == 0 ? 0 : Agents.Count(agent => agent.Valid) / (double)Agents.Count;
     [LiteDB.BsonIgnore] public string Title => $"set {Family} v{Version}";
@@ -145,6 +163,78 @@ public sealed class DemonstrationStore(ILeedStore store)
             };
             Sets.Insert(version);
             return version;
+        });
+    }
+
+    /// <summary>
+    /// Saves the next version after <paramref name="parentId"/> with <paramref name="fraction"/> of its
+    /// valid agents corrupted as <paramref name="kind"/> says (<see cref="DemonstrationCorruption"/>),
+    /// the choice drawn with <paramref name="seed"/>; its provenance records the parent, the kind,
+    /// the fraction, the seed and the changed agents. The parent stays exactly as it was.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such set.</exception>
+    /// <exception cref="CorruptionException">The fraction is out of range, or too few agents can be corrupted that way.</exception>
+    public (StoredDemonstrationSet Version, CorruptionOutcome Outcome) SaveCorrupted(int parentId, CorruptionKind kind, double fraction, int seed, MapCatalog catalog,
+        EnvConfig? config = null)
+    {
+        StoredDemonstrationSet parent = Find(parentId) ?? throw new KeyNotFoundException($"No demonstration set with id {parentId}. `demos list` shows the stored sets.");
+        Scenario scenario = ScenarioOf(parent, catalog.Require(parent.MapName));
+        int maxSteps = (config ?? new EnvConfig()).ResolveMaxSteps(scenario);
+        CorruptionOutcome outcome = DemonstrationCorruption.Apply(scenario, ToDemonstrationSet(parent).Agents, kind, fraction, seed, maxSteps);
+        var changed = outcome.Changed.ToDictionary(agent => agent.Agent);
+        var agents = new List<StoredAgentDemonstration>(parent.Agents.Count);
+        foreach (StoredAgentDemonstration agent in parent.Agents)
+        {
+            if (!changed.TryGetValue(agent.Agent, out CorruptedAgent? spoiled))
+            {
+                agents.Add(agent);
+                continue;
+            }
+            AgentValidation validation = InstructionValidator.ValidateAgent(scenario, agent.Agent, spoiled.Instructions, maxSteps);
+            bool dropped = kind == CorruptionKind.Drop;
+            agents.Add(new StoredAgentDemonstration
+            {
+                Agent = agent.Agent,
+                Instructions = [.. spoiled.Instructions.Select(instruction => instruction.Format())],
+                Valid = !dropped && validation.Valid,
+                Errors = dropped ? [] : [.. validation.Errors.Select(error => error.Describe())],
+                FirstInvalidIndex = dropped ? null : validation.FirstInvalidIndex,
+                ExpectedTravelTime = dropped ? 0 : validation.ExpectedTravelTime,
+                Failure = dropped ? $"no demonstration: dropped on purpose (corruption drop, seed {seed})" : null,
+                Edited = agent.Edited,
+                Corrupted = spoiled.Description,
+            });
+        }
+        string percent = fraction.ToString("0.#%", System.Globalization.CultureInfo.InvariantCulture);
+        return store.InTransaction(() =>
+        {
+            int latest = Sets.Find(set => set.Family == parent.Family).Max(set => set.Version);
+            var version = new StoredDemonstrationSet
+            {
+                Family = parent.Family,
+                Version = latest + 1,
+                ParentId = parent.Id,
+                MapName = parent.MapName,
+                ScenarioSeed = parent.ScenarioSeed,
+                ScenarioDescription = parent.ScenarioDescription,
+                Scenario = parent.Scenario,
+                Demonstrator = parent.Demonstrator,
+                Label = $"{parent.Label}, corrupted: {kind.Name()} {percent} (seed {seed})",
+                Model = parent.Model,
+                EndpointHost = parent.EndpointHost,
+                PromptVersion = parent.PromptVersion,
+                Rounds = parent.Rounds,
+                Agents = agents,
+                Edits = parent.Edits,
+                CreatedAt = DateTime.UtcNow,
+                Corruption = new StoredCorruption
+                {
+                    ParentId = parent.Id, ParentVersion = parent.Version, Kind = kind.Name(), Fraction = fraction, Seed = seed,
+                    Candidates = outcome.Candidates, ChangedAgents = [.. outcome.Changed.Select(agent => agent.Agent)],
+                },
+            };
+            Sets.Insert(version);
+            return (version, outcome);
         });
     }
 

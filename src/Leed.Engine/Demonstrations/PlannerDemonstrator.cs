@@ -58,7 +58,7 @@ public sealed class PlannerDemonstrator(EnvConfig? config = null) : IDemonstrato
         int cells = scenario.Map.CellCount;
         int origin = scenario.OriginNode(agent), destination = scenario.DestinationNode(agent);
         int originCell = graph.IntersectionCells[origin];
-        int[] remaining = DistancesTo(graph, destination);
+        int[] remaining = graph.DistancesFrom(destination); // the graph is undirected: distances from it are distances to it
 
         // The vehicle enters at its origin at the end of its departure step, or later if the cell is full.
         int entry = scenario.Agents[agent].Departure + 1;
@@ -133,29 +133,5 @@ public sealed class PlannerDemonstrator(EnvConfig? config = null) : IDemonstrato
             }
         }
         return instructions;
-    }
-
-    /// <summary>Shortest distance in moves from every node to <paramref name="target"/> (int.MaxValue if unreachable).</summary>
-    private static int[] DistancesTo(RoadGraph graph, int target)
-    {
-        var distance = new int[graph.IntersectionCount];
-        Array.Fill(distance, int.MaxValue);
-        var frontier = new PriorityQueue<int, int>();
-        distance[target] = 0;
-        frontier.Enqueue(target, 0);
-        while (frontier.TryDequeue(out int node, out int cost))
-        {
-            if (cost > distance[node]) continue;
-            foreach (RoadLink link in graph.Links(node))
-            {
-                int candidate = cost + link.Length;
-                if (candidate < distance[link.Neighbour])
-                {
-                    distance[link.Neighbour] = candidate;
-                    frontier.Enqueue(link.Neighbour, candidate);
-                }
-            }
-        }
-        return distance;
     }
 }

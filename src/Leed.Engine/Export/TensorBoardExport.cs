@@ -2,6 +2,8 @@
 using System.Net;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
+using Leed.Engine.Storage;
+using Leed.Engine.Studies;
 
 namespace Leed.Engine.Export;
 
@@ -59,6 +61,15 @@ public static class TensorBoardExport
         using (FileStream stream = File.Create(temporary)) file = Write(run, store.MetricsOf(runId), stream, path);
         File.Move(temporary, path, overwrite: true);
         return file;
+    }
+
+    /// <summary>The runs of a study's cells that have started, in the plan's cell order: what `export tensorboard --study` writes.</summary>
+    /// <exception cref="KeyNotFoundException">No study has that id.</exception>
+    public static IReadOnlyList<string> StudyRuns(ILeedStore store, string studyId)
+    {
+        StudyRecord study = new StudyStore(store).Find(studyId)
+            ?? throw new KeyNotFoundException($"No study with id '{studyId}'. `study list` (or the Studies page) shows the stored studies.");
+        return [.. study.Cells.Select(cell => cell.RunId).OfType<string>()];
     }
 
     private static string HostName()

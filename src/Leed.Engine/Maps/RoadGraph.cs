@@ -211,6 +211,30 @@ public sealed class RoadGraph
         return route;
     }
 
+    /// <summary>Shortest distance in moves from <paramref name="source"/> to every node (<see cref="int.MaxValue"/> if unreachable).</summary>
+    public int[] DistancesFrom(int source)
+    {
+        var distance = new int[IntersectionCount];
+        Array.Fill(distance, int.MaxValue);
+        var frontier = new PriorityQueue<int, int>();
+        distance[source] = 0;
+        frontier.Enqueue(source, 0);
+        while (frontier.TryDequeue(out int node, out int cost))
+        {
+            if (cost > distance[node]) continue;
+            foreach (RoadLink link in _links[node])
+            {
+                int candidate = cost + link.Length;
+                if (candidate < distance[link.Neighbour])
+                {
+                    distance[link.Neighbour] = candidate;
+                    frontier.Enqueue(link.Neighbour, candidate);
+                }
+            }
+        }
+        return distance;
+    }
+
     /// <summary>Length in moves of a shortest route between two nodes, or -1.</summary>
     public int ShortestDistance(int from, int to)
     {

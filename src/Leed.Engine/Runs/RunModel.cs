@@ -25,6 +25,10 @@ public sealed class RunSpec
     /// <summary>Hyperparameters as name/value pairs (the trainer's record, flattened).</summary>
     public Dictionary<string, double> Hyperparameters { get; set; } = [];
     public string EnvVersion { get; set; } = Env.EnvConfig.EnvVersion;
+    /// <summary>The study this run is a cell of, or null for a run started on its own.</summary>
+    public string? StudyId { get; set; }
+    /// <summary>The cell's key within its study (<c>config/nN/corruption/sS</c>), or null.</summary>
+    public string? Cell { get; set; }
 
     /// <summary>A copy with <paramref name="change"/> applied (the original stays as stored).</summary>
     public RunSpec With(Action<RunSpec> change)

@@ -129,7 +129,8 @@ public sealed class RunRegistry : IDisposable
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Queues a run; it starts when a slot is free.</summary>
-    public RunRecord Submit(RunSpec spec)
+    /// <param name="tags">Tags it carries from the start (a study's cells are tagged with their study).</param>
+    public RunRecord Submit(RunSpec spec, IReadOnlyList<string>? tags = null)
     {
         var record = new RunRecord
         {
@@ -137,6 +138,7 @@ public sealed class RunRegistry : IDisposable
             Spec = spec,
             Status = RunStatus.Queued,
             CreatedAt = DateTime.UtcNow,
+            Tags = tags is null ? [] : [.. tags],
             ResolvedAgents = _factory.AgentCount(spec) ?? 0,
         };
         if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} {AgentsLabel(record.ResolvedAgents)} s{spec.Seed}";

@@ -130,6 +130,27 @@ public sealed class RunStore
         [.. Metrics.Find(metric => metric.RunId == runId).OrderBy(metric => metric.Iteration)
             .Select(metric => new MetricRecord(metric.Iteration, metric.GlobalStep, metric.WallSeconds, metric.Values))];
 
+    /// <summary>
+    /// Every metric row of a run with only the <paramref name="names"/> metrics, in iteration order:
+    /// read as raw documents, so a summary over hundreds of runs does not build every row's full
+    /// dictionary of per-agent values.
+    /// </summary>
+    public IReadOnlyList<MetricRecord> MetricsOf(string runId, IReadOnlyCollection<string> names)
+    {
+        var rows = new List<MetricRecord>();
+        foreach (BsonDocument row in _store.Collection<BsonDocument>(MetricsCollection).Find(Query.EQ(nameof(StoredMetric.RunId), runId)))
+        {
+            BsonDocument stored = row[nameof(StoredMetric.Values)].AsDocument;
+            var values = new Dictionary<string, double>(names.Count);
+            foreach (string name in names)
+                if (stored.TryGetValue(name, out BsonValue value) && value.IsNumber) values[name] = value.AsDouble;
+            rows.Add(new MetricRecord(row[nameof(StoredMetric.Iteration)].AsInt32, row[nameof(StoredMetric.GlobalStep)].AsInt64,
+                row[nameof(StoredMetric.WallSeconds)].AsDouble, values));
+        }
+        rows.Sort((a, b) => a.Iteration.CompareTo(b.Iteration));
+        return rows;
+    }
+
     /// <summary>Stores an episode snapshot of a run, keeping the newest <see cref="SnapshotsKept"/>.</summary>
     public void SaveSnapshot(string runId, EpisodeSnapshot snapshot)
     {

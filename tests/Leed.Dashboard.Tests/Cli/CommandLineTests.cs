@@ -45,8 +45,10 @@ public sealed class CommandLineTests : IDisposable
     public void TheRootCommand_HasEveryDocumentedVerb()
     {
         Assert.Equal(
-            ["system", "maps list", "maps show", "maps import", "maps delete", "demos generate", "demos validate", "demos list", "demos show", "train", "evaluate", "export tensorboard",
-             "bench watch", "bench runs-page", "bench env", "bench planner", "bench train", "bench kernel", "bench scaling", "bench memory", "bench learning", "help"],
+            ["system", "maps list", "maps show", "maps import", "maps delete", "demos generate", "demos validate", "demos list", "demos show", "demos corrupt", "train",
+             "evaluate", "export tensorboard", "study run", "study resume", "study list", "study show",
+             "bench watch", "bench runs-page", "bench env", "bench planner", "bench train", "bench kernel", "bench scaling", "bench memory", "bench learning",
+             "bench study", "help"],
             VerbPaths);
     }
 

@@ -4,6 +4,7 @@ using Leed.Dashboard.Cli;
 using Leed.Dashboard.Tests.Hosting;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
+using Leed.Engine.Studies;
 using Leed.Engine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -102,7 +103,7 @@ public sealed class ExportVerbTests : IDisposable
         Assert.Equal(2, noOut);
         Assert.Contains("--out is required", outMissing);
         Assert.Equal(2, noRun);
-        Assert.Contains("Missing the ids of the runs to export", runMissing);
+        Assert.Contains("Say what to export: one or more RUN_IDs, or --study ID.", runMissing);
     }
 
     [Fact]
@@ -124,5 +125,56 @@ public sealed class ExportVerbTests : IDisposable
         Assert.Equal((2, ""), (unknown, nothing));
         Assert.Contains("No run with id 'nope'", refused);
         Assert.False(Directory.Exists(Path.Combine(_folder, "other")));
+    }
+
+    private static void StoreStudy(ILeedStore store, string id, params string?[] runIds) => new StudyStore(store).Save(new StudyRecord
+    {
+        Id = id, Name = id, CreatedAt = DateTime.UtcNow,
+        Cells = [.. runIds.Select((run, i) => new StoredStudyCell { Key = $"cell-{i}", Config = "leed", Agents = 3, Seed = i, RunId = run })],
+    });
+
+    [Fact]
+    public async Task ExportTensorBoard_Study_WritesEveryStartedCellsRun_AndRefusesUnknownOrUnstartedStudies()
+    {
+        using (LiteDbStore store = LiteDbStore.Open(Data))
+        {
+            var runs = new RunStore(store);
+            StoreRun(runs, "cell-run-1");
+            StoreRun(runs, "cell-run-2");
+            StoreStudy(store, "study-1", "cell-run-1", null, "cell-run-2");
+            StoreStudy(store, "study-empty", null, null);
+        }
+
+        (int exit, string stdout, string stderr) = await Run(Data, "export", "tensorboard", "--study", "study-1", "--out", Out);
+        (int unknown, _, string unknownError) = await Run(Data, "export", "tensorboard", "--study", "nope", "--out", Out);
+        (int empty, _, string emptyError) = await Run(Data, "export", "tensorboard", "--study", "study-empty", "--out", Out);
+        (int both, _, string bothError) = await Run(Data, "export", "tensorboard", "cell-run-1", "--study", "study-1", "--out", Out);
+
+        Assert.True(exit == 0, stderr);
+        using JsonDocument printed = JsonDocument.Parse(stdout);
+        Assert.Equal(["cell-run-1", "cell-run-2"], printed.RootElement.GetProperty("files").EnumerateArray().Select(file => file.GetProperty("runId").GetString()));
+        foreach (JsonElement file in printed.RootElement.GetProperty("files").EnumerateArray())
+            AssertEventFile(file.GetProperty("path").GetString()!, file.GetProperty("runId").GetString()!);
+        Assert.Equal((2, 2, 2), (unknown, empty, both));
+        Assert.Contains("No study with id 'nope'", unknownError);
+        Assert.Contains("Study study-empty has no runs yet", emptyError);
+        Assert.Contains("Give run ids or --study ID, not both.", bothError);
+    }
+
+    [Fact]
+    public async Task ExportTensorBoard_Study_WhenADashboardOwnsTheFolder_AsksItForTheStudysRuns()
+    {
+        await using var server = new RealServer();
+        StoreRun(server.Services.GetRequiredService<RunStore>(), "served-cell");
+        StoreStudy(server.Services.GetRequiredService<ILeedStore>(), "served-study", "served-cell");
+
+        (int exit, string stdout, string stderr) = await Run(server.DataDirectory, "export", "tensorboard", "--study", "served-study", "--out", Out);
+        (int unknown, _, string refused) = await Run(server.DataDirectory, "export", "tensorboard", "--study", "nope", "--out", Out);
+
+        Assert.True(exit == 0, stderr);
+        using JsonDocument printed = JsonDocument.Parse(stdout);
+        AssertEventFile(Assert.Single(printed.RootElement.GetProperty("files").EnumerateArray()).GetProperty("path").GetString()!, "served-cell");
+        Assert.Equal(2, unknown);
+        Assert.Contains("No study with id 'nope'", refused);
     }
 }

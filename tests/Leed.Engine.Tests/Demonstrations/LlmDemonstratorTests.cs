@@ -56,7 +56,7 @@ public sealed partial class LlmDemonstratorTests
         [.. VehicleLine().Matches(request.UserPrompt ?? "").Select(match => int.Parse(match.Groups["agent"].Value))];
 
     /// <summary>Answers every request with valid lists for exactly the agents it asks about.</summary>
-    private static ScriptStep AnswerWhatIsAsked(Scenario scenario) =>
+    internal static ScriptStep AnswerWhatIsAsked(Scenario scenario) =>
         ScriptStep.Respond(request => ScriptStep.Reply(ValidAnswer(scenario, AgentsAskedIn(request))));
 
     /// <summary>An agent whose route has an intermediate intersection, and a hop from its origin that skips it.</summary>
