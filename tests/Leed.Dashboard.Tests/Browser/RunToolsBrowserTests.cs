@@ -1,4 +1,5 @@
 // A run's page in a real browser: evaluating its checkpoint, downloading its TensorBoard events, starting a new run from it.
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Tests.Support;
@@ -83,5 +84,58 @@ public sealed class RunToolsBrowserTests(AppServerFixture app)
         Assert.Equal(stored.Select(metric => metric.GlobalStep), events.Skip(1).Select(e => e.Step));
         Assert.Equal((float)stored[^1].Values["losses/policy_loss"], events[^1].Values.Single(value => value.Tag == "losses/policy_loss").Value);
         await app.ScreenshotAsync(page, "live-run-actions");
+    }
+
+    [Fact]
+    public async Task NewRunFromThisOne_OpensNewRunWithEverySettingOfTheRun_AndStartsTheSameConfiguration()
+    {
+        var trained = new Hyperparameters { Envs = 2, Steps = 32, Minibatches = 2, UpdateEpochs = 1, LearningRate = 0.001, Iterations = 3 };
+        var source = new RunSpec
+        {
+            Name = "cloned source", Algorithm = "leed", Map = PresetMaps.Small, Agents = 5, ScenarioSeed = 3, Demonstrator = "planner",
+            Weight = "fixed:0.3", Seed = 4, Iterations = 3,
+            Hyperparameters = HyperparameterValues.ToValues(trained).Where(pair => pair.Key != nameof(Hyperparameters.Iterations)).ToDictionary(),
+        };
+        string id = await FinishedRunAsync("cloned source", source);
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, $"runs/{id}", "#live-page");
+
+        await page.Locator("#live-clone").ClickAsync();
+        await page.WaitForURLAsync($"**/runs/new?from={id}");
+        await page.Locator("#new-run-page[data-ready='true']").WaitForAsync();
+
+        await Expect(page.Locator("#new-run-source")).ToContainTextAsync($"Settings copied from run cloned source ({id})");
+        await Expect(page.Locator("#run-agents")).ToHaveValueAsync("5");
+        await Expect(page.Locator("#run-scenario-seed")).ToHaveValueAsync("3");
+        await Expect(page.Locator("#run-weight")).ToHaveValueAsync("fixed:0.3");
+        await Expect(page.Locator("#run-iterations")).ToHaveValueAsync("3");
+        await Expect(page.Locator("#run-seeds")).ToHaveValueAsync("4");
+        await page.GetByText("Hyperparameters (defaults shown").ClickAsync();
+        await Expect(page.Locator("[data-hp='LearningRate']")).ToHaveValueAsync("0.001");
+        await app.ScreenshotAsync(page, "new-run-from-run");
+
+        await page.Locator("#run-name").FillAsync("cloned copy");
+        await page.Locator("#run-start").ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9]{8}-"));
+        string copyId = page.Url.Split('/')[^1];
+        Assert.NotEqual(id, copyId);
+        RunSpec copy = Registry.Get(copyId)!.Spec;
+        Assert.Equal((source.Algorithm, source.Map, source.Agents, source.ScenarioSeed, source.Demonstrator, source.DemoSetId, source.Weight, source.Seed, source.Iterations),
+            (copy.Algorithm, copy.Map, copy.Agents, copy.ScenarioSeed, copy.Demonstrator, copy.DemoSetId, copy.Weight, copy.Seed, copy.Iterations));
+        Assert.Equal(source.Hyperparameters.OrderBy(pair => pair.Key), copy.Hyperparameters.OrderBy(pair => pair.Key));
+        Assert.Equal("cloned copy", copy.Name);
+        await GridFitBrowserTests.WaitForAsync(() => !Registry.Get(copyId)!.IsActive);
+    }
+
+    [Fact]
+    public async Task NewRunFromAnUnknownRun_SaysSo_AndShowsTheDefaults()
+    {
+        IPage page = await app.NewPageAsync();
+
+        await AppServerFixture.GotoReadyAsync(page, "runs/new?from=no-such-run", "#new-run-page");
+
+        await Expect(page.Locator("#new-run-source-problem")).ToContainTextAsync("No run with id no-such-run to copy settings from");
+        await Expect(page.Locator("#new-run-source")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#run-agents")).ToHaveValueAsync("4");
     }
 }
