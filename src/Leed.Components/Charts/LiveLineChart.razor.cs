@@ -45,6 +45,9 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     [Parameter] public int Height { get; set; } = 320;
 
     /// <summary>The least time between two pushes of points posted with <see cref="Post"/>; read once.</summary>
+    /// <summary>Events drawn as dashed vertical lines across the plot, labelled at the top.</summary>
+    [Parameter] public IReadOnlyList<ChartMarker>? Markers { get; set; }
+
     [Parameter] public TimeSpan PushInterval { get; set; } = ThrottledPush.DefaultInterval;
 
     private sealed class Line(string key, string name, List<SeriesPoint> points)
@@ -70,6 +73,7 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     // What the current traces were built from.
     private IReadOnlyList<ChartSeries>? _builtSeries;
     private IReadOnlyList<BandSeries>? _builtBands;
+    private IReadOnlyList<ChartMarker>? _builtMarkers;
     private double _builtWeight = -1;
     private (string X, string Y, int Height) _builtLayout;
 
@@ -91,10 +95,11 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         }
         _builtSeries = Series;
 
-        if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || Weight != _builtWeight
+        if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || !ReferenceEquals(Markers, _builtMarkers) || Weight != _builtWeight
             || _builtLayout != (XAxisTitle, YAxisTitle, Height))
         {
             _builtBands = Bands;
+            _builtMarkers = Markers;
             _builtWeight = Weight;
             _builtLayout = (XAxisTitle, YAxisTitle, Height);
             RebuildTraces();
@@ -188,6 +193,18 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     }
 
     /// <summary>Queues points from any thread; they reach the chart at most once per <see cref="PushInterval"/>.</summary>
+    private static Plotly.Blazor.LayoutLib.Shape MarkerShape(ChartMarker marker) => new()
+    {
+        Type = Plotly.Blazor.LayoutLib.ShapeLib.TypeEnum.Line,
+        X0 = marker.X,
+        X1 = marker.X,
+        Y0 = 0,
+        Y1 = 1,
+        YRef = "paper",
+        Line = new Plotly.Blazor.LayoutLib.ShapeLib.Line { Color = "#6d4c41", Dash = "dash", Width = 1.5m },
+        Label = new Plotly.Blazor.LayoutLib.ShapeLib.Label { Text = PlotlyText.Escape(marker.Label), TextPosition = Plotly.Blazor.LayoutLib.ShapeLib.LabelLib.TextPositionEnum.End, TextAngle = 0 },
+    };
+
     public void Post(IReadOnlyList<SeriesDelta> deltas) => _throttle?.Post(deltas);
 
     public async ValueTask DisposeAsync()
@@ -251,6 +268,7 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = PlotlyText.Escape(YAxisTitle) } }];
         _layout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 50 };
         _layout.Height = Height;
+        _layout.Shapes = Markers is { Count: > 0 } markers ? [.. markers.Select(MarkerShape)] : null;
         _redrawPending = true;
     }
 

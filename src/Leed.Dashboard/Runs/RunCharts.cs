@@ -38,4 +38,9 @@ public static class RunCharts
     /// <summary>The LEED signature chart: every agent's expert-loss weight w_i.</summary>
     public static ChartSpec Weights(int agents) => new("chart-weights", "Expert-loss weight per agent (w_i)", "w_i",
         [.. Enumerable.Range(0, agents).Select(agent => (MetricNames.AgentWeight(agent), $"Agent_{agent}"))]);
+
+    /// <summary>The run's demonstration switches as chart markers at their global step (refused switches changed nothing, so they are not drawn).</summary>
+    public static IReadOnlyList<ChartMarker> Markers(RunRecord run) =>
+        [.. run.Events.Where(happened => happened.Kind == RunEvent.DemonstrationSwitch)
+            .Select(happened => new ChartMarker(happened.GlobalStep, happened.NewVersion ?? "demonstrations"))];
 }

@@ -31,6 +31,7 @@ public partial class Compare
     private IReadOnlyList<RunRecord> _all = [];
     private IReadOnlyList<PickItem> _groups = [], _runs = [];
     private readonly List<string> _selected = [];
+    private IReadOnlyList<ChartMarker> _markers = [];
     private readonly Dictionary<string, ComparedRun> _loaded = [];
     private (string?, string?)? _appliedQuery;
     private string? _search, _problem;
@@ -210,6 +211,7 @@ public partial class Compare
         _comparison = RunComparison.Build(runs, new CompareOptions(_metric, _axis, _threshold, CompareChart.Smoothing(_smoothing)));
         _series = ByGroup ? [] : CompareChart.RunLines(_comparison);
         _bands = ByGroup ? CompareChart.GroupBands(_comparison) : null;
+        _markers = CompareChart.EventMarkers(runs, _axis);
     }
 
     private async Task DownloadPngAsync()

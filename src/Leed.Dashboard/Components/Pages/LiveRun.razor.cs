@@ -32,6 +32,8 @@ public partial class LiveRun : IDisposable
     private LiveLineChart? _rewardChart, _weightChart, _lossChart, _trafficChart, _speedChart;
     private IReadOnlyList<ChartSeries> _rewardSeries = [], _weightSeries = [], _lossSeries = [], _trafficSeries = [], _speedSeries = [];
     private PeriodicTimer? _statusTimer;
+    private IReadOnlyList<ChartMarker> _markers = [];
+    private int _markedEvents = -1;
 
     private int AgentCount => _run?.Agents ?? 0;
 
@@ -49,6 +51,7 @@ public partial class LiveRun : IDisposable
         _speedSeries = RunCharts.Speed.Series(metrics);
         _weightSeries = _weightSpec?.Series(metrics) ?? [];
         _snapshot = Registry.LatestSnapshot(Id);
+        (_markers, _markedEvents) = (RunCharts.Markers(_run), _run.Events.Count);
         _subscription = Registry.Subscribe(Id, OnUpdate);
     }
 
@@ -86,6 +89,7 @@ public partial class LiveRun : IDisposable
     private bool Show(RunRecord run)
     {
         _run = run;
+        if (run.Events.Count != _markedEvents) (_markers, _markedEvents) = (RunCharts.Markers(run), run.Events.Count);
         if (_snapshot is null && !run.IsActive) _snapshot = Registry.LatestSnapshot(Id);
         if (_weightSpec is null || _weightSpec.Lines.Count == AgentCount) return false;
         _weightSpec = RunCharts.Weights(AgentCount);
@@ -102,7 +106,7 @@ public partial class LiveRun : IDisposable
             while (await _statusTimer.WaitForNextTickAsync())
             {
                 RunRecord? latest = Registry.Get(Id);
-                if (latest is null || (latest.Status == _run?.Status && latest.Iteration == _run.Iteration)) continue;
+                if (latest is null || (latest.Status == _run?.Status && latest.Iteration == _run.Iteration && latest.Events.Count == _markedEvents)) continue;
                 await InvokeAsync(() =>
                 {
                     Show(latest);
