@@ -45,7 +45,7 @@ internal static class ExportVerbs
             if (study is not null) ids = [.. Started(StoredStudyRuns(store!, study), study)];
             // Every id is checked before anything is written, so a typo leaves no partial export behind.
             if (ids.FirstOrDefault(id => runs.Find(id) is null) is { } missing)
-                throw new InputException($"No run with id '{missing}'. The Runs page (or `runs list`) shows the ids. Nothing was written.");
+                throw new InputException(RunRecord.NotFound(missing) + " Nothing was written.");
             files.AddRange(ids.Select(id => TensorBoardExport.ToFolder(runs, id, output)));
         }
         else

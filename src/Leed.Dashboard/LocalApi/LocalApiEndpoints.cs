@@ -312,7 +312,7 @@ public static class LocalApiEndpoints
 
     private static IResult TensorBoard(string id, RunRegistry registry) =>
         registry.Get(id) is null
-            ? Error(StatusCodes.Status404NotFound, $"No run with id '{id}'. Run `runs list` for the ids.", 2)
+            ? Error(StatusCodes.Status404NotFound, RunRecord.NotFound(id), 2)
             : Json(Runs.RunExportEndpoints.TensorBoardFile(id, registry));
 
     private static IResult Backup(BackupCall call, ILeedStore store)

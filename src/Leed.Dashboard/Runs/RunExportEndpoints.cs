@@ -23,7 +23,7 @@ public static class RunExportEndpoints
     internal static IResult TensorBoard(string id, RunRegistry registry)
     {
         if (registry.Get(id) is null)
-            return Results.Text($"No run with id '{id}'. The Runs page (or `runs list`) shows the ids.\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+            return Results.Text(RunRecord.NotFound(id) + "\n", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
         TensorBoardDownload download = TensorBoardFile(id, registry);
         return Results.File(download.Content, "application/octet-stream", download.File.Path);
     }
@@ -31,7 +31,7 @@ public static class RunExportEndpoints
     /// <summary>The run's event file in memory, with what it holds; its <c>Path</c> is the file name.</summary>
     internal static TensorBoardDownload TensorBoardFile(string id, RunRegistry registry)
     {
-        RunRecord run = registry.Get(id) ?? throw new KeyNotFoundException($"No run with id '{id}'.");
+        RunRecord run = registry.Get(id) ?? throw new KeyNotFoundException(RunRecord.NotFound(id));
         using var buffer = new MemoryStream();
         TensorBoardFile file = TensorBoardExport.Write(run, registry.Store.MetricsOf(id), buffer, TensorBoardExport.FileName(DateTime.UtcNow));
         return new TensorBoardDownload(file, buffer.ToArray());

@@ -51,7 +51,7 @@ public static class TensorBoardExport
     /// <exception cref="KeyNotFoundException">No run has that id.</exception>
     public static TensorBoardFile ToFolder(RunStore store, string runId, string directory)
     {
-        RunRecord run = store.Find(runId) ?? throw new KeyNotFoundException($"No run with id '{runId}'. The Runs page (or `runs list`) shows the ids.");
+        RunRecord run = store.Find(runId) ?? throw new KeyNotFoundException(RunRecord.NotFound(runId));
         string folder = System.IO.Path.Combine(directory, runId);
         Directory.CreateDirectory(folder);
         string path = System.IO.Path.Combine(folder, FileName(DateTime.UtcNow));

@@ -66,7 +66,7 @@ public sealed class RunEvaluator(ILeedStore store)
     public RunEvaluation Evaluate(string runId, int episodes, int? scenarioSeed = null)
     {
         var runs = new RunStore(store);
-        RunRecord run = runs.Find(runId) ?? throw new KeyNotFoundException($"No run with id '{runId}'. The Runs page (or `runs list`) shows the ids.");
+        RunRecord run = runs.Find(runId) ?? throw new KeyNotFoundException(RunRecord.NotFound(runId));
         if (episodes is < 1 or > Evaluation.MaxEpisodes) throw new ArgumentException($"--episodes must be from 1 to {Evaluation.MaxEpisodes}, got {episodes}.");
         if (scenarioSeed is < 0) throw new ArgumentException($"--scenario-seed must be 0 or more, got {scenarioSeed}.");
         using var checkpoint = new MemoryStream();

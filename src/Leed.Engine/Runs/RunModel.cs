@@ -87,6 +87,9 @@ public sealed class RunRecord
             _ => "planner, no LLM",
         });
 
+    /// <summary>The one message for a run id that names no run.</summary>
+    public static string NotFound(string id) => $"No run with id '{id}'. The Runs page (or `runs list`) shows the ids.";
+
     [LiteDB.BsonIgnore] public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;
 }
 
