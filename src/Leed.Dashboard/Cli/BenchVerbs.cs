@@ -76,7 +76,7 @@ internal static class TrainBenchVerbs
     private static readonly Option<IntList> ScalingAgents = CliOptions.IntList("--agents", "comma-separated agent counts", "LIST", 5, 10, 20, 50, 100);
     private static readonly Option<int> ScalingIterations = CliOptions.Int("--iterations", "measured iterations per count, after one warm-up", "I", 2, 1, 1000);
     private static readonly Option<Algorithm> ScalingAlgo = TrainingOptions.Algorithm(AlgoHelp);
-    private static readonly RolloutOptions ScalingRollout = new(Defaults);
+    private static readonly RolloutOptions ScalingRollout = new(Defaults, withRolloutThreads: true);
 
     private static readonly Option<string> MemoryMap = CliOptions.Map(PresetMaps.Medium);
     private static readonly Option<int> MemoryAgents = CliOptions.Int("--agents", "agents", "N", 20, 1, 10_000);
@@ -146,9 +146,10 @@ internal static class TrainBenchVerbs
         int observation = context.Get(KernelObservation);
         Hyperparameters hp = Defaults with { Envs = rows, Steps = 1, Minibatches = 1, HiddenSize = context.Get(KernelHidden), Threads = context.Get(KernelThreads) };
         TorchSharp.torch.set_num_threads(hp.Threads);
-        (double gflops, double utilisation) = TrainBenchmark.KernelGflopPerSecond(agents, observation, observation, hp, 1);
-        context.WriteJson(new { agents, rows, observation, hidden = hp.HiddenSize, threads = hp.Threads, gflopPerSecond = Math.Round(gflops, 1), cpuUtilisation = utilisation,
-            what = "forward + backward of the actor and critic ensembles (tanh MLP, bmm), FLOPs counted as 2 x multiply-adds" });
+        KernelMeasurement kernel = TrainBenchmark.MeasureKernel(agents, observation, stateSize: null, hp, 1);
+        context.WriteJson(new { agents, rows, observation, hidden = hp.HiddenSize, threads = hp.Threads, gflopPerSecond = Math.Round(kernel.GflopPerSecond, 1),
+            cpuUtilisation = kernel.CpuUtilisation, gflopPerCpuSecond = Math.Round(kernel.GflopPerCpuSecond, 1),
+            what = "forward + backward of the actor and critic ensembles (tanh MLP, bmm; both read the observations, first layers in one matmul as in training), FLOPs counted as 2 x multiply-adds" });
         return Task.FromResult(0);
     }
 

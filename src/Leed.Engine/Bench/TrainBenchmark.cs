@@ -17,13 +17,27 @@ public sealed record TimeSplit(double Environment, double RolloutForward, double
 /// <param name="KernelGflopPerSecond">Forward plus backward of the actor and critic ensembles alone on one minibatch, repeated.</param>
 /// <param name="LoopGflopPerSecond">The network FLOPs the whole loop does per second of wall time.</param>
 /// <param name="KernelFraction">LoopGflopPerSecond / KernelGflopPerSecond.</param>
+/// <param name="KernelFractionCpu">The same ratio per CPU second instead of per wall second (loop FLOPs per process CPU
+/// second over kernel FLOPs per CPU second): what the code's overhead costs in work, which other processes taking the
+/// cores changes much less than the wall-clock ratio.</param>
 /// <param name="CpuUtilisation">Process CPU seconds per wall second while measuring (2.0 = both threads busy all the time).
 /// Well below the thread count means other processes took the cores and the wall-clock figures understate the code.</param>
 public sealed record TrainBenchmarkResult(
     string Map, int Agents, int Envs, int Steps, string Algorithm, int Threads, int Iterations, double Seconds,
     long AgentSteps, double AgentStepsPerSecond, double SecondsPerIteration, TimeSplit Split,
     double KernelGflopPerSecond, double LoopGflopPerSecond, double KernelFraction, double GflopPerIteration,
-    double CpuSeconds, double CpuUtilisation, double KernelCpuUtilisation, long Parameters, string EnvVersion);
+    double CpuSeconds, double CpuUtilisation, double KernelCpuUtilisation, long Parameters, string EnvVersion,
+    double KernelGflopPerCpuSecond, double LoopGflopPerCpuSecond, double KernelFractionCpu);
+
+/// <summary>FLOPs done by repeated kernel passes, and the wall and process CPU seconds they took.</summary>
+public sealed record KernelMeasurement(double Flops, double WallSeconds, double CpuSeconds)
+{
+    public double GflopPerSecond => Flops / WallSeconds / 1e9;
+    public double GflopPerCpuSecond => Flops / CpuSeconds / 1e9;
+    public double CpuUtilisation => Math.Round(CpuSeconds / WallSeconds, 2);
+    public static KernelMeasurement operator +(KernelMeasurement a, KernelMeasurement b) =>
+        new(a.Flops + b.Flops, a.WallSeconds + b.WallSeconds, a.CpuSeconds + b.CpuSeconds);
+}
 
 public static class TrainBenchmark
 {
@@ -37,6 +51,11 @@ public static class TrainBenchmark
     {
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
         using Trainer trainer = WarmTrainer(map, agents, algorithm, hp, seed);
+        // The kernel is measured half before and half after the loop, so a change in the machine's
+        // load during the run weighs on both sides of the ratio alike.
+        int observationSize = trainer.Networks.ObservationSize;
+        int? stateSize = algorithm.Info().CentralizedCritic ? trainer.Networks.CriticInputSize : null;
+        KernelMeasurement kernelBefore = MeasureKernel(agents, observationSize, stateSize, hp, seed, seconds: 1.0);
         TrainerTimings timings = trainer.Timings;
         double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
 
@@ -62,12 +81,13 @@ public static class TrainBenchmark
 
         long agentSteps = (long)measured * hp.GlobalStepsPerIteration * agents;
         double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
-        (double kernel, double kernelUtilisation) = KernelGflopPerSecond(agents, trainer.Networks.ObservationSize, trainer.Networks.CriticInputSize, hp, seed);
-        double loop = flopsPerIteration * measured / wall / 1e9;
+        KernelMeasurement kernel = kernelBefore + MeasureKernel(agents, observationSize, stateSize, hp, seed, seconds: 1.0);
+        double loop = flopsPerIteration * measured / wall / 1e9, loopPerCpu = flopsPerIteration * measured / cpu / 1e9;
         return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), measured, R(wall),
             agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / measured, 4), split,
-            Math.Round(kernel, 1), Math.Round(loop, 1), Math.Round(loop / kernel, 3), Math.Round(flopsPerIteration / 1e9, 2),
-            R(cpu), Math.Round(cpu / wall, 2), kernelUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion);
+            Math.Round(kernel.GflopPerSecond, 1), Math.Round(loop, 1), Math.Round(loop / kernel.GflopPerSecond, 3), Math.Round(flopsPerIteration / 1e9, 2),
+            R(cpu), Math.Round(cpu / wall, 2), kernel.CpuUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion,
+            Math.Round(kernel.GflopPerCpuSecond, 1), Math.Round(loopPerCpu, 1), Math.Round(loopPerCpu / kernel.GflopPerCpuSecond, 3));
     }
 
     /// <summary>
@@ -76,11 +96,17 @@ public static class TrainBenchmark
     /// </summary>
     internal static Trainer WarmTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
-        var trainer = new Trainer(scenario, demos, algorithm, null, hp, seed);
+        var trainer = NewTrainer(map, agents, algorithm, hp, seed);
         trainer.RunIteration();
         return trainer;
+    }
+
+    /// <summary>A trainer on a generated scenario, with the built-in planner's demonstrations for the algorithms that need them.</summary>
+    internal static Trainer NewTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
+    {
+        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
+        return new Trainer(scenario, demos, algorithm, null, hp, seed);
     }
 
     private static double R(double value) => Math.Round(value, 3);
@@ -118,9 +144,15 @@ public static class TrainBenchmark
         return flops;
     }
 
-    /// <summary>GFLOP/s (wall clock) of forward + backward of the actor and critic ensembles on one minibatch, repeated for about two seconds, and the CPU utilisation meanwhile.</summary>
-    public static (double GflopPerSecond, double CpuUtilisation) KernelGflopPerSecond(int agents, int observationSize, int criticInputSize, Hyperparameters hp, int seed)
+    /// <summary>
+    /// Forward + backward of the actor and critic ensembles on one minibatch, repeated for about
+    /// <paramref name="seconds"/>, computed as the training loop computes them: with
+    /// <paramref name="stateSize"/> null the critic reads the observations and both networks run in
+    /// one <see cref="AgentNetworks.LogitsAndValues(Tensor)"/> pass; otherwise the critic reads a state of that size.
+    /// </summary>
+    public static KernelMeasurement MeasureKernel(int agents, int observationSize, int? stateSize, Hyperparameters hp, int seed, double seconds = 2.0)
     {
+        int criticInputSize = stateSize ?? observationSize;
         using var generator = new Generator((ulong)seed);
         using var networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
             hp.HiddenSize, hp.HiddenLayers, hp.ShareParameters, generator);
@@ -132,7 +164,10 @@ public static class TrainBenchmark
         {
             using var scope = NewDisposeScope();
             networks.zero_grad();
-            Tensor loss = networks.Logits(observations).log_softmax(-1).sum().add(networks.Values(criticInputs).sum(), one);
+            (Tensor logits, Tensor values) = stateSize is null
+                ? networks.LogitsAndValues(observations)
+                : (networks.Logits(observations), networks.Values(criticInputs));
+            Tensor loss = logits.log_softmax(-1).sum().add(values.sum(), one);
             loss.backward();
         }
         for (int warm = 0; warm < 3; warm++) Pass();
@@ -140,40 +175,13 @@ public static class TrainBenchmark
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         int passes = 0;
-        while (passes < 5 || clock.Elapsed.TotalSeconds < 2.0) { Pass(); passes++; }
+        while (passes < 5 || clock.Elapsed.TotalSeconds < seconds) { Pass(); passes++; }
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
-        double utilisation = Math.Round((process.TotalProcessorTime - cpuBefore).TotalSeconds / wall, 2);
+        double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         int id = hp.ShareParameters ? agents : 0;
         double flops = (double)agents * rows * (TrainingFlops(observationSize + id, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount)
             + TrainingFlops(criticInputSize + id, hp.HiddenSize, hp.HiddenLayers, 1));
-        return (flops * passes / wall / 1e9, utilisation);
-    }
-}
-
-/// <summary>What <c>bench scaling</c> prints per agent count.</summary>
-public sealed record ScalingPoint(int Agents, double SecondsPerIteration, double AgentStepsPerSecond);
-
-public sealed record ScalingResult(string Map, string Algorithm, int Envs, int Steps, int Threads, IReadOnlyList<ScalingPoint> Results);
-
-public static class ScalingBenchmark
-{
-    /// <summary>For each agent count: one warm-up iteration, then at least <paramref name="iterations"/> measured ones.</summary>
-    public static ScalingResult Run(CityMap map, IReadOnlyList<int> agentCounts, int iterations, Algorithm algorithm = Algorithm.Leed,
-        Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null)
-    {
-        Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
-        var points = new List<ScalingPoint>();
-        foreach (int agents in agentCounts)
-        {
-            using Trainer trainer = TrainBenchmark.WarmTrainer(map, agents, algorithm, hp, seed);
-            var clock = Stopwatch.StartNew();
-            for (int k = 0; k < iterations; k++) trainer.RunIteration();
-            double perIteration = clock.Elapsed.TotalSeconds / iterations;
-            double rate = (double)hp.GlobalStepsPerIteration * agents / perIteration;
-            points.Add(new ScalingPoint(agents, Math.Round(perIteration, 3), Math.Round(rate)));
-            log?.Invoke($"{agents} agents: {perIteration:F2} s/iteration, {rate:F0} agent-steps/s");
-        }
-        return new ScalingResult(map.Name, algorithm.Name(), hp.Envs, hp.Steps, torch.get_num_threads(), points);
+        return new KernelMeasurement(flops * passes, wall, cpu);
     }
 }

@@ -65,7 +65,7 @@ internal static class Acting
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 Tensor input = tensor(observations, [1, agents, size]).transpose(0, 1);                   // [N, 1, O]
-                Tensor action = Trainer.Sample(trainer.PolicyLogits(input), greedy, generator).reshape(agents); // [N]
+                Tensor action = Trainer.Sample(RolloutPolicy.Logits(trainer.Networks, trainer.Algorithm.Info().Policy, input), greedy, generator).reshape(agents); // [N]
                 long[] chosen = action.data<long>().ToArray();
                 for (int i = 0; i < agents; i++) actions[i] = (int)chosen[i];
             }

@@ -16,6 +16,8 @@ namespace Leed.Engine.Learning;
 internal static class HeldScalars
 {
     public static readonly Scalar One = 1.0;
+    /// <summary>The <c>alpha</c> of an add between integer tensors (libtorch refuses a floating-point one there).</summary>
+    public static readonly Scalar IntegerOne = 1L;
     public static readonly Scalar Half = 0.5;
     public static readonly Scalar MaskedLogit = AgentNetworks.MaskedLogit;
     public static readonly Scalar TinyAdvantageScale = 1e-8;

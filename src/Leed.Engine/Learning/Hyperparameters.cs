@@ -73,7 +73,7 @@ public sealed record Hyperparameters
     /// <summary>Torch intra-op threads for the update (process-wide). Results are reproducible for the same seed only at the same thread counts on the same machine.</summary>
     public int Threads { get; init; } = 2;
 
-    /// <summary>Torch intra-op threads during the rollout, whose per-step tensors are small: one thread avoids a synchronisation per tiny op.</summary>
+    /// <summary>Threads during the rollout: the agents' networks run in this many groups side by side, each group on its own thread with one torch thread (a rollout step's tensors are too small for torch's own threads). The results do not depend on it.</summary>
     public int RolloutThreads { get; init; } = 1;
 
     /// <summary>Rows per agent in one rollout: <c>Envs * Steps</c> (CleanRL's <c>batch_size</c>, per agent).</summary>

@@ -40,6 +40,22 @@ public sealed class PreparedDemonstrations : IDisposable
     /// <summary><c>[N]</c> 1 for usable agents.</summary>
     public Tensor UsableMask { get; private init; } = null!;
 
+    /// <summary>
+    /// Demonstration rows of agents <paramref name="first"/>.. (<paramref name="count"/> of them) for
+    /// the expert loss: <paramref name="draw"/> <c>[N, Be]</c> (uniform in [0, 1), drawn for every
+    /// agent) picks, per agent, that many of its usable steps with replacement. Observations
+    /// <c>[n, Be, O]</c> and actions <c>[n, Be]</c>.
+    /// </summary>
+    public (Tensor Observations, Tensor Actions) Rows(Tensor draw, int first, int count)
+    {
+        long longest = Observations.shape[1], size = Observations.shape[2], rows = draw.shape[1];
+        Tensor index = draw.narrow(0, first, count).mul(SamplingCounts.narrow(0, first, count)).floor().to(ScalarType.Int64); // [n, Be]
+        // Whole rows of the [N*K, O] view: a gather along the middle axis copies element by element and cost as much as the loss.
+        Tensor flat = index.add(arange(first * longest, (first + count) * longest, longest).unsqueeze(1), HeldScalars.IntegerOne).view(-1); // [n*Be]
+        Tensor observations = Observations.view(Agents * longest, size).index_select(0, flat).view(count, rows, size);         // [n, Be, O]
+        return (observations, Actions.narrow(0, first, count).gather(1, index));
+    }
+
     public static PreparedDemonstrations From(ExpertDataset dataset, Scenario scenario, ObservationLayout layout)
     {
         int agents = scenario.AgentCount, size = layout.Size;

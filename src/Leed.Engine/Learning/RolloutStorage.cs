@@ -1,5 +1,7 @@
 // The rollout's storage in CleanRL's (num_steps, num_envs, ...) layout, and the same rollout flattened per agent for the update.
+using System.Runtime.InteropServices;
 using Leed.Engine.Env;
+using Leed.Engine.Maps;
 using static TorchSharp.torch;
 
 namespace Leed.Engine.Learning;
@@ -12,6 +14,7 @@ namespace Leed.Engine.Learning;
 internal sealed class RolloutStorage : IDisposable
 {
     private readonly int _steps, _envs, _agents;
+    private readonly Tensor _rowScalars; // what the loss reads per row, packed for one gather per minibatch
 
     /// <param name="stateSize">The global state's size when the critic reads it (centralized critic), else null.</param>
     public RolloutStorage(int steps, int envs, int agents, int observationSize, int? stateSize)
@@ -20,7 +23,8 @@ internal sealed class RolloutStorage : IDisposable
         Observations = zeros(steps, envs, agents, observationSize);                          // [T, E, N, O]
         States = stateSize is { } size ? zeros(steps, envs, size) : null;                    // [T, E, S]
         Actions = zeros(steps, envs, agents, dtype: ScalarType.Int64);                       // [T, E, N]
-        Logprobs = zeros(steps, envs, agents);                                               // [T, E, N]
+        Logits = zeros(steps, envs, agents, Directions.ActionCount);                         // [T, E, N, A] masked
+        _rowScalars = zeros(steps, envs, agents, RolloutBatch.ScalarCount);                   // [T, E, N, 5]
         int rows = steps * envs * agents;
         (Rewards, Values, Advantages, Returns) = (new float[rows], new float[rows], new float[rows], new float[rows]);
         (Dones, Alive) = (new byte[rows], new byte[rows]);
@@ -30,7 +34,8 @@ internal sealed class RolloutStorage : IDisposable
     public Tensor Observations { get; }
     public Tensor? States { get; }
     public Tensor Actions { get; }
-    public Tensor Logprobs { get; }
+    /// <summary>The policy's masked logits at each step, for the rollout's log-probabilities in one pass after it.</summary>
+    public Tensor Logits { get; }
     /// <summary><c>[T, E, N]</c> scaled rewards.</summary>
     public float[] Rewards { get; }
     /// <summary><c>[T, E, N]</c> terminated or truncated.</summary>
@@ -43,6 +48,14 @@ internal sealed class RolloutStorage : IDisposable
     public float[] Returns { get; }
     /// <summary><c>[E, N]</c> the critic's values after the last step.</summary>
     public float[] NextValues { get; }
+
+    /// <summary>Stores what the policy saw and did at step <paramref name="t"/>: observations <c>[E, N, O]</c>, states <c>[E, S]</c> (kept with a centralized critic) and actions <c>[N, E]</c>.</summary>
+    public void Store(int t, Tensor observations, Tensor states, Tensor actions)
+    {
+        Observations[t].copy_(observations);
+        States?[t].copy_(states);
+        Actions[t].copy_(actions.t());
+    }
 
     /// <summary>Stores step <paramref name="t"/>'s scaled rewards, dones (terminated or truncated) and alive flags.</summary>
     public void Record(int t, VectorCityEnv env, float rewardScale)
@@ -58,50 +71,72 @@ internal sealed class RolloutStorage : IDisposable
         }
     }
 
-    /// <summary>Observations per agent, <c>[T, E, N, O] -> [N, T*E, O]</c>.</summary>
-    public Tensor ObservationsPerAgent() => Observations.permute(2, 0, 1, 3).reshape(_agents, _steps * _envs, Observations.shape[3]);
+    /// <summary>Observations per agent, <c>[T, E, N, O] -> [N, T*E, O]</c> (a view: rows stay where the rollout wrote them).</summary>
+    public Tensor ObservationsPerAgent() => ObservationRows.transpose(0, 1);
 
     /// <summary>Global states as one row set, <c>[T, E, S] -> [1, T*E, S]</c>; null without a centralized critic.</summary>
-    public Tensor? StatesFlat() => States?.reshape(1, _steps * _envs, States.shape[2]);
+    public Tensor? StatesFlat() => States?.view(1, _steps * _envs, States.shape[2]);
 
-    /// <summary>The rollout flattened per agent, after GAE; <paramref name="values"/> is <c>[N, T*E]</c> from the batched critic pass.</summary>
-    public RolloutBatch Flatten(Tensor observations, Tensor? states, Tensor values) => new(
-        observations,
-        states,
-        Actions.permute(2, 0, 1).reshape(_agents, _steps * _envs),
-        Logprobs.permute(2, 0, 1).reshape(_agents, _steps * _envs),
-        values,
-        PerAgent(Advantages),
-        PerAgent(Returns),
-        PerAgent(Array.ConvertAll(Alive, alive => (float)alive)));
+    private Tensor ObservationRows => Observations.view(_steps * _envs, _agents, Observations.shape[3]); // [B, N, O]
 
-    /// <summary><c>[T, E, N]</c> C# array to an <c>[N, T*E]</c> tensor.</summary>
-    private Tensor PerAgent(float[] values) => tensor(values, [_steps, _envs, _agents]).permute(2, 0, 1).reshape(_agents, _steps * _envs);
+    /// <summary>
+    /// The rollout as rows for the update, after GAE and with <see cref="Values"/> filled: every
+    /// tensor keeps the rollout's row-major <c>[T*E, N, ...]</c> layout, so a minibatch is one
+    /// contiguous gather per tensor along its first axis (gathering along the second axis of an
+    /// agent-major copy cost as much as a first-layer matmul; see bench/RESULTS.md).
+    /// </summary>
+    public RolloutBatch Flatten()
+    {
+        int rows = _steps * _envs * _agents;
+        using Tensor logprobTensor = Logits.log_softmax(-1).gather(-1, Actions.unsqueeze(-1)).squeeze(-1); // [T, E, N]
+        ReadOnlySpan<float> logprobs = MemoryMarshal.Cast<byte, float>(logprobTensor.bytes);
+        Span<float> scalars = MemoryMarshal.Cast<byte, float>(_rowScalars.bytes);
+        for (int k = 0; k < rows; k++)
+        {
+            Span<float> row = scalars.Slice(k * RolloutBatch.ScalarCount, RolloutBatch.ScalarCount);
+            (row[0], row[1], row[2], row[3], row[4]) = (logprobs[k], Values[k], Advantages[k], Returns[k], Alive[k]);
+        }
+        return new RolloutBatch(ObservationRows, States?.view(_steps * _envs, States.shape[2]), Actions.view(_steps * _envs, _agents),
+            _rowScalars.view(_steps * _envs, _agents, RolloutBatch.ScalarCount));
+    }
 
     public void Dispose()
     {
         Observations.Dispose();
         States?.Dispose();
         Actions.Dispose();
-        Logprobs.Dispose();
+        Logits.Dispose();
+        _rowScalars.Dispose();
     }
 }
 
 /// <summary>
-/// One rollout per agent, <c>B = T*E</c> rows each (every agent's rows go through its own network).
-/// <see cref="States"/> is <c>[1, B, S]</c>, shared by the agents' critics, or null without a centralized critic.
+/// One rollout as rows <c>B = T*E</c>, each with every agent's data: observations <c>[B, N, O]</c>,
+/// global states <c>[B, S]</c> (centralized critic, else null), actions <c>[B, N]</c> and the per-row
+/// scalars <c>[B, N, 5]</c> (old log-probability, value, advantage, return, alive).
 /// </summary>
-internal sealed record RolloutBatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Logprobs, Tensor Values,
-    Tensor Advantages, Tensor Returns, Tensor Alive)
+internal sealed record RolloutBatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Scalars)
 {
-    /// <summary>The same rows of every agent: a minibatch.</summary>
-    public RolloutBatch Rows(Tensor index) => new(
-        Observations.index_select(1, index),     // [N, mb, O]
-        States?.index_select(1, index),          // [1, mb, S]
-        Actions.index_select(1, index),          // [N, mb]
-        Logprobs.index_select(1, index),         // [N, mb]
-        Values.index_select(1, index),           // [N, mb]
-        Advantages.index_select(1, index),       // [N, mb]
-        Returns.index_select(1, index),          // [N, mb]
-        Alive.index_select(1, index));           // [N, mb]
+    public const int ScalarCount = 5;
+
+    /// <summary>The same rows of agents <paramref name="first"/>.. (<paramref name="count"/> of them), each agent's rows for its own network: a minibatch.</summary>
+    public Minibatch Rows(Tensor index, int first, int count)
+    {
+        // Contiguous per field, so the loss's reductions run over the same memory layout as they always did.
+        Tensor scalars = Agents(Scalars, first, count).index_select(0, index).permute(2, 1, 0).contiguous(); // [5, n, mb]
+        return new Minibatch(
+            Agents(Observations, first, count).index_select(0, index).transpose(0, 1),     // [n, mb, O] view
+            States?.index_select(0, index).unsqueeze(0),                                  // [1, mb, S]
+            Agents(Actions, first, count).index_select(0, index).t(),                     // [n, mb]
+            scalars[0], scalars[1], scalars[2], scalars[3], scalars[4]);
+    }
+
+    private static Tensor Agents(Tensor rows, int first, int count) => first == 0 && count == rows.shape[1] ? rows : rows.narrow(1, first, count);
 }
+
+/// <summary>
+/// One minibatch per agent (of a slice of <c>n</c> agents), <c>mb</c> rows each (every agent's rows go through its own network).
+/// <see cref="States"/> is <c>[1, mb, S]</c>, shared by the agents' critics, or null without a centralized critic.
+/// </summary>
+internal sealed record Minibatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Logprobs, Tensor Values,
+    Tensor Advantages, Tensor Returns, Tensor Alive);

@@ -2,7 +2,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Leed.Engine.Env;
-using Leed.Engine.Maps;
 using TorchSharp;
 using static Leed.Engine.Learning.HeldScalars;
 using static Leed.Engine.Learning.TrainerTimings;
@@ -31,10 +30,13 @@ public sealed class Trainer : IDisposable
     private readonly VectorCityEnv _env;
     private readonly AgentNetworks _networks;
     private readonly EnsembleAdam _optimizer;
-    private readonly Scalar _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm, _usableAgents;
+    private readonly Scalar _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm;
+    private readonly int _usableAgents;          // agents with a usable demonstration (at least 1), for the expert-loss metric
     private readonly Generator _generator;
     private readonly PreparedDemonstrations? _demos;
     private readonly DemoReplay? _replay;      // the Replay policy's cursors
+    private readonly RolloutPolicy? _policy;   // the other policies' actions during rollouts
+    private readonly IReadOnlyList<AgentSlice> _slices; // the agents in slices for the update (one slice unless there are many)
 
     // Environment buffers, owned by torch and written by the environment in place (no copies).
     private readonly Tensor _observations;     // [E, N, O] float32
@@ -50,6 +52,11 @@ public sealed class Trainer : IDisposable
 
     public Trainer(Scenario scenario, ExpertDataset? demonstrations, Algorithm algorithm, IWeightSchedule? weights,
         Hyperparameters hyperparameters, int seed, EnvConfig? environment = null)
+        : this(scenario, demonstrations, algorithm, weights, hyperparameters, seed, environment, AgentNetworks.SliceBytes) { }
+
+    /// <param name="sliceBytes">The update's agent-slice budget (see <see cref="AgentNetworks.SliceBytes"/>); tests make it small.</param>
+    internal Trainer(Scenario scenario, ExpertDataset? demonstrations, Algorithm algorithm, IWeightSchedule? weights,
+        Hyperparameters hyperparameters, int seed, EnvConfig? environment, long sliceBytes)
     {
         hyperparameters.Validate();
         _algorithm = algorithm.Info();
@@ -80,6 +87,7 @@ public sealed class Trainer : IDisposable
         _networks = new AgentNetworks(_agents, _obsSize, _algorithm.CentralizedCritic ? _stateSize : _obsSize, _env.Layout.MaskOffset,
             _hp.HiddenSize, _hp.HiddenLayers, _hp.ShareParameters, _generator);
         _optimizer = new EnsembleAdam(_networks.parameters(), epsilon: 1e-5);
+        _slices = _networks.Slices(_hp.MinibatchSize, _optimizer.GradientOf, sliceBytes);
         (_clip, _negativeClip) = (_hp.ClipCoefficient, -_hp.ClipCoefficient);
         (_ratioLow, _ratioHigh) = (1 - _hp.ClipCoefficient, 1 + _hp.ClipCoefficient);
         (_entropyCoefficient, _valueCoefficient, _maxGradNorm) = (_hp.EntropyCoefficient, _hp.ValueCoefficient, _hp.MaxGradNorm);
@@ -91,6 +99,7 @@ public sealed class Trainer : IDisposable
                 throw new ArgumentException($"{_algorithm.Name} needs demonstrations, but no agent has a valid one ({demonstrations.Provenance}).");
             if (_algorithm.Policy == PolicyKind.Replay) _replay = new DemoReplay(_demos.DrivingActions, _envs);
         }
+        if (_algorithm.Policy != PolicyKind.Replay) _policy = new RolloutPolicy(_networks, _algorithm.Policy, _envs, _hp.RolloutThreads, _generator);
         _usableAgents = Math.Max(1, _demos?.UsableAgents ?? 1);
         _weights = new float[_agents];
         float initial = WeightSchedule?.Initial ?? 0f;
@@ -156,7 +165,7 @@ public sealed class Trainer : IDisposable
         // Rollout: T steps of all E x N agents; one forward per step for every agent's own network
         // =============================================================================================
         var episodes = new EpisodeTally(_agents, _demos, _hp.DtwEpisodes, Scenario.Map.Width);
-        torch.set_num_threads(_hp.RolloutThreads);
+        torch.set_num_threads(1); // RolloutThreads are groups of agents, see RolloutPolicy
         for (int t = 0; t < _steps; t++)
         {
             if (_algorithm.CentralizedCritic) WriteStates();
@@ -168,20 +177,10 @@ public sealed class Trainer : IDisposable
             else
             {
                 using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                Tensor observations = _observations.transpose(0, 1);                          // [N, E, O] view
-                Tensor logits = PolicyLogits(observations);                                  // [N, E, A]
-                Tensor action = Sample(logits, greedy: false, _generator);                   // [N, E] int64
+                // Values and log-probabilities are not computed here: one batched pass after the rollout gives the same numbers.
+                Tensor action = _policy!.Act(_observations.transpose(0, 1), _rollout?.Logits[t]); // [N, E] int64
                 _actions.copy_(action.t());                                                  // [E, N] int32
-                if (_rollout is { } rollout)
-                {
-                    // Values are not computed here: one batched pass after the rollout gives the same numbers.
-                    Tensor logprob = logits.log_softmax(-1).gather(-1, action.unsqueeze(-1)).squeeze(-1); // [N, E]
-                    rollout.Observations[t].copy_(_observations);
-                    rollout.States?[t].copy_(_states);
-                    rollout.Actions[t].copy_(action.t());
-                    rollout.Logprobs[t].copy_(logprob.t());
-                }
+                _rollout?.Store(t, _observations, _states, action);
             }
             long stepped = Stopwatch.GetTimestamp();
             Timings.RolloutForward += Seconds(forward, stepped);
@@ -213,13 +212,14 @@ public sealed class Trainer : IDisposable
             // parameters did not change during the rollout, so they equal CleanRL's step-by-step values.
             // =========================================================================================
             long valuesStart = Stopwatch.GetTimestamp();
-            Tensor observations = stored.ObservationsPerAgent();                                     // [N, B, O]
+            Tensor observations = stored.ObservationsPerAgent();                                     // [N, B, O] view
             Tensor? states = stored.StatesFlat();                                                    // [1, B, S]
-            Tensor values;
             using (no_grad())
             {
-                values = _networks.Values(CriticInput(observations, states));                        // [N, B]
-                values.reshape(_agents, _steps, _envs).permute(1, 2, 0).contiguous().data<float>().CopyTo(stored.Values); // [T, E, N]
+                Tensor values = empty(batchSize, _agents);                                           // [T*E, N]
+                foreach (AgentSlice slice in _slices)
+                    values.narrow(1, slice.First, slice.Count).copy_(_networks.Values(CriticInput(observations.narrow(0, slice.First, slice.Count), states), slice).t());
+                values.data<float>().CopyTo(stored.Values);
                 if (_algorithm.CentralizedCritic) WriteStates();
                 using var scope = NewDisposeScope();
                 Tensor next = CriticInput(_observations.transpose(0, 1), states is null ? null : _states.unsqueeze(0)); // [N, E, C]
@@ -229,8 +229,8 @@ public sealed class Trainer : IDisposable
             Gae.Compute(stored.Rewards, stored.Values, stored.Dones, stored.Alive, stored.NextValues, (float)_hp.Gamma, (float)_hp.GaeLambda,
                 stored.Advantages, stored.Returns);
 
-            // Flatten per agent, keeping the agent axis: [T, E, N, ...] -> [N, T*E, ...].
-            batch = stored.Flatten(observations, states, values);
+            // Flatten: [T, E, N, ...] -> rows [T*E, N, ...]; a minibatch gathers rows and views them per agent.
+            batch = stored.Flatten();
         }
 
         if (_algorithm.Learns)
@@ -243,7 +243,8 @@ public sealed class Trainer : IDisposable
             };
 
             // =========================================================================================
-            // Update: epochs x shuffled minibatches; every agent's rows go through its own network
+            // Update: epochs x shuffled minibatches; every agent's rows go through its own network.
+            // Many agents take a minibatch slice by slice (see AgentNetworks.Slices): the same losses and gradients.
             // =========================================================================================
             var ppo = new PpoTerms();
             float expertLoss = 0;
@@ -258,77 +259,43 @@ public sealed class Trainer : IDisposable
                     using var scope = NewDisposeScope();
                     long t0 = Stopwatch.GetTimestamp();
                     Tensor index = order.narrow(0, start, minibatchSize);                                     // [mb]
-                    Tensor? perAgentLoss = null;                                                              // [N]
-                    if (batch is not null)
-                    {
-                        RolloutBatch mb = batch.Rows(index);
-                        Tensor liveRows = mb.Alive.sum(1).clamp_min(One);                                     // [N]
-                        Tensor logProbs = _networks.Logits(mb.Observations).log_softmax(-1);                 // [N, mb, A]
-                        Tensor newLogprob = logProbs.gather(-1, mb.Actions.unsqueeze(-1)).squeeze(-1);        // [N, mb]
-                        Tensor entropy = logProbs.exp().mul(logProbs).sum(-1).neg();                          // [N, mb]
-                        Tensor newValue = _networks.Values(CriticInput(mb.Observations, mb.States));          // [N, mb]
-                        Tensor logRatio = newLogprob.sub(mb.Logprobs);
-                        Tensor ratio = logRatio.exp();                                                        // [N, mb]
-
-                        Tensor approxKl, clipFraction;
-                        using (no_grad())
-                        {
-                            Tensor live = mb.Alive.sum().clamp_min(One);
-                            approxKl = ratio.sub(One).sub(logRatio).mul(mb.Alive).sum().div(live);
-                            clipFraction = ratio.sub(One).abs().gt(_clip).to(ScalarType.Float32).mul(mb.Alive).sum().div(live);
-                        }
-
-                        Tensor advantages = mb.Advantages;                                                    // [N, mb]
-                        if (_hp.NormalizeAdvantages)
-                        {
-                            Tensor mean = MaskedMean(advantages, mb.Alive, liveRows).unsqueeze(1);                    // [N, 1]
-                            Tensor centred = advantages.sub(mean);
-                            Tensor variance = centred.mul(centred).mul(mb.Alive).sum(1).div(liveRows.sub(One).clamp_min(One)); // [N]
-                            advantages = centred.div(variance.sqrt().unsqueeze(1).add(TinyAdvantageScale, One));
-                        }
-
-                        // Clipped surrogate, per agent over its live rows.
-                        Tensor surrogate = torch.maximum(advantages.neg().mul(ratio), advantages.neg().mul(ratio.clamp(_ratioLow, _ratioHigh)));
-                        Tensor policyLoss = MaskedMean(surrogate, mb.Alive, liveRows);                       // [N]
-
-                        Tensor error = newValue.sub(mb.Returns), squaredError = error.mul(error);
-                        if (_hp.ClipValueLoss)
-                        {
-                            Tensor clippedError = mb.Values.add(newValue.sub(mb.Values).clamp(_negativeClip, _clip), One).sub(mb.Returns);
-                            squaredError = torch.maximum(squaredError, clippedError.mul(clippedError));
-                        }
-                        Tensor valueLoss = MaskedMean(squaredError, mb.Alive, liveRows).mul(HeldScalars.Half);           // [N]
-                        Tensor entropyLoss = MaskedMean(entropy, mb.Alive, liveRows);                        // [N]
-
-                        // L_clip,i - c_H * H_i + c_V * L_V,i
-                        perAgentLoss = policyLoss.sub(entropyLoss.mul(_entropyCoefficient)).add(valueLoss.mul(_valueCoefficient), One);
-                        float[] terms = stack([policyLoss.mean(), valueLoss.mean(), entropyLoss.mean(), approxKl, clipFraction]).data<float>().ToArray();
-                        ppo = new PpoTerms(terms[0], terms[1], terms[2], terms[3], terms[4]);
-                        clipFractionSum += ppo.ClipFraction;
-                    }
-
-                    // LEED / BC: + w_i * L_E,i, L_E,i = -mean log pi_i(a_e | o_e) over agent i's own demonstration steps.
-                    if (expertWeights is not null)
-                    {
-                        Tensor agentExpertLoss = ExpertLoss();                                                // [N]
-                        Tensor weighted = expertWeights.mul(agentExpertLoss);
-                        perAgentLoss = perAgentLoss is null ? weighted : perAgentLoss.add(weighted, One);
-                        expertLoss = agentExpertLoss.mul(_demos!.UsableMask).sum().div(_usableAgents).item<float>();
-                    }
-                    Tensor loss = (perAgentLoss ?? throw new InvalidOperationException($"{_algorithm.Name} learns but has neither a PPO nor an expert loss.")).sum();
-                    long t1 = Stopwatch.GetTimestamp();
-
+                    // Drawn for every agent at once, so slicing the agents leaves the random stream as it was.
+                    Tensor? expertDraw = expertWeights is null ? null : rand(_agents, _hp.ExpertBatchSize, generator: _generator); // [N, Be]
+                    Tensor sums = zeros(MinibatchSum.Count);                                                  // the metrics' sums over slices
                     _optimizer.ZeroGrad();
-                    loss.backward();
-                    long t2 = Stopwatch.GetTimestamp();
+                    Timings.Optimizer += Seconds(t0, Stopwatch.GetTimestamp());
+                    foreach (AgentSlice slice in _slices)
+                    {
+                        using var sliceScope = NewDisposeScope();
+                        long t1 = Stopwatch.GetTimestamp();
+                        Tensor? perAgentLoss = batch is null ? null : PpoLoss(batch.Rows(index, slice.First, slice.Count), slice, sums); // [n]
+                        // LEED / BC: + w_i * L_E,i, L_E,i = -mean log pi_i(a_e | o_e) over agent i's own demonstration steps.
+                        if (expertDraw is not null)
+                        {
+                            Tensor weighted = expertWeights!.narrow(0, slice.First, slice.Count).mul(ExpertLoss(expertDraw, slice, sums)); // [n]
+                            perAgentLoss = perAgentLoss is null ? weighted : perAgentLoss.add(weighted, One);
+                        }
+                        Tensor loss = (perAgentLoss ?? throw new InvalidOperationException($"{_algorithm.Name} learns but has neither a PPO nor an expert loss.")).sum();
+                        long t2 = Stopwatch.GetTimestamp();
+                        loss.backward();
+                        Timings.UpdateForward += Seconds(t1, t2);
+                        Timings.Backward += Seconds(t2, Stopwatch.GetTimestamp());
+                    }
+                    long t3 = Stopwatch.GetTimestamp();
                     _optimizer.ClipGradientNormPerMember(_maxGradNorm);
                     _optimizer.Step(lr);
-                    long t3 = Stopwatch.GetTimestamp();
+                    Timings.Optimizer += Seconds(t3, Stopwatch.GetTimestamp());
 
+                    float[] sum = sums.data<float>().ToArray();
+                    float live = Math.Max(sum[MinibatchSum.LiveRows], 1f);
+                    if (batch is not null)
+                    {
+                        ppo = new PpoTerms(sum[MinibatchSum.Policy] / _agents, sum[MinibatchSum.Value] / _agents, sum[MinibatchSum.Entropy] / _agents,
+                            sum[MinibatchSum.ApproxKl] / live, sum[MinibatchSum.Clipped] / live);
+                        clipFractionSum += ppo.ClipFraction;
+                    }
+                    if (expertDraw is not null) expertLoss = sum[MinibatchSum.Expert] / _usableAgents;
                     minibatches++;
-                    Timings.UpdateForward += Seconds(t0, t1);
-                    Timings.Backward += Seconds(t1, t2);
-                    Timings.Optimizer += Seconds(t2, t3);
                 }
                 if (batch is not null && _hp.TargetKl is { } targetKl && ppo.ApproxKl > targetKl) break;
             }
@@ -362,23 +329,14 @@ public sealed class Trainer : IDisposable
     // The pieces the iteration uses
     // =================================================================================================
 
-    /// <summary>One action per row from masked logits <c>[N, B, A]</c>: argmax, or one multinomial draw (masked actions have probability exactly 0).</summary>
-    internal static Tensor Sample(Tensor logits, bool greedy, Generator generator)
-    {
-        if (greedy) return logits.argmax(-1);                                                    // [N, B]
-        long agents = logits.shape[0], rows = logits.shape[1];
-        Tensor probabilities = logits.softmax(-1).reshape(agents * rows, -1);                    // [N*B, A]
-        return multinomial(probabilities, 1, true, generator).reshape(agents, rows);             // [N, B]
-    }
-
-    /// <summary>Masked logits <c>[N, B, A]</c> of the algorithm's policy for observations <c>[N, B, O]</c> (the replay policy has none).</summary>
-    internal Tensor PolicyLogits(Tensor observations) => _algorithm.Policy == PolicyKind.Network
-        ? _networks.Logits(observations)
-        : _networks.Mask(zeros(_agents, observations.shape[1], Directions.ActionCount), observations); // uniform over the valid actions
+    /// <summary>One action per row from masked logits <c>[N, B, A]</c>: argmax, or one draw from the softmax (see <see cref="RolloutPolicy.SampleWith"/>).</summary>
+    internal static Tensor Sample(Tensor logits, bool greedy, Generator generator) => greedy
+        ? logits.argmax(-1)                                                                          // [N, B]
+        : RolloutPolicy.SampleWith(logits, RolloutPolicy.Noise(generator, logits.shape[0], logits.shape[1]));
 
     /// <summary>What each agent's critic reads: the shared global state <c>[1, B, S]</c> when there is one, else its own observations.</summary>
     private Tensor CriticInput(Tensor observations, Tensor? states) =>
-        states is null ? observations : states.expand(_agents, states.shape[1], _stateSize);   // [N, B, C]
+        states is null ? observations : states.expand(observations.shape[0], states.shape[1], _stateSize); // [n, B, C]
 
     private void WriteStates()
     {
@@ -390,16 +348,70 @@ public sealed class Trainer : IDisposable
 
     private static Tensor MaskedMean(Tensor values, Tensor mask, Tensor count) => values.mul(mask).sum(1).div(count); // [N, B] -> [N]
 
-    /// <summary><c>[N]</c>: each agent's <c>-mean log pi_i(a_e | o_e)</c> over a batch sampled from its own usable demonstration steps.</summary>
-    private Tensor ExpertLoss()
+    /// <summary>
+    /// <c>[n]</c>: each agent's PPO loss over its live rows of the minibatch, <c>L_clip,i - c_H H_i + c_V L_V,i</c>;
+    /// adds its terms' sums to <paramref name="sums"/> (<see cref="MinibatchSum"/>).
+    /// </summary>
+    private Tensor PpoLoss(Minibatch mb, AgentSlice slice, Tensor sums)
     {
-        PreparedDemonstrations demos = _demos!;
-        int rows = _hp.ExpertBatchSize;
-        Tensor index = rand(_agents, rows, generator: _generator).mul(demos.SamplingCounts).floor().to(ScalarType.Int64); // [N, Be]
-        Tensor observations = demos.Observations.gather(1, index.unsqueeze(-1).expand(_agents, rows, _obsSize));      // [N, Be, O]
-        Tensor actions = demos.Actions.gather(1, index);                                                               // [N, Be]
-        Tensor logProbs = _networks.Logits(observations).log_softmax(-1);                                              // [N, Be, A]
-        return logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                                 // [N]
+        Tensor liveRows = mb.Alive.sum(1).clamp_min(One);                                                     // [n]
+        (Tensor logits, Tensor newValue) = mb.States is null                                                  // [n, mb, A], [n, mb]
+            ? _networks.LogitsAndValues(mb.Observations, slice)                                               // first layers in one matmul
+            : (_networks.Logits(mb.Observations, slice), _networks.Values(CriticInput(mb.Observations, mb.States), slice));
+        Tensor logProbs = logits.log_softmax(-1);                                                             // [n, mb, A]
+        Tensor newLogprob = logProbs.gather(-1, mb.Actions.unsqueeze(-1)).squeeze(-1);                        // [n, mb]
+        Tensor entropy = logProbs.exp().mul(logProbs).sum(-1).neg();                                          // [n, mb]
+        Tensor logRatio = newLogprob.sub(mb.Logprobs);
+        Tensor ratio = logRatio.exp();                                                                        // [n, mb]
+
+        Tensor advantages = mb.Advantages;                                                                    // [n, mb]
+        if (_hp.NormalizeAdvantages)
+        {
+            Tensor mean = MaskedMean(advantages, mb.Alive, liveRows).unsqueeze(1);                            // [n, 1]
+            Tensor centred = advantages.sub(mean);
+            Tensor variance = centred.mul(centred).mul(mb.Alive).sum(1).div(liveRows.sub(One).clamp_min(One)); // [n]
+            advantages = centred.div(variance.sqrt().unsqueeze(1).add(TinyAdvantageScale, One));
+        }
+
+        // Clipped surrogate, per agent over its live rows.
+        Tensor surrogate = torch.maximum(advantages.neg().mul(ratio), advantages.neg().mul(ratio.clamp(_ratioLow, _ratioHigh)));
+        Tensor policyLoss = MaskedMean(surrogate, mb.Alive, liveRows);                                       // [n]
+
+        Tensor error = newValue.sub(mb.Returns), squaredError = error.mul(error);
+        if (_hp.ClipValueLoss)
+        {
+            Tensor clippedError = mb.Values.add(newValue.sub(mb.Values).clamp(_negativeClip, _clip), One).sub(mb.Returns);
+            squaredError = torch.maximum(squaredError, clippedError.mul(clippedError));
+        }
+        Tensor valueLoss = MaskedMean(squaredError, mb.Alive, liveRows).mul(HeldScalars.Half);                           // [n]
+        Tensor entropyLoss = MaskedMean(entropy, mb.Alive, liveRows);                                        // [n]
+
+        using (no_grad())
+        {
+            Tensor approxKl = ratio.sub(One).sub(logRatio).mul(mb.Alive).sum();
+            Tensor clipped = ratio.sub(One).abs().gt(_clip).to(ScalarType.Float32).mul(mb.Alive).sum();
+            sums.narrow(0, 0, MinibatchSum.Expert).add_(stack([policyLoss.sum(), valueLoss.sum(), entropyLoss.sum(), approxKl, clipped, mb.Alive.sum()]), One);
+        }
+        return policyLoss.sub(entropyLoss.mul(_entropyCoefficient)).add(valueLoss.mul(_valueCoefficient), One);
+    }
+
+    /// <summary>Where <see cref="PpoLoss"/> and the expert loss add their metrics' sums over a minibatch's slices.</summary>
+    private static class MinibatchSum
+    {
+        public const int Policy = 0, Value = 1, Entropy = 2, ApproxKl = 3, Clipped = 4, LiveRows = 5, Expert = 6, Count = 7;
+    }
+
+    /// <summary>
+    /// <c>[n]</c>: each slice agent's <c>-mean log pi_i(a_e | o_e)</c> over a batch of its own usable
+    /// demonstration steps picked by <paramref name="draw"/>; adds the usable agents' sum to <paramref name="sums"/>.
+    /// </summary>
+    private Tensor ExpertLoss(Tensor draw, AgentSlice slice, Tensor sums)
+    {
+        (Tensor observations, Tensor actions) = _demos!.Rows(draw, slice.First, slice.Count);                 // [n, Be, O], [n, Be]
+        Tensor logProbs = _networks.Logits(observations, slice).log_softmax(-1);                              // [n, Be, A]
+        Tensor loss = logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                 // [n]
+        using (no_grad()) sums[MinibatchSum.Expert].add_(loss.mul(_demos.UsableMask.narrow(0, slice.First, slice.Count)).sum(), One);
+        return loss;
     }
 
     // =================================================================================================
@@ -437,11 +449,13 @@ public sealed class Trainer : IDisposable
     {
         _networks.Dispose();
         _optimizer.Dispose();
-        foreach (Scalar scalar in new[] { _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm, _usableAgents })
+        foreach (Scalar scalar in new[] { _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm })
             scalar.Dispose();
         _generator.Dispose();
         _demos?.Dispose();
         _rollout?.Dispose();
+        _policy?.Dispose();
+        foreach (AgentSlice slice in _slices) slice.Dispose();
         foreach (Tensor buffer in new[] { _observations, _states, _actions })
             buffer.Dispose();
     }

@@ -57,6 +57,47 @@ public sealed class EnsembleNetworkTests
     }
 
     [Fact]
+    public void LogitsAndValues_EachAgentsLoss_GivesExactlyZeroGradientToEveryOtherAgentsParameters()
+    {
+        using var scope = NewDisposeScope();
+        AgentNetworks networks = Networks(agents: 3);
+        Tensor observations = Observations(3, 8, seed: 2);
+
+        // The first layers share one matmul here; agent 1's outputs must still reach only agent 1's weights.
+        (Tensor logits, Tensor values) = networks.LogitsAndValues(observations);
+        (logits[1].log_softmax(-1).sum() + values[1].square().sum()).backward();
+
+        foreach ((string name, TorchSharp.Modules.Parameter parameter) in networks.named_parameters())
+        {
+            Tensor gradient = parameter.grad!;
+            Assert.Equal(0, gradient[0].abs().max().item<float>());
+            Assert.Equal(0, gradient[2].abs().max().item<float>());
+            Assert.True(gradient[1].abs().max().item<float>() > 0, $"{name}: agent 1 got no gradient from its own loss");
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LogitsAndValues_GiveTheSeparatePassesOutputsAndGradients(bool shared)
+    {
+        using var scope = NewDisposeScope();
+        AgentNetworks fused = Networks(agents: 3, shared), separate = Networks(agents: 3, shared); // the same seed: the same weights
+        Tensor observations = Observations(3, 8, seed: 2);
+
+        (Tensor logits, Tensor values) = fused.LogitsAndValues(observations);
+        Tensor expectedLogits = separate.Logits(observations), expectedValues = separate.Values(observations);
+        (logits.log_softmax(-1).sum() + values.square().sum()).backward();
+        (expectedLogits.log_softmax(-1).sum() + expectedValues.square().sum()).backward();
+
+        Assert.True(logits.allclose(expectedLogits, rtol: 1e-6, atol: 1e-6));
+        Assert.True(values.allclose(expectedValues, rtol: 1e-6, atol: 1e-6));
+        var expectedGradients = separate.named_parameters().ToDictionary(pair => pair.name, pair => pair.parameter.grad!);
+        foreach ((string name, TorchSharp.Modules.Parameter parameter) in fused.named_parameters())
+            Assert.True(parameter.grad!.allclose(expectedGradients[name], rtol: 1e-5, atol: 1e-6), $"{name}: the fused pass gave another gradient");
+    }
+
+    [Fact]
     public void SharedParameters_OneNetworkServesEveryAgent_WithItsIdInTheInput()
     {
         using var scope = NewDisposeScope();

@@ -69,6 +69,48 @@ public sealed class TrainerTests
         Assert.NotEqual(Curve(5), Curve(6));
     }
 
+    [Theory]
+    [InlineData("leed")]
+    [InlineData("random")]
+    public void RolloutThreads_RunGroupsOfAgentsSideBySide_WithoutChangingAnyResult(string algorithm)
+    {
+        string Metrics(int rolloutThreads)
+        {
+            using Trainer trainer = Create(Algorithms.Parse(algorithm), LearningFixtures.Tiny with { Threads = 1, RolloutThreads = rolloutThreads });
+            return string.Join("\n", Enumerable.Range(0, 3).Select(_ => string.Join(" ", trainer.RunIteration().Values
+                .Where(pair => pair.Key != MetricNames.StepsPerSecond).OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => FormattableString.Invariant($"{pair.Key}={pair.Value:R}")))));
+        }
+
+        string oneThread = Metrics(1);
+        Assert.Equal(oneThread, Metrics(2));
+        Assert.Equal(oneThread, Metrics(3)); // 4 agents in groups of 1, 1 and 2
+    }
+
+    [Theory]
+    [InlineData("leed")]
+    [InlineData("mappo")]
+    [InlineData("bc")]
+    public void ManyAgents_TakeTheUpdateInSlices_WithTheSameLossesAndGradients(string algorithm)
+    {
+        // A budget of one byte puts every agent in a slice of its own; by default the four share one.
+        var hp = LearningFixtures.Tiny with { Threads = 1 };
+        Trainer Make(long sliceBytes) => new(LearningFixtures.Small, LearningFixtures.SmallDemos, Algorithms.Parse(algorithm), null, hp, 1, null, sliceBytes);
+        using Trainer whole = Make(AgentNetworks.SliceBytes), sliced = Make(1);
+
+        for (int k = 0; k < 3; k++)
+        {
+            IterationMetrics expected = whole.RunIteration(), actual = sliced.RunIteration();
+            foreach ((string name, double value) in expected.Values.Where(pair => pair.Key != MetricNames.StepsPerSecond))
+                Assert.True(Math.Abs(actual[name]!.Value - value) <= 1e-6 * Math.Max(1, Math.Abs(value)), $"iteration {k + 1}, {name}: {actual[name]} instead of {value}");
+        }
+        // Each agent's gradients were computed from its own slice; the parameters end where the one-slice update put them,
+        // up to the rounding of smaller matmuls, which Adam's normalised step carries into the last bits of the weights
+        // (a gradient sent to the wrong agent would move them by the learning rate, about 1e-4).
+        foreach (((string name, TorchSharp.Modules.Parameter a), (_, TorchSharp.Modules.Parameter b)) in whole.Networks.named_parameters().Zip(sliced.Networks.named_parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6), $"{name} differs after sliced updates: max {a.sub(b).abs().max().item<float>()} of {a.abs().max().item<float>()}");
+    }
+
     [Fact]
     public void Checkpoint_RoundTrip_GivesIdenticalActionsWeightsAndProgress()
     {
