@@ -30,7 +30,9 @@ public sealed class InterventionBrowserTests(AppServerFixture app)
             await page.WaitForFunctionAsync("() => Number(document.getElementById('live-page').dataset.iteration) >= 2", null, new() { Timeout = 60_000 });
 
             // ---- pause: the panel offers the editor; there is no other version yet ----
-            await page.Locator("#live-pause").ClickAsync();
+            // The charts redraw while the run trains, so the header can shift under a busy machine: check the button, then press it.
+            await Expect(page.Locator("#live-pause")).ToBeEnabledAsync();
+            await page.Locator("#live-pause").ClickAsync(new() { Force = true, Timeout = 60_000 });
             await Expect(page.Locator("#live-status")).ToHaveTextAsync("Paused");
             await Expect(page.Locator("#run-intervention")).ToContainTextAsync($"It trains on {v1.Title}");
             await Expect(page.Locator("#intervene-none")).ToBeVisibleAsync();
