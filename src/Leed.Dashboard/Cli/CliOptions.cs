@@ -20,9 +20,12 @@ internal static class CliOptions
     /// <summary>The map a verb works on, by name (presets and imported maps).</summary>
     public static readonly Option<string?> RequiredMap = new("--map") { Description = "map name (see `maps list`)", HelpName = "NAME", Required = true };
 
-    /// <summary>Agents of a scenario; absent means the map's own scenario when it has one (see <see cref="ScenarioResolver"/>).</summary>
+    /// <summary>The map, when something else (a file's header, a stored set) may name it instead.</summary>
+    public static readonly Option<string?> OptionalMap = Text("--map", "map name (see `maps list`); not needed for a file whose header records its scenario", "NAME");
+
+    /// <summary>Agents of a scenario, by <see cref="ScenarioResolver"/>'s rule: a map's own agents first, then generated ones.</summary>
     public static readonly Option<int?> ScenarioAgents = OptionalInt("--agents",
-        $"number of agents (default: the map's own scenario, else {ScenarioResolver.DefaultAgents})", "N", 1, 10_000);
+        $"number of agents: on a map with its own .scen agents, its first N (default all of them), else generated (default {ScenarioResolver.DefaultAgents})", "N", 1, 10_000);
 
     /// <summary>A map with a default, for the benchmarks.</summary>
     public static Option<string> Map(string defaultName) => Text("--map", "map name (see `maps list`)", "NAME", defaultName);

@@ -6,6 +6,8 @@ using System.CommandLine.Parsing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Leed.Dashboard.Hosting;
+using Leed.Dashboard.LocalApi;
+using Leed.Engine.Env;
 using Leed.Engine;
 using Leed.Engine.Hosting;
 using Leed.Engine.Learning;
@@ -67,6 +69,8 @@ public static class CommandLine
         root.Subcommands.Add(MapsVerbs.Command());
         root.Subcommands.Add(DemosVerbs.Command());
         root.Subcommands.Add(TrainVerbs.Command());
+        root.Subcommands.Add(RunsVerbs.Command());
+        root.Subcommands.Add(StoreVerbs.Command());
         root.Subcommands.Add(EvaluateVerb.Command());
         root.Subcommands.Add(ExportVerbs.Command());
         root.Subcommands.Add(StudyVerbs.Command());
@@ -136,10 +140,18 @@ public static class CommandLine
             error.WriteLine($"usage: {Usage(result.CommandResult.Command)}");
             return 2;
         }
-        catch (Exception input) when (input is InputException or MapNotFoundException or HyperparameterException or StoreException or ResourceLimitException)
+        catch (Exception input) when (input is InputException or MapNotFoundException or HyperparameterException or StoreException or ResourceLimitException
+            or ScenarioException or Engine.Demonstrations.DemonstratorChoiceException or Engine.Demonstrations.DemonstrationFileException
+            or Engine.Demonstrations.NoValidAgentException)
         {
             error.WriteLine($"error: {input.Message}");
             return 2;
+        }
+        catch (LocalApiException refused)
+        {
+            // The dashboard that owns the folder refused or failed the work; it said why and with which exit code.
+            error.WriteLine($"error: {refused.Message}");
+            return refused.ExitCode;
         }
         catch (OperationCanceledException)
         {

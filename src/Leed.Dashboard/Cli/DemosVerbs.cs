@@ -5,12 +5,15 @@ using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Hosting;
 using Leed.Engine.Maps;
+using Leed.Engine.Storage;
+using Leed.Dashboard.LocalApi;
 
 namespace Leed.Dashboard.Cli;
 
 internal static class DemosVerbs
 {
-    private static readonly Option<int?> Seed = CliOptions.OptionalInt("--seed", $"scenario seed (default {ScenarioResolver.DefaultSeed})", "S");
+    private static readonly Option<int?> Seed = CliOptions.OptionalInt("--seed",
+        $"seed of a generated scenario (default {ScenarioResolver.DefaultSeed}); on a map with its own .scen agents, asks for a generated scenario instead", "S");
     private static readonly Option<string?> Output = CliOptions.Text("--out", "write the instructions to this file", "FILE");
     private static readonly Option<bool> Json = CliOptions.Flag("--json", "print everything (provenance, rounds, instructions, errors) as one JSON document");
     private static readonly Option<bool> KeepInvalid = CliOptions.Flag("--keep-invalid",
@@ -37,8 +40,8 @@ internal static class DemosVerbs
     {
         CommandLine.Verb("generate", "Generates demonstrations (planner or LLM), stores them as a new set, prints JSON.",
             [CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed, .. Demonstrators.Options, Output, KeepInvalid], GenerateAsync),
-        CommandLine.Verb("validate", "Validates an instruction file against a scenario. Exit 2 if any agent is invalid.",
-            [InstructionFile, CliOptions.Data, CliOptions.RequiredMap, CliOptions.ScenarioAgents, Seed], ValidateAsync),
+        CommandLine.Verb("validate", "Validates an instruction file against the scenario its header records (else --map's, by the scenario rule). " +
+            "Exit 2 if any agent is invalid.", [InstructionFile, CliOptions.Data, CliOptions.OptionalMap, CliOptions.ScenarioAgents, Seed], ValidateAsync),
         CommandLine.Verb("list", "Lists the stored demonstration sets, every version, newest first, as JSON.", [CliOptions.Data], ListAsync),
         CommandLine.Verb("show", "Prints a stored set's instructions on stdout and its provenance on stderr (--json: all as JSON).",
             [SetId, CliOptions.Data, Json], ShowAsync),
@@ -48,9 +51,20 @@ internal static class DemosVerbs
 
     private static async Task<int> GenerateAsync(VerbContext context)
     {
-        IDemonstrator demonstrator = Demonstrators.Create(context);
-        (Scenario scenario, int? seed, _) = ResolveScenario(context);
-        context.Error.WriteLine($"Generating demonstrations for {scenario.AgentCount} agents on {scenario.Map.Name} with {demonstrator.Label}...");
+        string? output = context.Get(Output);
+        if (output is not null && Directory.Exists(output))
+            throw new UsageException($"--out '{output}' is a folder; give a file name for the instructions, e.g. {Path.Combine(output, "demos.txt")}.");
+        if (output is not null && Path.GetDirectoryName(Path.GetFullPath(output)) is { } folder && !Directory.Exists(folder))
+            throw new UsageException($"--out '{output}': the folder '{folder}' does not exist; create it first. Nothing was generated or stored.");
+        (ILeedStore? store, LocalApiClient? dashboard) = context.Connect();
+        if (dashboard is not null) return await GenerateThroughAsync(context, dashboard, output);
+
+        var demonstrations = Demonstrators.Service(context, store!);
+        IDemonstrator demonstrator = demonstrations.Create(Demonstrators.Choice(context));
+        var catalog = MapCatalog.For(store!);
+        (Scenario scenario, string notice) = ScenarioResolver.Resolve(catalog, catalog.Require(context.Require(CliOptions.RequiredMap)),
+            context.Get(CliOptions.ScenarioAgents), context.Get(Seed));
+        context.Error.WriteLine($"Generating demonstrations on {scenario.Map.Name}, {notice}, with {demonstrator.Label}...");
         DemonstrationSet set;
         try
         {
@@ -77,10 +91,34 @@ internal static class DemosVerbs
             }
         }
 
-        string? output = context.Get(Output);
-        DemonstrationSummary summary = GeneratedSets.Save(context.Store, scenario, seed, set, context.Get(KeepInvalid), output)!;
-        if (output is not null) await File.WriteAllTextAsync(output, set.ToInstructionText(), context.Cancellation);
-        context.WriteJson(summary);
+        SavedDemonstrations saved = demonstrations.Save(scenario, set, context.Get(KeepInvalid), output)!;
+        if (output is not null)
+            await File.WriteAllTextAsync(output, DemonstrationFile.Text(set, scenario, $"{saved.Stored.Label} ({saved.Stored.Title})"), context.Cancellation);
+        context.WriteJson(saved.Summary);
+        return 0;
+    }
+
+    /// <summary>The same generation by the dashboard that owns the folder; the set lands in its store.</summary>
+    private static async Task<int> GenerateThroughAsync(VerbContext context, LocalApiClient dashboard, string? output)
+    {
+        DemonstratorChoice choice = Demonstrators.Choice(context);
+        context.Error.WriteLine("The data folder is owned by a running dashboard: generating there.");
+        DemosGenerated generated = await dashboard.GenerateDemonstrationsAsync(new DemosGenerateCall(context.Require(CliOptions.RequiredMap))
+        {
+            Agents = context.Get(CliOptions.ScenarioAgents),
+            Seed = context.Get(Seed),
+            Demonstrator = choice.Kind,
+            LlmEndpoint = choice.LlmEndpoint,
+            LlmModel = choice.LlmModel,
+            LlmApiKey = choice.LlmApiKey,
+            MaxRounds = choice.MaxRounds,
+            LlmTimeout = choice.LlmTimeoutSeconds,
+            LlmRetries = choice.LlmRetries,
+            KeepInvalid = context.Get(KeepInvalid),
+        }, context.Cancellation);
+        if (generated.Notice is not null) context.Error.WriteLine($"Generated on {context.Get(CliOptions.RequiredMap)}, {generated.Notice}.");
+        if (output is not null) await File.WriteAllTextAsync(output, generated.Instructions, context.Cancellation);
+        context.WriteJson(generated.Summary with { Output = output });
         return 0;
     }
 
@@ -183,7 +221,9 @@ internal static class DemosVerbs
         foreach (StoredAgentDemonstration agent in stored.Agents.Where(agent => !agent.Valid))
             context.Error.WriteLine($"  Agent_{agent.Agent} invalid: {agent.Failure ?? string.Join(" ", agent.Errors)}");
         DemonstrationSet set = DemonstrationStore.ToDemonstrationSet(stored);
-        context.Out.Write(set.ToInstructionText());
+        CityMap? map = MapCatalog.For(context.Store).Find(stored.MapName);
+        // With its scenario header, so what `demos show` prints validates and trains as it is.
+        context.Out.Write(map is null ? set.ToInstructionText() : DemonstrationFile.Text(set, DemonstrationStore.ScenarioOf(stored, map), set.Label));
         return Task.FromResult(0);
     }
 
@@ -192,15 +232,21 @@ internal static class DemosVerbs
 
     private static string Percent(double share) => share.ToString("0%", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Validates a file against the scenario its header records (options that disagree are refused,
+    /// naming both scenarios); a file without a header needs --map and follows the scenario rule,
+    /// which is said on stderr.
+    /// </summary>
     private static Task<int> ValidateAsync(VerbContext context)
     {
         string file = context.Get(InstructionFile);
-        (Scenario scenario, _, _) = ResolveScenario(context);
-        (DemonstrationSet set, ValidationReport report) = Load(file, scenario);
+        (DemonstrationSet set, ValidationReport report, Scenario scenario) = Load(file, MapCatalog.For(context.Store), context.Get(CliOptions.OptionalMap),
+            context.Get(CliOptions.ScenarioAgents), context.Get(Seed), context.Error);
         context.WriteJson(new
         {
             file,
             map = scenario.Map.Name,
+            scenario = scenario.Source.Describe(),
             agents = report.Agents.Select(agent => new
             {
                 agent = Scenario.AgentName(agent.Agent),
@@ -218,28 +264,26 @@ internal static class DemosVerbs
         return Task.FromResult(2);
     }
 
-    internal static (DemonstrationSet, ValidationReport) Load(string file, Scenario scenario)
+    /// <summary>An instruction file on the scenario it is for (<see cref="DemonstrationFile.ScenarioFor"/>); the rule's notice goes to <paramref name="notices"/>.</summary>
+    internal static (DemonstrationSet Set, ValidationReport Report, Scenario Scenario) Load(string file, MapCatalog catalog, string? map, int? agents, int? seed,
+        TextWriter notices)
     {
         try
         {
-            return DemonstrationFile.Load(file, scenario);
+            (string name, string text, ScenarioIdentity? recorded) = DemonstrationFile.Read(file);
+            (Scenario scenario, string? notice) = DemonstrationFile.ScenarioFor(name, recorded, catalog, map, agents, seed);
+            if (notice is not null) notices.WriteLine(notice);
+            (DemonstrationSet set, ValidationReport report) = DemonstrationFile.Parse(name, text, scenario);
+            return (set, report, scenario);
         }
         catch (DemonstrationFileException error)
         {
             throw new InputException(error.Message);
         }
     }
-
-    internal static (Scenario Scenario, int? Seed, MapCatalog Catalog) ResolveScenario(VerbContext context)
-    {
-        var catalog = MapCatalog.For(context.Store);
-        CityMap map = catalog.Require(context.Require(CliOptions.RequiredMap));
-        (Scenario scenario, int? chosenSeed) = ScenarioResolver.Resolve(catalog, map, context.Get(CliOptions.ScenarioAgents), context.Get(Seed));
-        return (scenario, chosenSeed, catalog);
-    }
 }
 
-/// <summary>Chooses the demonstrator a command asked for.</summary>
+/// <summary>The options that choose a demonstrator, read into a <see cref="DemonstratorChoice"/> for <see cref="DemonstrationService"/>.</summary>
 internal static class Demonstrators
 {
     private static readonly Option<string?> Kind = CliOptions.Choice("--demonstrator", "who writes the demonstrations (default: llm when configured, else planner)", "planner", "llm");
@@ -257,48 +301,20 @@ internal static class Demonstrators
 
     private static LlmEndpoint ClientDefaults => new(new Uri("http://127.0.0.1/"), "model");
 
-    private static readonly Option[] LlmOnlyOptions = [Endpoint, Model, MaxRounds, Timeout, Retries];
-
-    public static IDemonstrator Create(VerbContext context)
+    /// <summary>What was given; the key is this process's configured one, sent only with an endpoint named here.</summary>
+    public static DemonstratorChoice Choice(VerbContext context) => new()
     {
-        string kind = context.Get(Kind) ?? (context.Options.Llm.IsConfigured || context.Has(Endpoint) ? "llm" : "planner");
-        if (kind == "llm") return CreateLlm(context);
-        Option? stray = LlmOnlyOptions.FirstOrDefault(context.Has);
-        if (stray is not null) throw new UsageException($"{stray.Name} applies to the LLM demonstrator; add --demonstrator llm or leave it out.");
-        return new PlannerDemonstrator();
-    }
+        Kind = context.Get(Kind),
+        LlmEndpoint = context.Get(Endpoint),
+        LlmModel = context.Get(Model),
+        LlmApiKey = context.Has(Endpoint) ? context.Options.Llm.ApiKey : null,
+        MaxRounds = context.Has(MaxRounds) ? context.Get(MaxRounds) : null,
+        LlmTimeoutSeconds = context.Get(Timeout),
+        LlmRetries = context.Get(Retries),
+    };
 
-    /// <summary>Configuration (<c>Leed:Llm:*</c>, <c>LEED_LLM__*</c>) overridden by the options; the key only ever comes from configuration.</summary>
-    private static LlmDemonstrator CreateLlm(VerbContext context)
-    {
-        LlmOptions configured = context.Options.Llm;
-        var llm = new LlmOptions
-        {
-            Endpoint = context.Get(Endpoint) ?? configured.Endpoint,
-            Model = context.Get(Model) ?? configured.Model,
-            ApiKey = configured.ApiKey,
-            TimeoutSeconds = context.Get(Timeout) ?? configured.TimeoutSeconds,
-            MaxRetries = context.Get(Retries) ?? configured.MaxRetries,
-            MaxConcurrency = configured.MaxConcurrency,
-        };
-        if (string.IsNullOrWhiteSpace(llm.Endpoint))
-            throw new UsageException("The LLM demonstrator needs an endpoint: pass --llm-endpoint URL (e.g. http://127.0.0.1:11434/v1 for Ollama) or set LEED_LLM__ENDPOINT.");
-        if (string.IsNullOrWhiteSpace(llm.Model))
-            throw new UsageException("The LLM demonstrator needs a model: pass --llm-model NAME or set LEED_LLM__MODEL.");
-        if (context.Get(Endpoint) is string given && (!Uri.TryCreate(given, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
-            throw new UsageException("--llm-endpoint must be an http or https URL, e.g. http://127.0.0.1:11434/v1.");
-
-        LlmEndpoint endpoint;
-        try
-        {
-            endpoint = LlmEndpoint.FromOptions(llm)!;
-        }
-        catch (ArgumentException invalid)
-        {
-            throw new UsageException(invalid.Message);
-        }
-        return new LlmDemonstrator(LlmHttp.Shared, endpoint, new LlmDemonstratorOptions { MaxRounds = context.Get(MaxRounds) });
-    }
+    /// <summary>The demonstration service on this verb's store, with configuration's LLM settings (<c>Leed:Llm:*</c>, <c>LEED_LLM__*</c>).</summary>
+    public static DemonstrationService Service(VerbContext context, ILeedStore store) => new(store, LlmHttp.Shared, () => context.Options.Llm);
 }
 
 /// <summary>Progress lines on stderr, written as they happen and never interleaved.</summary>

@@ -3,6 +3,8 @@ using System.CommandLine;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
 using Leed.Engine.Maps.Import;
+using Leed.Engine.Storage;
+using Leed.Dashboard.LocalApi;
 
 namespace Leed.Dashboard.Cli;
 
@@ -50,7 +52,7 @@ internal static class MapsVerbs
         return Task.FromResult(0);
     }
 
-    private static Task<int> ImportAsync(VerbContext context)
+    private static async Task<int> ImportAsync(VerbContext context)
     {
         string path = context.Get(MapFile);
         MapFormat format = context.Get(Format) switch
@@ -65,6 +67,27 @@ internal static class MapsVerbs
         if (context.Has(Agents) && !context.Has(Scen)) throw new UsageException("--agents needs --scen FILE (the agents come from its rows).");
         string? name = context.Get(StoredName);
         if (name is not null && MapRepository.NameProblem(name) is string problem) throw new UsageException("--name: " + problem);
+
+        (ILeedStore? store, LocalApiClient? dashboard) = context.Connect();
+        if (dashboard is not null)
+        {
+            // The dashboard owns the folder: it imports and stores the map, from the files' contents read here.
+            string? scen = context.Get(Scen);
+            MapImportSummary summary = await dashboard.ImportMapAsync(new MapImportCall(path, ReadText(path))
+            {
+                ScenarioFileName = scen,
+                ScenarioContent = scen is null ? null : ReadText(scen),
+                Format = context.Get(Format),
+                Name = name,
+                Agents = context.Get(Agents),
+                CellMeters = context.Has(CellMeters) ? context.Get(CellMeters) : null,
+                Highways = context.Get(Highways),
+                Overwrite = context.Get(Overwrite),
+            }, context.Cancellation);
+            context.Error.WriteLine($"Saved '{summary.Name}' in the running dashboard's store. Try `maps show {summary.Name}` once it stops, or its Maps page.");
+            context.WriteJson(summary);
+            return 0;
+        }
 
         var request = new MapImportRequest(path)
         {
@@ -83,7 +106,7 @@ internal static class MapsVerbs
         try
         {
             imported = MapImporter.Import(request);
-            MapCatalog.For(context.Store).Stored.Save(imported.Map, imported.Scenario, context.Get(Overwrite));
+            MapCatalog.For(store!).Stored.Save(imported.Map, imported.Scenario, context.Get(Overwrite));
         }
         catch (MapImportException error)
         {
@@ -97,7 +120,20 @@ internal static class MapsVerbs
         CityMap map = imported.Map;
         context.Error.WriteLine($"Saved '{map.Name}'. {map.Source.Description} Try `maps show {map.Name}`.");
         context.WriteJson(imported.Summary);
-        return Task.FromResult(0);
+        return 0;
+    }
+
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            string problem = error is FileNotFoundException or DirectoryNotFoundException ? $"no such file: {Path.GetFullPath(path)}" : $"cannot read the file: {error.Message}";
+            throw new InputException($"{Path.GetFileName(path)}: {problem}\nNothing was saved.");
+        }
     }
 
     private static Task<int> DeleteAsync(VerbContext context)

@@ -183,9 +183,9 @@ internal sealed class StudyHost : IDisposable
 
     public static StudyHost Open(VerbContext context, int maxConcurrent)
     {
-        Func<IDemonstrator>? llm = LlmEndpoint.FromOptions(context.Options.Llm) is { } endpoint ? () => new LlmDemonstrator(LlmHttp.Shared, endpoint) : null;
-        var registry = new RunRegistry(new RunStore(context.Store), new TrainerWorkloadFactory(context.Store, llm), maxConcurrent);
-        return new StudyHost(registry, new StudyRunner(context.Store, registry, llm));
+        DemonstrationService demonstrations = Demonstrators.Service(context, context.Store);
+        var registry = new RunRegistry(new RunStore(context.Store), new TrainerWorkloadFactory(context.Store, demonstrations), maxConcurrent);
+        return new StudyHost(registry, new StudyRunner(context.Store, registry, demonstrations));
     }
 
     /// <summary>The study's results now, the time they took counted in its overhead.</summary>

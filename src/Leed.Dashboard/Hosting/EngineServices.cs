@@ -20,23 +20,19 @@ public static class EngineServices
         services.AddLlmHttp();
         // Recomputed per request so the demonstrator shown follows the Settings page.
         services.AddTransient(provider => SystemFacts.Collect(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<LlmSettings>().Current));
+        // Demonstrators are made, and sets saved with their transcripts, in one place for pages, the local API and runs.
+        services.AddSingleton(provider => new DemonstrationService(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<IHttpClientFactory>(),
+            () => provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
         services.AddSingleton(provider => new RunEvaluator(provider.GetRequiredService<ILeedStore>()));
-        services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(),
-            () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
-                ?? throw new InvalidOperationException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model).")));
+        services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<DemonstrationService>()));
         services.AddSingleton<IRunWorkloadFactory>(provider => provider.GetRequiredService<TrainerWorkloadFactory>());
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.
         int maxConcurrent = Math.Max(1, configuration.GetValue("Leed:Runs:MaxConcurrent", 1));
         services.AddSingleton(provider => new RunRegistry(provider.GetRequiredService<RunStore>(),
             provider.GetRequiredService<IRunWorkloadFactory>(), maxConcurrent));
         services.AddSingleton(provider => new Leed.Engine.Studies.StudyRunner(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<RunRegistry>(),
-            () => CreateLlmDemonstrator(provider.GetRequiredService<IHttpClientFactory>(), provider.GetRequiredService<LlmSettings>().Current)
-                ?? throw new Leed.Engine.Studies.StudyException("No LLM is configured (Settings page, or Leed:Llm:Endpoint and Leed:Llm:Model): choose \"demonstrations\": \"planner\".")));
+            provider.GetRequiredService<DemonstrationService>()));
         return services;
     }
-
-    /// <summary>The LLM demonstrator for the settings in effect, or null when no endpoint is configured.</summary>
-    public static IDemonstrator? CreateLlmDemonstrator(IHttpClientFactory http, LlmOptions options) =>
-        LlmEndpoint.FromOptions(options) is { } endpoint ? new LlmDemonstrator(http, endpoint) : null;
 }

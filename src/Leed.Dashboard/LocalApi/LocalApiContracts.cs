@@ -45,18 +45,26 @@ public sealed record DemosGenerateCall(string Map)
     public bool KeepInvalid { get; init; }
 }
 
-/// <summary>The stored set's summary (what the verb prints) and its instructions (for the verb's <c>--out FILE</c>).</summary>
-public sealed record DemosGenerated(DemonstrationSummary Summary, string Instructions);
+/// <summary>The stored set's summary (what the verb prints) and its instruction file with its scenario header (for the verb's <c>--out FILE</c>).</summary>
+public sealed record DemosGenerated(DemonstrationSummary Summary, string Instructions)
+{
+    /// <summary>Which scenario was used ("using the map's 8 agents from its .scen"), for the verb's stderr.</summary>
+    public string? Notice { get; init; }
+}
 
-/// <summary>`train`: one run in the dashboard's queue, with the verb's options.</summary>
-public sealed record TrainCall(string Map)
+/// <summary>`train`: one run in the dashboard's queue, with the verb's options (null: not given).</summary>
+/// <param name="Map">The map; null when a stored set or a file's header names it.</param>
+public sealed record TrainCall(string? Map)
 {
     public string? Name { get; init; }
     public int? Agents { get; init; }
     public string? Algorithm { get; init; }
     public string? Weight { get; init; }
-    /// <summary>"planner" (default) or the id of a stored demonstration set.</summary>
+    /// <summary>"planner" (default), "llm" or the id of a stored demonstration set; an instruction file comes as <see cref="DemosFileName"/> and <see cref="DemosContent"/>.</summary>
     public string? Demos { get; init; }
+    /// <summary>The name of the instruction file given as <c>--demos FILE</c> (its demonstrations are stored as a set).</summary>
+    public string? DemosFileName { get; init; }
+    public string? DemosContent { get; init; }
     public int? Iterations { get; init; }
     public int? Seed { get; init; }
     public int? ScenarioSeed { get; init; }
@@ -64,16 +72,34 @@ public sealed record TrainCall(string Map)
     public int? Steps { get; init; }
     public double? LearningRate { get; init; }
     public int? Threads { get; init; }
+    public int? CheckpointEvery { get; init; }
+    /// <summary>Send each checkpoint in the stream (the verb keeps a copy in its --out folder).</summary>
+    public bool Checkpoints { get; init; }
+    /// <summary>`train --resume`: the run to continue (from its config.json), with the checkpoint to continue from.</summary>
+    public string? ResumeRunId { get; init; }
+    /// <summary>The resumed run's settings as its config.json recorded them, for a store that does not hold it yet.</summary>
+    public RunSpec? ResumeSpec { get; init; }
+    public byte[]? ResumeCheckpoint { get; init; }
 }
 
 /// <summary>
-/// One line of the <c>train</c> stream: <c>run</c> once it is queued (with its id), then
-/// <c>iteration</c> per iteration with <see cref="Row"/> exactly the JSON line the `train` verb
-/// prints, and <c>end</c> with the run's final status (and error).
+/// One line of the <c>train</c> stream, in the order the run does them: <c>notice</c> (what was
+/// chosen, <see cref="Message"/>), <c>run</c> once it is queued (with its id), <c>prepared</c> (the
+/// demonstrations' summary in <see cref="Message"/>), <c>continuing</c> (training starts after
+/// <see cref="Iteration"/>), <c>iteration</c> per iteration with <see cref="Row"/> exactly the JSON
+/// line the `train` verb prints, <c>checkpoint</c> (of <see cref="Iteration"/>, with its bytes when
+/// asked for), and <c>end</c> with the run's final status (and error).
 /// </summary>
 public sealed record TrainEvent(string Event, RunSummary? Run = null, JsonElement? Row = null, string? Error = null)
 {
-    public const string Queued = "run", Iteration = "iteration", End = "end";
+    public const string Notice = "notice", Queued = "run", Prepared = "prepared", Continuing = "continuing", Iteration = "iteration",
+        Checkpoint = "checkpoint", End = "end";
+
+    public string? Message { get; init; }
+    public int? At { get; init; }
+    public byte[]? Data { get; init; }
+    /// <summary>The run's settings as stored (with <see cref="Queued"/>), for the verb's config.json.</summary>
+    public RunSpec? Spec { get; init; }
 }
 
 /// <summary>`evaluate RUN_ID`: greedy episodes, on the run's training scenario or the generated scenario of a seed.</summary>

@@ -13,6 +13,7 @@ using Leed.Engine.Maps;
 using Leed.Engine.Maps.Import;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
+using Leed.Dashboard.Runs;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -52,7 +53,7 @@ public static class LocalApiEndpoints
             {
                 return await next(context);
             }
-            catch (Exception error) when (error is BadRequest or ArgumentException or FormatException or KeyNotFoundException)
+            catch (Exception error) when (IsBadInput(error))
             {
                 // The engine says what was wrong with the input in words; the verb prints it and exits 2.
                 return BadInput(error.Message);
@@ -149,14 +150,18 @@ public static class LocalApiEndpoints
         }
     }
 
-    private static async Task<IResult> GenerateDemonstrationsAsync(DemosGenerateCall call, ILeedStore store, LlmSettings settings, IHttpClientFactory http,
-        CancellationToken cancellation)
+    private static async Task<IResult> GenerateDemonstrationsAsync(DemosGenerateCall call, DemonstrationService demonstrations, CancellationToken cancellation)
     {
-        var catalog = MapCatalog.For(store);
+        var catalog = MapCatalog.For(demonstrations.Store);
         CityMap map = catalog.Find(call.Map) ?? throw new BadRequest($"No map named '{call.Map}'. Run `maps list` for the names.");
         if (call.Agents is < 1 or > 10_000) return BadInput($"--agents must be from 1 to 10000, got {call.Agents}.");
-        IDemonstrator demonstrator = CreateDemonstrator(call, settings.Current, http);
-        (Scenario scenario, int? seed) = ScenarioResolver.Resolve(catalog, map, call.Agents, call.Seed);
+        // The dashboard's LLM settings overridden by the call; its key never goes to an endpoint the call names instead.
+        IDemonstrator demonstrator = demonstrations.Create(new DemonstratorChoice
+        {
+            Kind = call.Demonstrator, LlmEndpoint = call.LlmEndpoint, LlmModel = call.LlmModel, LlmApiKey = call.LlmApiKey,
+            LlmTimeoutSeconds = call.LlmTimeout, LlmRetries = call.LlmRetries, MaxRounds = call.MaxRounds,
+        });
+        (Scenario scenario, string notice) = ScenarioResolver.Resolve(catalog, map, call.Agents, call.Seed);
         DemonstrationSet set;
         try
         {
@@ -168,138 +173,95 @@ public static class LocalApiEndpoints
             return Error(StatusCodes.Status502BadGateway, failure.Message + "\nNothing was stored. Check the endpoint, the model and the key " +
                 "(`system` shows what is configured), or use --demonstrator planner.", 1);
         }
-        if (GeneratedSets.Save(store, scenario, seed, set, call.KeepInvalid, output: null) is not { } summary)
+        if (demonstrations.Save(scenario, set, call.KeepInvalid) is not { } saved)
             return Error(StatusCodes.Status422UnprocessableEntity, string.Join("\n",
                 [.. set.Agents.Where(agent => agent.Failure is null).SelectMany(agent => agent.Errors).Select(error => "  " + error.Describe()),
                     GeneratedSets.NotStoredMessage(set)]), 1);
-        return Json(new DemosGenerated(summary, set.ToInstructionText()));
+        return Json(new DemosGenerated(saved.Summary, DemonstrationFile.Text(set, scenario, $"{saved.Stored.Label} ({saved.Stored.Title})")) { Notice = notice });
     }
 
-    /// <summary>The dashboard's LLM settings overridden by the call; the dashboard's key never goes to an endpoint the call names instead.</summary>
-    private static IDemonstrator CreateDemonstrator(DemosGenerateCall call, LlmOptions current, IHttpClientFactory http)
-    {
-        string kind = call.Demonstrator ?? (current.IsConfigured || call.LlmEndpoint is not null ? "llm" : "planner");
-        if (kind == "planner")
-        {
-            string? stray = call.LlmEndpoint is not null ? "llm-endpoint" : call.LlmModel is not null ? "llm-model" : call.MaxRounds is not null ? "max-rounds"
-                : call.LlmTimeout is not null ? "llm-timeout" : call.LlmRetries is not null ? "llm-retries" : null;
-            if (stray is not null) throw new BadRequest($"--{stray} applies to the LLM demonstrator; add --demonstrator llm or leave it out.");
-            return new PlannerDemonstrator();
-        }
-        if (kind != "llm") throw new BadRequest($"--demonstrator must be planner or llm, got '{kind}'.");
-        if (call.LlmEndpoint is { } given && (!Uri.TryCreate(given, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
-            throw new BadRequest("--llm-endpoint must be an http or https URL, e.g. http://127.0.0.1:11434/v1.");
-        LlmOptions options = current.Redirected(call.LlmEndpoint, call.LlmModel, call.LlmApiKey);
-        options.TimeoutSeconds = call.LlmTimeout ?? options.TimeoutSeconds;
-        options.MaxRetries = call.LlmRetries ?? options.MaxRetries;
-        if (string.IsNullOrWhiteSpace(options.Endpoint))
-            throw new BadRequest("The LLM demonstrator needs an endpoint: pass --llm-endpoint URL or configure one in the dashboard's Settings.");
-        if (string.IsNullOrWhiteSpace(options.Model))
-            throw new BadRequest("The LLM demonstrator needs a model: pass --llm-model NAME or configure one in the dashboard's Settings.");
-        if (call.MaxRounds is < 1 or > 20) throw new BadRequest($"--max-rounds must be from 1 to 20, got {call.MaxRounds}.");
-        LlmEndpoint endpoint = LlmEndpoint.FromOptions(options)!;
-        return new LlmDemonstrator(http, endpoint, new LlmDemonstratorOptions { MaxRounds = call.MaxRounds ?? 3 });
-    }
-
-    /// <summary>Queues the run like the New run page does, then streams its rows until it ends; a client that goes away stops it.</summary>
+    /// <summary>
+    /// Queues the run like the New run page does (or continues a stored one), then streams what it
+    /// does until it ends, in the order it does it; a client that goes away stops it.
+    /// </summary>
     private static async Task TrainAsync(HttpContext http, TrainCall call, RunRegistry registry, ILeedStore store, TrainerWorkloadFactory factory)
     {
-        RunSpec spec;
-        Scenario scenario;
+        TrainPlan? plan = null;
         try
         {
-            spec = ToRunSpec(call, MapCatalog.For(store));
-            scenario = factory.Check(spec);
+            if (call.ResumeRunId is null) plan = TrainRuns.Plan(call, store, factory);
+            else
+                TrainRuns.PrepareResume(registry.Store, call.ResumeRunId, call.ResumeSpec, call.ResumeCheckpoint
+                    ?? throw new BadRequest("A resumed run needs its checkpoint."), call.Iterations ?? call.ResumeSpec?.Iterations ?? 0, call.CheckpointEvery);
         }
-        catch (Exception error) when (error is ArgumentException or FormatException or KeyNotFoundException or OverflowException or BadRequest)
+        catch (Exception error) when (IsBadInput(error))
         {
             await BadInput(error.Message).ExecuteAsync(http);
             return;
         }
 
         http.Response.ContentType = "application/x-ndjson; charset=utf-8";
-        var updates = Channel.CreateUnbounded<RunUpdate>();
-        RunRecord run = registry.Submit(spec);
-        using IDisposable subscription = registry.Subscribe(run.Id, update => updates.Writer.TryWrite(update));
-        await WriteLineAsync(http, new TrainEvent(TrainEvent.Queued, RunSummary.Of(run)));
-
-        var table = new MetricsTable(scenario.AgentCount);
-        int written = 0;
-        async Task WriteRowsAsync(IEnumerable<MetricRecord> metrics)
-        {
-            foreach (MetricRecord metric in metrics.Where(metric => metric.Iteration > written).OrderBy(metric => metric.Iteration))
-            {
-                JsonElement row = JsonSerializer.SerializeToElement(table.Row(new IterationMetrics(metric.Iteration, metric.GlobalStep, metric.Values)), LocalApiJson.Options);
-                await WriteLineAsync(http, new TrainEvent(TrainEvent.Iteration, Row: row));
-                written = metric.Iteration;
-            }
-        }
-
+        var events = Channel.CreateUnbounded<TrainEvent>();
+        foreach (string notice in plan?.Notices ?? []) events.Writer.TryWrite(new TrainEvent(TrainEvent.Notice) { Message = notice });
+        var stream = new StreamedRun(events.Writer, call.Checkpoints);
+        RunRecord run;
         try
         {
-            // Rows reported before the subscription began come from the registry's memory; later ones from pushes.
-            await WriteRowsAsync(registry.Metrics(run.Id));
-            while (registry.Get(run.Id) is { IsActive: true })
+            run = plan is not null ? registry.Submit(plan.Spec, observer: stream) : registry.Restart(call.ResumeRunId!, stream);
+        }
+        catch (InvalidOperationException busy)
+        {
+            await BadInput(busy.Message).ExecuteAsync(http);
+            return;
+        }
+        try
+        {
+            await WriteLineAsync(http, new TrainEvent(TrainEvent.Queued, RunSummary.Of(run)) { Spec = run.Spec });
+            await foreach (TrainEvent line in events.Reader.ReadAllAsync(http.RequestAborted))
             {
-                using var tick = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-                tick.CancelAfter(TimeSpan.FromSeconds(1)); // a run that ended between two pushes is noticed by polling
-                try
-                {
-                    RunUpdate update = await updates.Reader.ReadAsync(tick.Token);
-                    await WriteRowsAsync(update.NewMetrics);
-                }
-                catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
-                {
-                }
+                await WriteLineAsync(http, line);
+                if (line.Event == TrainEvent.End) break;
             }
-            await WriteRowsAsync(registry.Metrics(run.Id));
-            RunRecord final = registry.Get(run.Id) ?? run;
-            await WriteLineAsync(http, new TrainEvent(TrainEvent.End, RunSummary.Of(final), Error: final.Error));
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            // The command line went away (Ctrl+C): the run stops as a local `train` would, keeping what it has.
+            // The command line went away (Ctrl+C): the run stops as a local `train` would, keeping a checkpoint of what it has.
             if (registry.Get(run.Id) is { IsActive: true }) registry.Stop(run.Id);
         }
     }
 
-    /// <summary>The `train` verb's options as a run, with every hyperparameter recorded as the New run page does.</summary>
-    internal static RunSpec ToRunSpec(TrainCall call, MapCatalog catalog)
+    /// <summary>Input the engine or the verbs' rules refuse: HTTP 400, exit code 2, the message as it is.</summary>
+    private static bool IsBadInput(Exception error) => error is ArgumentException or FormatException or KeyNotFoundException or OverflowException or BadRequest
+        or Cli.InputException or Cli.UsageException or DemonstrationFileException or NoValidAgentException;
+
+    /// <summary>A run's steps as stream lines, queued on the run's thread in the order they happen.</summary>
+    private sealed class StreamedRun(ChannelWriter<TrainEvent> events, bool checkpoints) : IRunObserver
     {
-        AlgorithmInfo algorithm = Algorithms.Parse(call.Algorithm ?? Algorithms.Default.Name).Info();
-        if (call.Weight is not null && !algorithm.UsesWeightSchedule)
-            throw new BadRequest($"--weight applies to {string.Join(", ", Algorithms.All.Where(a => a.UsesWeightSchedule).Select(a => a.Name))} only; " +
-                $"{algorithm.Name} has no expert weight.");
-        string demos = call.Demos ?? "planner";
-        int? setId = int.TryParse(demos, out int id) ? id : null;
-        if (demos != "planner" && setId is null)
-            throw new BadRequest($"--demos '{demos}': a running dashboard takes 'planner' or the id of a stored set (`demos list`); " +
-                "an instruction file cannot be sent to it. Use a stored set, or stop the dashboard to train on the file here.");
-        var defaults = new Hyperparameters();
-        var hyperparameters = new Hyperparameters
+        private MetricsTable? _table;
+
+        public void OnPrepared(RunRecord run, string summary)
         {
-            Iterations = call.Iterations ?? defaults.Iterations,
-            Envs = call.Envs ?? defaults.Envs,
-            Steps = call.Steps ?? defaults.Steps,
-            LearningRate = call.LearningRate ?? defaults.LearningRate,
-            Threads = call.Threads ?? defaults.Threads,
-        };
-        // As the command line resolves scenarios: the map's own agents unless a count or a scenario seed is given.
-        bool ownScenario = call.Agents is null && call.ScenarioSeed is null && catalog.FindScenario(call.Map) is not null;
-        return new RunSpec
+            _table = new MetricsTable(run.Agents);
+            events.TryWrite(new TrainEvent(TrainEvent.Prepared, RunSummary.Of(run)) { Message = summary, Spec = run.Spec });
+        }
+
+        public void OnContinuing(RunRecord run, int iteration) => events.TryWrite(new TrainEvent(TrainEvent.Continuing) { At = iteration });
+
+        public void OnIteration(RunRecord run, MetricRecord metrics)
         {
-            Name = call.Name ?? "",
-            Algorithm = algorithm.Name,
-            Map = call.Map,
-            Agents = ownScenario ? 0 : call.Agents ?? ScenarioResolver.DefaultAgents,
-            ScenarioSeed = call.ScenarioSeed ?? ScenarioResolver.DefaultSeed,
-            Demonstrator = !algorithm.NeedsDemonstrations ? "none" : setId is null ? "planner" : "set",
-            DemoSetId = algorithm.NeedsDemonstrations ? setId : null,
-            Weight = algorithm.UsesWeightSchedule ? call.Weight ?? WeightSchedules.Default.Spec : "",
-            Seed = call.Seed ?? 1,
-            Iterations = hyperparameters.Iterations,
-            Hyperparameters = HyperparameterValues.ToValues(hyperparameters),
-        };
+            _table ??= new MetricsTable(run.Agents);
+            JsonElement row = JsonSerializer.SerializeToElement(_table.Row(new IterationMetrics(metrics.Iteration, metrics.GlobalStep, metrics.Values)), LocalApiJson.Options);
+            events.TryWrite(new TrainEvent(TrainEvent.Iteration, Row: row));
+        }
+
+        public void OnCheckpoint(RunRecord run, int iteration, ReadOnlyMemory<byte> checkpoint) =>
+            events.TryWrite(new TrainEvent(TrainEvent.Checkpoint) { At = iteration, Data = checkpoints ? checkpoint.ToArray() : null });
+
+        public void OnFinished(RunRecord run)
+        {
+            events.TryWrite(new TrainEvent(TrainEvent.End, RunSummary.Of(run), Error: run.Error));
+            events.TryComplete();
+        }
     }
 
     private static IResult ShowRun(string id, RunRegistry registry) =>

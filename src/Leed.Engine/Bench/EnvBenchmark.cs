@@ -19,7 +19,7 @@ public static class EnvBenchmark
     /// </summary>
     public static EnvBenchmarkResult Run(CityMap map, int agents, int envs, double seconds, int seed = 1)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+        Scenario scenario = ScenarioResolver.Build(null, map, ScenarioSource.Generated(agents, seed));
         var env = new VectorCityEnv(scenario, envs);
         var observations = new float[envs * agents * env.ObservationSize];
         var actions = new int[envs * agents];

@@ -1,8 +1,8 @@
 // Checks that training holds no growing memory: live tensors, process RSS and the managed heap over many iterations.
 using System.Diagnostics;
-using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Runs;
 using TorchSharp;
 
 namespace Leed.Engine.Bench;
@@ -18,9 +18,7 @@ public static class MemoryBenchmark
     public static MemoryBenchmarkResult Run(CityMap map, int agents, int iterations, Hyperparameters hp, Algorithm algorithm = Algorithm.Leed,
         int samples = 20, int seed = 1, Action<string>? log = null)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
-        using var trainer = new Trainer(scenario, demos, algorithm, null, hp with { Iterations = iterations }, seed);
+        using Trainer trainer = RunPreparation.OnGeneratedScenario(map, agents, seed, algorithm, null, hp with { Iterations = iterations }, seed).CreateTrainer();
         var points = new List<MemorySample>();
         int every = Math.Max(1, iterations / samples);
         var clock = Stopwatch.StartNew();

@@ -14,7 +14,7 @@ public static class PlannerBenchmark
     /// <summary>Median and worst wall time of <see cref="PlannerDemonstrator.Generate"/> over fresh runs (after one warm-up).</summary>
     public static PlannerBenchmarkResult Run(CityMap map, int agents, int seed, int repeats)
     {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
+        Scenario scenario = ScenarioResolver.Build(null, map, ScenarioSource.Generated(agents, seed));
         var planner = new PlannerDemonstrator();
         planner.Generate(scenario); // JIT warm-up
         var times = new List<double>();

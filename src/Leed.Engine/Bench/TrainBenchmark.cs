@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
+using Leed.Engine.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -92,22 +93,19 @@ public static class TrainBenchmark
 
     /// <summary>
     /// A trainer for a benchmark, after one warm-up iteration (JIT, first allocations): a generated
-    /// scenario, and the built-in planner's demonstrations for the algorithms that need them.
+    /// scenario, and the built-in planner's demonstrations for the algorithms that need them, prepared
+    /// as every run is (<see cref="RunPreparation"/>).
     /// </summary>
     internal static Trainer WarmTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
     {
-        var trainer = NewTrainer(map, agents, algorithm, hp, seed);
+        Trainer trainer = NewTrainer(map, agents, algorithm, hp, seed);
         trainer.RunIteration();
         return trainer;
     }
 
     /// <summary>A trainer on a generated scenario, with the built-in planner's demonstrations for the algorithms that need them.</summary>
-    internal static Trainer NewTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed)
-    {
-        Scenario scenario = ScenarioGenerator.Generate(map, agents, seed);
-        ExpertDataset? demos = algorithm.Info().NeedsDemonstrations ? ExpertSources.Planner(scenario) : null;
-        return new Trainer(scenario, demos, algorithm, null, hp, seed);
-    }
+    internal static Trainer NewTrainer(CityMap map, int agents, Algorithm algorithm, Hyperparameters hp, int seed) =>
+        RunPreparation.OnGeneratedScenario(map, agents, seed, algorithm, null, hp, seed).CreateTrainer();
 
     private static double R(double value) => Math.Round(value, 3);
 

@@ -72,6 +72,10 @@ public sealed class StoredDemonstrationSet
     public int Version { get; set; }
     public int? ParentId { get; set; }
     public string MapName { get; set; } = "";
+    /// <summary>The map's content hash when the set was made (<see cref="CityMap.ContentHash"/>); null in sets stored before it was recorded.</summary>
+    public string? MapHash { get; set; }
+    /// <summary>Where the scenario's agents came from; null in sets stored before it was recorded (then: generated when there is a seed, else the map's own).</summary>
+    public ScenarioKind? ScenarioKind { get; set; }
     public int? ScenarioSeed { get; set; }
     public string ScenarioDescription { get; set; } = "";
     public List<StoredAgentSpec> Scenario { get; set; } = [];
@@ -90,6 +94,17 @@ public sealed class StoredDemonstrationSet
 
     [LiteDB.BsonIgnore] public double PathValidity => Agents.Count == 0 ? 0 : Agents.Count(agent => agent.Valid) / (double)Agents.Count;
     [LiteDB.BsonIgnore] public string Title => $"set {Family} v{Version}";
+
+    /// <summary>The scenario the set was made for, as sets, files and runs record it.</summary>
+    [LiteDB.BsonIgnore]
+    public ScenarioIdentity Identity => new(MapName, MapHash,
+        (ScenarioKind ?? (ScenarioSeed is null ? Env.ScenarioKind.Map : Env.ScenarioKind.Generated)) switch
+        {
+            Env.ScenarioKind.Generated => ScenarioSource.Generated(Scenario.Count, ScenarioSeed ?? ScenarioResolver.DefaultSeed),
+            Env.ScenarioKind.Map => ScenarioSource.MapRows(Scenario.Count),
+            _ => ScenarioSource.Custom(Scenario.Count),
+        },
+        [.. Scenario.Select(agent => new AgentSpec(agent.Origin, agent.Destination, agent.Departure))]);
 }
 
 /// <summary>A stored set that training needs has no agent with a valid list; the message names the set and what to do.</summary>
@@ -102,14 +117,20 @@ public sealed class DemonstrationStore(ILeedStore store)
 
     private LiteDB.ILiteCollection<StoredDemonstrationSet> Sets => store.Collection<StoredDemonstrationSet>(CollectionName);
 
-    /// <summary>Saves a freshly generated set as version 1 of a new family.</summary>
+    /// <summary>
+    /// Saves a freshly generated set as version 1 of a new family, with the scenario's identity (map
+    /// hash, source, agents). Its LLM transcript is saved with it only by <see cref="DemonstrationService.Save"/>.
+    /// </summary>
+    /// <param name="scenarioSeed">Recorded when the scenario's own source has no seed (a scenario given by hand); a generated scenario records its own.</param>
     public StoredDemonstrationSet SaveNew(Scenario scenario, int? scenarioSeed, DemonstrationSet set)
     {
         var stored = new StoredDemonstrationSet
         {
             Version = 1,
             MapName = scenario.Map.Name,
-            ScenarioSeed = scenarioSeed,
+            MapHash = scenario.Map.ContentHash,
+            ScenarioKind = scenario.Source.Kind,
+            ScenarioSeed = scenario.Source.Seed ?? (scenario.Source.Kind == Env.ScenarioKind.Map ? null : scenarioSeed),
             ScenarioDescription = scenario.Description,
             Scenario = [.. scenario.Agents.Select(agent => new StoredAgentSpec { Origin = agent.Origin, Destination = agent.Destination, Departure = agent.Departure })],
             Demonstrator = set.Demonstrator,
@@ -148,6 +169,8 @@ public sealed class DemonstrationStore(ILeedStore store)
                 Version = latest + 1,
                 ParentId = parent.Id,
                 MapName = parent.MapName,
+                MapHash = parent.MapHash,
+                ScenarioKind = parent.ScenarioKind,
                 ScenarioSeed = parent.ScenarioSeed,
                 ScenarioDescription = parent.ScenarioDescription,
                 Scenario = parent.Scenario,
@@ -254,8 +277,8 @@ public sealed class DemonstrationStore(ILeedStore store)
     public IReadOnlyList<StoredDemonstrationSet> Versions(int family) => [.. Sets.Find(set => set.Family == family).OrderBy(set => set.Version)];
 
     /// <summary>The scenario a stored set was made for, on its map.</summary>
-    public static Scenario ScenarioOf(StoredDemonstrationSet set, CityMap map) =>
-        new(map, [.. set.Scenario.Select(agent => new AgentSpec(agent.Origin, agent.Destination, agent.Departure))], set.ScenarioDescription);
+    /// <exception cref="ScenarioException">The map is another one, or has changed since the set was made (its content hash differs).</exception>
+    public static Scenario ScenarioOf(StoredDemonstrationSet set, CityMap map) => set.Identity.On(map, set.Title, set.ScenarioDescription);
 
     /// <summary>The stored set as the engine's demonstration set (for execution into expert trajectories).</summary>
     public static DemonstrationSet ToDemonstrationSet(StoredDemonstrationSet stored) =>

@@ -1,7 +1,4 @@
-// Storing a freshly generated set and what `demos generate` reports about it: one home for the command line and the local API alike.
-using Leed.Engine.Env;
-using Leed.Engine.Storage;
-
+// What `demos generate` reports about a set it made: one home for the command line and the local API alike.
 namespace Leed.Engine.Demonstrations;
 
 /// <summary>An agent the demonstrator produced nothing usable for, and why.</summary>
@@ -23,27 +20,10 @@ public sealed record DemonstrationSummary(string Demonstrator, string Label, int
         set.Model, set.EndpointHost, set.PromptVersion, transcriptCalls, output);
 }
 
-/// <summary>A set a demonstrator has just produced, stored as a new family (version 1) with its LLM transcript.</summary>
+/// <summary>What `demos generate` says about a set it did not store (<see cref="DemonstrationService.Save"/> stores the others).</summary>
 public static class GeneratedSets
 {
     /// <summary>Why a set without a single valid agent was not stored, and how to store it anyway.</summary>
     public static string NotStoredMessage(DemonstrationSet set) =>
         $"no agent has a valid route after {set.Rounds.Count} round(s); nothing was stored. Pass --keep-invalid to store the set anyway, labelled as such.";
-
-    /// <summary>
-    /// Stores <paramref name="set"/> and its transcript and returns the summary the verb prints; a
-    /// set with no valid agent is stored only with <paramref name="keepInvalid"/> (labelled so), else
-    /// nothing is stored and null comes back (say <see cref="NotStoredMessage"/>).
-    /// </summary>
-    public static DemonstrationSummary? Save(ILeedStore store, Scenario scenario, int? seed, DemonstrationSet set, bool keepInvalid, string? output)
-    {
-        if (!set.HasValidAgent)
-        {
-            if (!keepInvalid) return null;
-            set = set.LabelledNoValidAgent();
-        }
-        StoredDemonstrationSet stored = new DemonstrationStore(store).SaveNew(scenario, seed, set);
-        int calls = new LlmTranscriptStore(store).Save(stored.Id, set.Transcript);
-        return DemonstrationSummary.Of(set, stored.Id, calls, output);
-    }
 }

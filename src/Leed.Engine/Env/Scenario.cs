@@ -14,7 +14,8 @@ public sealed class Scenario
 {
     private RoadGraph? _graph;
 
-    public Scenario(CityMap map, IReadOnlyList<AgentSpec> agents, string description)
+    /// <param name="source">Where the agents came from (default: given by hand, <see cref="ScenarioKind.Custom"/>).</param>
+    public Scenario(CityMap map, IReadOnlyList<AgentSpec> agents, string description, ScenarioSource? source = null)
     {
         for (int i = 0; i < agents.Count; i++)
         {
@@ -25,9 +26,12 @@ public sealed class Scenario
             if (map.Graph.ComponentOf(agent.Origin) != map.Graph.ComponentOf(agent.Destination))
                 throw new ArgumentException($"Agent_{i}: destination {map.Coordinates(agent.Destination)} cannot be reached from origin {map.Coordinates(agent.Origin)}.");
         }
+        if (source is not null && source.Agents != agents.Count)
+            throw new ArgumentException($"The scenario's source says {source.Agents} agents but {agents.Count} were given.", nameof(source));
         Map = map;
         Agents = agents;
         Description = description;
+        Source = source ?? ScenarioSource.Custom(agents.Count);
     }
 
     public CityMap Map { get; }
@@ -36,6 +40,12 @@ public sealed class Scenario
 
     /// <summary>How the scenario was made ("generated, seed 7, min distance 10" or "from file.scen").</summary>
     public string Description { get; }
+
+    /// <summary>Where the agents came from: the map's .scen rows, a generator seed, or by hand.</summary>
+    public ScenarioSource Source { get; }
+
+    /// <summary>What sets, instruction files and runs record of this scenario.</summary>
+    public ScenarioIdentity Identity => ScenarioIdentity.Of(this);
 
     /// <summary>The map's graph with the agents' origins and destinations as nodes.</summary>
     public RoadGraph Graph => _graph ??= RoadGraph.Build(Map, [.. Agents.SelectMany(agent => new[] { agent.Origin, agent.Destination })]);
@@ -63,6 +73,17 @@ public sealed record ScenarioOptions
 
     /// <summary>Vehicles one cell holds (the environment's <see cref="EnvConfig.CellCapacity"/>): the map holds at most its road cells times this.</summary>
     public int CellCapacity { get; init; } = new EnvConfig().CellCapacity;
+
+    /// <summary>True when every option has its default, so a seed and an agent count alone make the scenario again.</summary>
+    public bool IsDefault
+    {
+        get
+        {
+            var defaults = new ScenarioOptions();
+            return MinDistance == defaults.MinDistance && DepartureWindow == defaults.DepartureWindow && Hotspots.Count == 0
+                && HotspotStrength == defaults.HotspotStrength && CellCapacity == defaults.CellCapacity;
+        }
+    }
 }
 
 /// <summary>Seeded origin/destination/departure generation over a map's intersections.</summary>
@@ -117,7 +138,9 @@ public static class ScenarioGenerator
             result.Add(spec);
         }
         string hotspots = options.Hotspots.Count > 0 ? $", {options.Hotspots.Count} hotspot(s)" : "";
-        return new Scenario(map, result, $"generated: seed {seed}, {agents} agents, min distance {minDistance}{hotspots}");
+        // Only the default options can be made again from the seed alone; other options make a custom scenario.
+        ScenarioSource source = options.IsDefault ? ScenarioSource.Generated(agents, seed) : ScenarioSource.Custom(agents);
+        return new Scenario(map, result, $"generated: seed {seed}, {agents} agents, min distance {minDistance}{hotspots}", source);
     }
 
     private static double[] HotspotWeights(CityMap map, int[] nodes, ScenarioOptions options)

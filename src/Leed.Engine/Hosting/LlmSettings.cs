@@ -32,6 +32,9 @@ public sealed class LlmSettings(ILeedStore store, LlmOptions configured)
                 Endpoint = string.IsNullOrWhiteSpace(saved?.Endpoint) ? Configured.Endpoint : saved.Endpoint,
                 Model = string.IsNullOrWhiteSpace(saved?.Model) ? Configured.Model : saved.Model,
                 ApiKey = Configured.ApiKey,
+                TimeoutSeconds = Configured.TimeoutSeconds,
+                MaxRetries = Configured.MaxRetries,
+                MaxConcurrency = Configured.MaxConcurrency,
             };
         }
     }

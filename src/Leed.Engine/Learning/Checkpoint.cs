@@ -52,11 +52,27 @@ public static class Checkpoint
         return ReadHeader(reader);
     }
 
-    /// <summary>A trainer built from the header, then given the checkpoint's state; see <see cref="Trainer.LoadCheckpoint"/>.</summary>
-    internal static Trainer Load(Stream stream, Scenario scenario, ExpertDataset? demonstrations, EnvConfig? environment)
+    /// <summary>The header and the progress (iterations done, global step) of a checkpoint, without loading its networks.</summary>
+    public static (CheckpointHeader Header, int Iteration, long GlobalStep) ReadProgress(Stream stream)
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         CheckpointHeader header = ReadHeader(reader);
+        try
+        {
+            return (header, reader.ReadInt32(), reader.ReadInt64());
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("The checkpoint is cut short after its header.");
+        }
+    }
+
+    /// <summary>A trainer built from the header, then given the checkpoint's state; see <see cref="Trainer.LoadCheckpoint"/>.</summary>
+    internal static Trainer Load(Stream stream, Scenario scenario, ExpertDataset? demonstrations, EnvConfig? environment, int? plannedIterations = null)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        CheckpointHeader header = ReadHeader(reader);
+        if (plannedIterations is int planned) header = header with { Hyperparameters = header.Hyperparameters with { Iterations = planned } };
         if (header.Agents != scenario.AgentCount)
             throw new InvalidDataException($"The checkpoint has {header.Agents} agents; the scenario has {scenario.AgentCount}.");
         if (header.EnvVersion != EnvConfig.EnvVersion)

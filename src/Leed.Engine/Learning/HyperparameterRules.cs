@@ -19,12 +19,11 @@ public static class HyperparameterRules
             $"{hyperparameters.Minibatches} minibatches, which split every rollout into equal parts: choose envs and steps whose product is a multiple of {hyperparameters.Minibatches}.");
     }
 
-    /// <summary>The record after every rule here and its own range checks; the same record for chaining.</summary>
+    /// <summary>The record after <see cref="Hyperparameters.Validate"/> (its range checks and every rule here); the same record for chaining.</summary>
     /// <exception cref="HyperparameterException">A rule above is broken.</exception>
     /// <exception cref="ArgumentException">A value is out of its range.</exception>
     public static Hyperparameters Checked(this Hyperparameters hyperparameters)
     {
-        RequireWholeMinibatches(hyperparameters);
         hyperparameters.Validate();
         return hyperparameters;
     }

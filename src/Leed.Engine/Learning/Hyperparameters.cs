@@ -88,7 +88,8 @@ public sealed record Hyperparameters
     public void Validate()
     {
         if (Envs < 1 || Steps < 1 || Iterations < 1) throw new ArgumentException($"Envs, Steps and Iterations must be positive (got {Envs}, {Steps}, {Iterations}).");
-        if (Minibatches < 1 || BatchSize % Minibatches != 0) throw new ArgumentException($"Minibatches ({Minibatches}) must divide Envs x Steps ({BatchSize}).");
+        if (Minibatches < 1) throw new ArgumentException($"Minibatches must be positive, got {Minibatches}.");
+        HyperparameterRules.RequireWholeMinibatches(this);
         if (UpdateEpochs < 1) throw new ArgumentException($"UpdateEpochs must be positive, got {UpdateEpochs}.");
         if (HiddenSize < 1 || HiddenLayers < 0) throw new ArgumentException($"HiddenSize must be positive and HiddenLayers not negative (got {HiddenSize}, {HiddenLayers}).");
         if (LearningRate <= 0 || Gamma is < 0 or > 1 || GaeLambda is < 0 or > 1) throw new ArgumentException("LearningRate must be positive; Gamma and GaeLambda in [0, 1].");

@@ -432,8 +432,14 @@ public sealed class Trainer : IDisposable
     /// its episodes are not those an uninterrupted run would have seen (the environment's
     /// mid-episode state is not part of the checkpoint).
     /// </summary>
-    public static Trainer LoadCheckpoint(Stream stream, Scenario scenario, ExpertDataset? demonstrations, EnvConfig? environment = null) =>
-        Checkpoint.Load(stream, scenario, demonstrations, environment);
+    /// <param name="plannedIterations">
+    /// A new plan (more iterations than the checkpoint's run was planned for): the learning rate and
+    /// the decay schedule then anneal over it, as if the run had been planned that long from the
+    /// start. Null keeps the checkpoint's plan.
+    /// </param>
+    public static Trainer LoadCheckpoint(Stream stream, Scenario scenario, ExpertDataset? demonstrations, EnvConfig? environment = null,
+        int? plannedIterations = null) =>
+        Checkpoint.Load(stream, scenario, demonstrations, environment, plannedIterations);
 
     /// <summary>After a checkpoint's state is restored: its progress, and fresh episodes seeded by (seed, iteration).</summary>
     internal void ContinueFrom(int iteration, long globalStep)

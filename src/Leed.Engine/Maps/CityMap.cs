@@ -18,6 +18,7 @@ public sealed class CityMap
 {
     private readonly bool[] _road;
     private RoadGraph? _graph;
+    private string? _hash;
 
     public CityMap(string name, int width, int height, bool[] road, MapSource source)
     {
@@ -39,6 +40,21 @@ public sealed class CityMap
 
     /// <summary>The road layout, row-major; do not modify.</summary>
     public ReadOnlySpan<bool> Cells => _road;
+
+    /// <summary>
+    /// The first 16 hex digits of the SHA-256 of the size and the road cells (not the name or the
+    /// source): what demonstrations and runs record, so a map changed under the same name is noticed.
+    /// </summary>
+    public string ContentHash => _hash ??= HashCells();
+
+    private string HashCells()
+    {
+        var bytes = new byte[8 + (_road.Length + 7) / 8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, Width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), Height);
+        for (int i = 0; i < _road.Length; i++) if (_road[i]) bytes[8 + (i >> 3)] |= (byte)(1 << (i & 7));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16];
+    }
 
     /// <summary>The road graph (intersections, segments), derived once.</summary>
     public RoadGraph Graph => _graph ??= RoadGraph.Build(this);

@@ -90,7 +90,7 @@ public sealed partial class MapRepository(ILeedStore store)
         CityMap map = ToMap(document);
         AgentSpec[] agents = [.. document.Agents.Select(agent =>
             new AgentSpec(map.Index(agent.OriginX, agent.OriginY), map.Index(agent.DestinationX, agent.DestinationY), agent.Departure))];
-        return new Scenario(map, agents, document.ScenarioDescription ?? "stored agents");
+        return new Scenario(map, agents, document.ScenarioDescription ?? "stored agents", ScenarioSource.MapRows(agents.Length));
     }
 
     /// <summary>Every stored map, by name.</summary>

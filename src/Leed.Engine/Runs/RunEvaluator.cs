@@ -140,8 +140,7 @@ public sealed class RunEvaluator(ILeedStore store)
         var catalog = MapCatalog.For(store);
         CityMap map = catalog.Require(run.Spec.Map);
         if (scenarioSeed is int seed) return ScenarioGenerator.Generate(map, header.Agents, seed);
-        AlgorithmInfo algorithm = Algorithms.Parse(run.Spec.Algorithm).Info();
-        return TrainerWorkload.ResolveScenario(store, catalog, map, run.Spec, algorithm).Scenario;
+        return new RunPreparation(store).Plan(run.Spec).Scenario;
     }
 
     // LiteDB hands dates back in local time; scripts get UTC.

@@ -11,15 +11,25 @@ public sealed class RunSpec
     /// <summary>An algorithm's name from <see cref="Learning.Algorithms"/>.</summary>
     public string Algorithm { get; set; } = Learning.Algorithms.Default.Name;
     public string Map { get; set; } = "";
+    /// <summary>Agents: with <see cref="ScenarioKind"/> Map, the first this many of the map's own (0: all of them); else how many to generate.</summary>
     public int Agents { get; set; } = 20;
     public int ScenarioSeed { get; set; } = 1;
+    /// <summary>
+    /// Where the agents come from: the map's own (its .scen) or generated from <see cref="ScenarioSeed"/>.
+    /// Null in runs stored before it was recorded: then 0 agents meant the map's own, any other count generated.
+    /// A stored set's scenario (<see cref="Demonstrator"/> "set") overrides both.
+    /// </summary>
+    public Env.ScenarioKind? ScenarioKind { get; set; }
     /// <summary>Where demonstrations come from: "planner", "llm" or "set" (with <see cref="DemoSetId"/>).</summary>
     public string Demonstrator { get; set; } = "planner";
+    /// <summary>The stored set: chosen ("set"), or the one an "llm" run generated and stored when it first started (a restart reuses it).</summary>
     public int? DemoSetId { get; set; }
     /// <summary>LEED weight schedule: fixed:w, decay, or dynamic.</summary>
     public string Weight { get; set; } = "dynamic";
     public int Seed { get; set; } = 1;
     public int Iterations { get; set; } = 100;
+    /// <summary>Iterations between checkpoints (and one after the last, and one when stopped); null for the registry's default (10).</summary>
+    public int? CheckpointEvery { get; set; }
     /// <summary>Runs that differ only by seed share a group.</summary>
     public string? Group { get; set; }
     /// <summary>Hyperparameters as name/value pairs (the trainer's record, flattened).</summary>

@@ -21,6 +21,29 @@ public interface IRunWorkloadFactory
     int? AgentCount(RunSpec spec) => spec.Agents > 0 ? spec.Agents : null;
 }
 
+/// <summary>
+/// Follows one run as it happens, on the run's own thread and in order, for a client that must see
+/// every step without a throttle: the command line's <c>train</c>, which streams each iteration and
+/// keeps its own copy of metrics and checkpoints beside the store. Each call comes after the store
+/// has what it reports; a callback that throws fails the run.
+/// </summary>
+public interface IRunObserver
+{
+    /// <summary>Demonstrations and scenario are ready: <paramref name="summary"/> says how many agents have a valid demonstration.</summary>
+    void OnPrepared(RunRecord run, string summary) { }
+
+    /// <summary>Training (re)starts after <paramref name="iteration"/> (0 for a new run): rows after it are gone from the store and come again.</summary>
+    void OnContinuing(RunRecord run, int iteration) { }
+
+    void OnIteration(RunRecord run, MetricRecord metrics) { }
+
+    /// <summary>A checkpoint of <paramref name="iteration"/> was stored; <paramref name="checkpoint"/> is its content.</summary>
+    void OnCheckpoint(RunRecord run, int iteration, ReadOnlyMemory<byte> checkpoint) { }
+
+    /// <summary>The run ended (completed, stopped or failed) and its final state is stored.</summary>
+    void OnFinished(RunRecord run) { }
+}
+
 /// <summary>What a push to a subscriber carries: everything new since the last push.</summary>
 public sealed record RunUpdate(RunRecord Run, IReadOnlyList<MetricRecord> NewMetrics, EpisodeSnapshot? Snapshot);
 
@@ -81,21 +104,31 @@ public sealed class RunContext
 
     public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
 
-    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents.</summary>
-    public void SetPrepared(string demonstrationLabel, int agents)
+    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents (and says so to the run's observer).</summary>
+    public void SetPrepared(string demonstrationLabel, int agents, string? summary = null)
     {
         _active.Record.DemonstrationLabel = demonstrationLabel;
         _active.Record.ResolvedAgents = agents;
         _registry.Persist(_active);
+        _active.Observer?.OnPrepared(Run, summary ?? demonstrationLabel);
     }
 
-    public void SaveCheckpoint(Action<Stream> write)
+    /// <summary>
+    /// Training continues after <paramref name="iteration"/> (its checkpoint's, or 0): stored metric
+    /// rows after it are deleted, so every iteration keeps exactly one row, and the run's progress
+    /// and returns are those of the rows kept.
+    /// </summary>
+    public void ContinueFrom(int iteration, long globalStep) => _registry.ContinueFrom(_active, iteration, globalStep);
+
+    /// <summary>Stores a checkpoint of <paramref name="iteration"/> (replacing the last one) and hands it to the run's observer.</summary>
+    public void SaveCheckpoint(int iteration, Action<Stream> write)
     {
         using var buffer = new MemoryStream();
         write(buffer);
         buffer.Position = 0;
         _registry.Store.SaveCheckpoint(Run.Id, buffer);
         _active.Record.CheckpointId = RunStore.CheckpointId(Run.Id);
+        _active.Observer?.OnCheckpoint(Run, iteration, buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
     }
 
     /// <summary>Reads the run's stored checkpoint into <paramref name="read"/>; false when it has none.</summary>
@@ -143,7 +176,8 @@ public sealed class RunRegistry : IDisposable
 
     /// <summary>Queues a run; it starts when a slot is free.</summary>
     /// <param name="tags">Tags it carries from the start (a study's cells are tagged with their study).</param>
-    public RunRecord Submit(RunSpec spec, IReadOnlyList<string>? tags = null)
+    /// <param name="observer">Follows the run from its first step (see <see cref="IRunObserver"/>).</param>
+    public RunRecord Submit(RunSpec spec, IReadOnlyList<string>? tags = null, IRunObserver? observer = null)
     {
         var record = new RunRecord
         {
@@ -155,7 +189,7 @@ public sealed class RunRegistry : IDisposable
             ResolvedAgents = _factory.AgentCount(spec) ?? 0,
         };
         if (string.IsNullOrWhiteSpace(spec.Name)) spec.Name = $"{spec.Algorithm} {spec.Map} {AgentsLabel(record.ResolvedAgents)} s{spec.Seed}";
-        var active = new ActiveRun(record);
+        var active = new ActiveRun(record) { Observer = observer };
         _active[record.Id] = active;
         Store.Save(record);
         lock (_gate) _queue.AddLast(record.Id);
@@ -176,15 +210,18 @@ public sealed class RunRegistry : IDisposable
         })))];
     }
 
-    /// <summary>Requeues an interrupted or stopped run; it continues from its last checkpoint when it has one.</summary>
-    public RunRecord Restart(string id)
+    /// <summary>
+    /// Requeues an interrupted or stopped run (or a completed one whose stored plan was extended); it
+    /// continues from its last checkpoint when it has one, followed by <paramref name="observer"/> when given.
+    /// </summary>
+    public RunRecord Restart(string id, IRunObserver? observer = null)
     {
         RunRecord record = Store.Find(id) ?? throw new KeyNotFoundException($"No run with id {id}.");
         if (_active.ContainsKey(id)) throw new InvalidOperationException($"Run {id} is already {record.Status.ToString().ToLowerInvariant()}.");
         record.Status = RunStatus.Queued;
         record.Error = null;
         record.EndedAt = null;
-        _active[id] = new ActiveRun(record);
+        _active[id] = new ActiveRun(record) { Observer = observer };
         Store.Save(record);
         lock (_gate) _queue.AddLast(id);
         NotifyList();
@@ -298,6 +335,23 @@ public sealed class RunRegistry : IDisposable
             run.Recent.Add(metrics);
         }
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.Enqueue(metrics);
+        run.Observer?.OnIteration(record, metrics);
+    }
+
+    internal void ContinueFrom(ActiveRun run, int iteration, long globalStep)
+    {
+        RunRecord record = run.Record;
+        Store.DeleteMetricsAfter(record.Id, iteration);
+        IReadOnlyList<MetricRecord> kept = Store.MetricsOf(record.Id);
+        double[] returns = [.. kept.Select(metric => metric.Values.GetValueOrDefault(MetricNames.EpisodicReturn, double.NaN)).Where(double.IsFinite)];
+        record.Iteration = iteration;
+        record.GlobalStep = globalStep;
+        record.WallSeconds = kept.Count > 0 ? kept[^1].WallSeconds : 0;
+        record.LastReturn = returns.Length > 0 ? returns[^1] : null;
+        record.BestReturn = returns.Length > 0 ? returns.Max() : null;
+        lock (run.Recent) run.Recent.Clear();
+        Persist(run);
+        run.Observer?.OnContinuing(record, iteration);
     }
 
     internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
@@ -388,6 +442,7 @@ public sealed class RunRegistry : IDisposable
                 subscription.Flush();
             }
         NotifyList();
+        run.Observer?.OnFinished(run.Record);
     }
 
     private void MarkInterrupted()
@@ -413,7 +468,8 @@ public sealed class RunRegistry : IDisposable
     // "n8"; a spec of 0 agents whose count is unknown means the map's own agents.
     private static string AgentsLabel(int agents) => agents > 0 ? $"n{agents}" : "own-agents";
 
-    private static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+    /// <summary>A new run id: UTC time and 6 random hex digits, e.g. <c>20260131-120000-a1b2c3</c> (sorts by creation).</summary>
+    public static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
 
     public void Dispose()
     {
@@ -432,6 +488,7 @@ public sealed class RunRegistry : IDisposable
         public Stopwatch SinceSnapshot { get; } = Stopwatch.StartNew();
         public EpisodeSnapshot? Snapshot { get; set; }
         public Thread? Thread { get; set; }
+        public IRunObserver? Observer { get; init; }
         public int Watchers;
         public DemonstrationSwitchRequest? PendingSwitch;
     }

@@ -125,6 +125,9 @@ public sealed class RunStore
         Values = new Dictionary<string, double>(metric.Values.Where(pair => double.IsFinite(pair.Value))),
     });
 
+    /// <summary>Deletes a run's metric rows after <paramref name="iteration"/> (a run continuing from a checkpoint trains them again).</summary>
+    public int DeleteMetricsAfter(string runId, int iteration) => Metrics.DeleteMany(metric => metric.RunId == runId && metric.Iteration > iteration);
+
     /// <summary>Every metric row of a run, in iteration order.</summary>
     public IReadOnlyList<MetricRecord> MetricsOf(string runId) =>
         [.. Metrics.Find(metric => metric.RunId == runId).OrderBy(metric => metric.Iteration)

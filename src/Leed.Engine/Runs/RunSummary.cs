@@ -3,12 +3,13 @@ namespace Leed.Engine.Runs;
 
 /// <summary>
 /// One line of `runs list`. <see cref="Iterations"/> counts the iterations done so far,
-/// <see cref="PlannedIterations"/> the ones the run was started for.
+/// <see cref="PlannedIterations"/> the ones the run was started for; <see cref="Agents"/> is the
+/// number it trains (a run on a map's own agents shows their real count once it is known).
 /// </summary>
 public sealed record RunSummary(string Id, string Name, string Algorithm, string Map, int Agents, RunStatus Status, int Iterations,
     int PlannedIterations, int Seed, string? Group, DateTime CreatedAt)
 {
-    public static RunSummary Of(RunRecord run) => new(run.Id, run.Spec.Name, run.Spec.Algorithm, run.Spec.Map, run.Spec.Agents, run.Status,
+    public static RunSummary Of(RunRecord run) => new(run.Id, run.Spec.Name, run.Spec.Algorithm, run.Spec.Map, run.Agents, run.Status,
         run.Iteration, run.Spec.Iterations, run.Spec.Seed, run.Spec.Group, Utc(run.CreatedAt));
 
     // LiteDB hands dates back in local time; scripts get UTC.

@@ -31,6 +31,13 @@ public static class LiteDbFiles
     private const byte HighestPageType = 4;
     private static readonly byte[] HeaderInfo = Encoding.ASCII.GetBytes("** This is a LiteDB file **");
 
+    /// <summary>What to do about a database LiteDB reports damaged: see what is left, restore, or start again.</summary>
+    public const string WhatToDo = "`store check --data DIR` reports what is still readable. Restore it from a backup (one made by `store backup --out FILE`), " +
+        "or move it aside to start with an empty database.";
+
+    /// <summary>What to do about a file cut short or not a database, which nothing can open as it is.</summary>
+    private const string Restore = "Restore it from a backup (one made by `store backup --out FILE`), or move it aside to start with an empty database.";
+
     /// <summary>The log file LiteDB keeps beside <paramref name="databasePath"/> (<c>leed.db</c> -> <c>leed-log.db</c>).</summary>
     public static string LogPathOf(string databasePath) =>
         Path.Combine(Path.GetDirectoryName(databasePath) ?? "", Path.GetFileNameWithoutExtension(databasePath) + LogSuffix + Path.GetExtension(databasePath));
@@ -62,7 +69,7 @@ public static class LiteDbFiles
             throw new DamagedStoreException(path,
                 $"'{path}' is not a LiteDB database: it does not start with LiteDB's file header ({Describe(header)}, {Bytes(length)}). " +
                 "Nothing was changed. If this file is yours, move it elsewhere; LEED Studio keeps its database in leed.db in the data folder, " +
-                "so choose another folder with --data DIR, or restore the database from a backup.");
+                "so choose another folder with --data DIR, or restore the database from a backup (one made by `store backup --out FILE`).");
         if (header[FileVersionOffset] != FileVersion)
             throw new DamagedStoreException(path,
                 $"'{path}' is a LiteDB file of format version {header[FileVersionOffset]}, not {FileVersion} (LiteDB 5), which LEED Studio uses. " +
@@ -70,15 +77,14 @@ public static class LiteDbFiles
         if (length % PageSize != 0)
             throw new DamagedStoreException(path,
                 $"'{path}' is damaged: it is {Bytes(length)}, not a whole number of {PageSize / 1024} KiB pages, so it was cut short " +
-                "(a full disk, an interrupted copy). Nothing was changed. Restore it from a backup, " +
-                "or move it aside to start with an empty database.");
+                "(a full disk, an interrupted copy). Nothing was changed. " + Restore);
         uint lastPageId = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(LastPageIdOffset));
         long pages = length / PageSize;
         // With a log pending, a checkpoint may have stopped half-way; replaying the log completes it.
         if (!pendingLog && lastPageId >= pages)
             throw new DamagedStoreException(path,
                 $"'{path}' is damaged: its header counts {lastPageId + 1L} pages but the file holds {pages} ({Bytes(length)}), so it was cut short. " +
-                "Nothing was changed. Restore it from a backup, or move it aside to start with an empty database.");
+                "Nothing was changed. " + Restore);
         return lastPageId;
     }
 

@@ -18,6 +18,7 @@ public sealed partial class LiteDbStore : ILeedStore
     private readonly LiteDatabase _database;
     private readonly DataFolderLock? _lock;
     private readonly object _transactionGate = new();
+    private int _transactionDepth;
 
     private LiteDbStore(LiteDatabase database, string dataDirectory, string databasePath, DataFolderLock? folderLock)
     {
@@ -107,8 +108,7 @@ public sealed partial class LiteDbStore : ILeedStore
             DisposeQuietly(database);
             string where = reading is null ? "while opening it" : $"while reading its collection '{reading}'";
             throw new DamagedStoreException(path,
-                $"'{path}' is damaged: LiteDB reported \"{error.Message}\" {where}. Restore it from a backup, " +
-                "or move it aside to start with an empty database.", error);
+                $"'{path}' is damaged: LiteDB reported \"{error.Message}\" {where}. " + LiteDbFiles.WhatToDo, error);
         }
     }
 
@@ -147,12 +147,31 @@ public sealed partial class LiteDbStore : ILeedStore
     public IReadOnlyList<string> FileIds(string prefix) =>
         _database.FileStorage.Find(Query.StartsWith("_id", prefix)).Select(file => file.Id).ToList();
 
+    /// <remarks>
+    /// Transactions nest: work that runs inside another's transaction (on the same thread) joins it,
+    /// so a repository's own all-or-nothing save can be part of a larger one, such as a
+    /// demonstration set saved together with its transcript.
+    /// </remarks>
     public T InTransaction<T>(Func<T> work)
     {
-        // LiteDB transactions are per thread; the gate keeps two writers from interleaving.
+        // LiteDB transactions are per thread; the gate keeps two writers from interleaving (and is
+        // held by the thread of the outer transaction, so the depth is that thread's).
         lock (_transactionGate)
         {
+            if (_transactionDepth > 0)
+            {
+                _transactionDepth++;
+                try
+                {
+                    return work();
+                }
+                finally
+                {
+                    _transactionDepth--;
+                }
+            }
             _database.BeginTrans();
+            _transactionDepth = 1;
             try
             {
                 T result = work();
@@ -163,6 +182,10 @@ public sealed partial class LiteDbStore : ILeedStore
             {
                 _database.Rollback();
                 throw;
+            }
+            finally
+            {
+                _transactionDepth = 0;
             }
         }
     }

@@ -18,7 +18,8 @@ public sealed class StudyException(string message) : Exception(message);
 /// Compare show them as any other group. Everything needed to pick the study up again (the
 /// demonstration versions, cell -> run) is stored before the cells are queued.
 /// </summary>
-public sealed class StudyRunner(ILeedStore store, RunRegistry registry, Func<IDemonstrator>? llmDemonstrator = null)
+/// <param name="demonstrations">Makes the study's sets and stores them with their transcripts; the planner's only when null.</param>
+public sealed class StudyRunner(ILeedStore store, RunRegistry registry, DemonstrationService? demonstrations = null)
 {
     private readonly StudyStore _studies = new(store);
 
@@ -183,8 +184,8 @@ public sealed class StudyRunner(ILeedStore store, RunRegistry registry, Func<IDe
             if (clean is null)
             {
                 cancellation.ThrowIfCancellationRequested();
-                Scenario scenario = ScenarioGenerator.Generate(map, agents, plan.ScenarioSeed);
-                StoredDemonstrationSet stored = Generate(scenario, plan, demos, cancellation);
+                Scenario scenario = ScenarioResolver.Build(catalog, map, ScenarioSource.Generated(agents, plan.ScenarioSeed));
+                StoredDemonstrationSet stored = Generate(scenario, plan, cancellation);
                 clean = new StoredStudyDemoSet { Agents = agents, Corruption = CorruptionLevel.None.Label, SetId = stored.Id, Version = stored.Version, Label = stored.Label };
                 study.DemoSets.Add(clean);
                 _studies.Save(study);
@@ -205,17 +206,15 @@ public sealed class StudyRunner(ILeedStore store, RunRegistry registry, Func<IDe
         }
     }
 
-    private StoredDemonstrationSet Generate(Scenario scenario, StudyPlan plan, DemonstrationStore demos, CancellationToken cancellation)
+    private StoredDemonstrationSet Generate(Scenario scenario, StudyPlan plan, CancellationToken cancellation)
     {
-        IDemonstrator demonstrator = plan.Demonstrations == "llm"
-            ? llmDemonstrator?.Invoke() ?? throw new StudyException("The study asks for LLM demonstrations but no LLM is configured: set Leed:Llm:Endpoint and Leed:Llm:Model (or the Settings page), or write \"demonstrations\": \"planner\".")
-            : new PlannerDemonstrator();
-        DemonstrationSet set = demonstrator.GenerateAsync(scenario, null, cancellation).GetAwaiter().GetResult();
-        if (!set.HasValidAgent)
-            throw new StudyException($"The {demonstrator.Label} wrote no valid demonstration for the {scenario.AgentCount} agents on {scenario.Map.Name}: the study cannot train on them. Nothing was queued.");
-        StoredDemonstrationSet stored = demos.SaveNew(scenario, plan.ScenarioSeed, set);
-        if (set.Transcript.Count > 0) new LlmTranscriptStore(store).Save(stored.Id, set.Transcript);
-        return stored;
+        if (plan.Demonstrations == "llm" && demonstrations?.Settings.IsConfigured != true)
+            throw new StudyException("The study asks for LLM demonstrations but no LLM is configured: set Leed:Llm:Endpoint and Leed:Llm:Model (or the Settings page), or write \"demonstrations\": \"planner\".");
+        DemonstrationService service = demonstrations ?? new DemonstrationService(store);
+        (SavedDemonstrations? saved, DemonstrationSet set) = service.GenerateAndSaveAsync(scenario,
+            plan.Demonstrations == "llm" ? DemonstratorChoice.ConfiguredLlm : DemonstratorChoice.Planner, cancellation).GetAwaiter().GetResult();
+        return saved?.Stored
+            ?? throw new StudyException($"The {set.Label} wrote no valid demonstration for the {scenario.AgentCount} agents on {scenario.Map.Name}: the study cannot train on them. Nothing was queued.");
     }
 
     /// <summary>The run a cell is: an ordinary run spec, named and grouped after the study and the cell.</summary>

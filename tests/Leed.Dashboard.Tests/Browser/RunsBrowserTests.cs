@@ -1,6 +1,7 @@
 // Real-browser journey through runs: start a LEED run from New run, watch it live, stop it, start another.
 using System.Text.RegularExpressions;
 using Leed.Engine.Learning;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -108,6 +109,26 @@ public sealed class RunsBrowserTests(AppServerFixture app)
         await Expect(page.Locator("#chart-weights")).ToHaveCountAsync(0);
         await Expect(page.Locator("#live-status")).ToHaveTextAsync("Completed", new() { Timeout = 90_000 });
         await app.ScreenshotAsync(page, "live-run-ippo");
+    }
+
+    [Fact]
+    public async Task NewRun_ARunThatCannotFitInMemory_IsRefusedOnThePage_WithTheEstimate_AndNothingIsQueued()
+    {
+        var registry = app.Services.GetRequiredService<Leed.Engine.Runs.RunRegistry>();
+        int before = registry.List().Count;
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "runs/new", "#new-run-page");
+        await page.Locator("#run-name").FillAsync("browser too big");
+        await page.GetByText("Hyperparameters (defaults shown").ClickAsync();
+        await page.Locator("[data-hp='Envs'] input, input[data-hp='Envs']").First.FillAsync("4096");
+        await page.Locator("[data-hp='Steps'] input, input[data-hp='Steps']").First.FillAsync("100000");
+        await page.Locator("#run-start").ClickAsync();
+
+        // Refused by the run-preparation path's memory check before queueing, as `train` is: the page stays, with the estimate.
+        await Expect(page.Locator("[data-problem]")).ToContainTextAsync("TB of memory");
+        Assert.EndsWith("/runs/new", page.Url, StringComparison.Ordinal);
+        await app.ScreenshotAsync(page, "new-run-refused-memory");
+        Assert.Equal(before, registry.List().Count);
     }
 
     // MudBlazor puts the id on the field's input, which a select keeps hidden: look at the whole field.

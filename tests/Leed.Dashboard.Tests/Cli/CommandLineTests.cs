@@ -46,7 +46,8 @@ public sealed class CommandLineTests : IDisposable
     {
         Assert.Equal(
             ["system", "maps list", "maps show", "maps import", "maps delete", "demos generate", "demos validate", "demos list", "demos show", "demos corrupt", "train",
-             "evaluate", "export tensorboard", "study run", "study resume", "study list", "study show",
+             "runs list", "runs show", "store check", "store backup", "evaluate", "export tensorboard",
+             "study run", "study resume", "study list", "study show",
              "bench watch", "bench runs-page", "bench env", "bench planner", "bench train", "bench kernel", "bench scaling", "bench memory", "bench learning",
              "bench study", "help"],
             VerbPaths);
@@ -156,7 +157,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("bench train --envs 3 --steps 5", "must be divisible by the 4 minibatches")]
     [InlineData("bench planner --map nowhere", "No map named 'nowhere'. `maps list` or the Maps page shows the map names; import one with `maps import FILE`")]
     [InlineData("maps delete nowhere", "No map named 'nowhere'.")]
-    [InlineData("demos validate x.txt --map nowhere", "No map named 'nowhere'.")]
+    [InlineData("demos validate x.txt --map nowhere", "x.txt: no such file.")]
     public async Task BadUsage_ExitsTwo_SayingWhatIsWrong(string commandLine, string message)
     {
         (int exit, string output, string error) = await RunAsync([.. commandLine.Split(' '), "--data", _data]);

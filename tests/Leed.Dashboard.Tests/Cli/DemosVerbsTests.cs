@@ -88,7 +88,9 @@ public sealed partial class DemosVerbsTests : IDisposable
 
         (int showExit, string instructions, string provenance) = await RunAsync("demos", "show", setId.ToString());
         Assert.Equal(0, showExit);
-        Assert.StartsWith("# Agent_0\n[MoveTo, Intersection_", instructions, StringComparison.Ordinal);
+        // The scenario header (readable # lines), then the grammar lines per agent.
+        Assert.StartsWith("# LEED Studio demonstrations: ", instructions, StringComparison.Ordinal);
+        Assert.Contains("\n# Agent_0\n[MoveTo, Intersection_", instructions, StringComparison.Ordinal);
         Assert.Contains($"model test-model at {server.Host}, prompt {LlmDemonstrator.PromptVersion}, 1 LLM attempt(s)", provenance, StringComparison.Ordinal);
         Assert.Contains("rounds: 1: parse 100%, path 100%, arrival 100%", provenance, StringComparison.Ordinal);
 

@@ -65,7 +65,7 @@ public sealed class TrainVerbTests : IDisposable
     [InlineData("train --map synthetic-small --algo nope", "Unknown algorithm 'nope'")]
     [InlineData("train --map synthetic-small --algo ippo --weight fixed:0.5", "--weight applies to leed only")]
     [InlineData("train --map synthetic-small --weight fixed", "fixed needs exactly one weight")]
-    [InlineData("train --map synthetic-small --demos no-such-file.txt", "neither 'planner' nor an existing instruction file")]
+    [InlineData("train --map synthetic-small --demos no-such-file.txt", "is neither 'planner', 'llm', a stored set's id nor an existing instruction file")]
     [InlineData("train --map nowhere", "No map named 'nowhere'")]
     [InlineData("train --agents 3", "--map is required")]
     [InlineData("train --map synthetic-small --envs 3 --steps 5", "must be divisible by the 4 minibatches")]

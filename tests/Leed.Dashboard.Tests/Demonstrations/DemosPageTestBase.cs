@@ -30,6 +30,8 @@ public abstract class DemosPageTestBase : IAsyncLifetime
         // Resolved at first render, so a test can point Llm at a scripted endpoint in its constructor.
         Ctx.Services.AddSingleton(_ => new LlmSettings(Store, Llm));
         Ctx.Services.AddLlmHttp(); // the pages' LLM calls go through the real pipeline to a scripted endpoint
+        Ctx.Services.AddSingleton(provider => new DemonstrationService(Store, provider.GetRequiredService<IHttpClientFactory>(),
+            () => provider.GetRequiredService<LlmSettings>().Current));
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.JSInterop.SetupModule(CityGrid.ModulePath);
         Base = new DemonstrationStore(Store).SaveNew(Scenario, 5, new PlannerDemonstrator().Generate(Scenario));

@@ -52,6 +52,34 @@ public sealed class DashboardProcess : IDisposable
         return dashboard;
     }
 
+    /// <summary>Starts a command-line verb without waiting for it, to stop or kill it mid-way.</summary>
+    public static DashboardProcess StartVerb(params string[] arguments) => new(arguments);
+
+    /// <summary>The complete lines it has printed on stdout so far.</summary>
+    public string[] OutputLines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Waits until <paramref name="condition"/> holds (or the process exits: then it throws with its stderr).</summary>
+    public async Task WaitUntilAsync(Func<DashboardProcess, bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition(this))
+        {
+            if (HasExited) throw new InvalidOperationException($"The process exited with {_process.ExitCode} first: {Error}");
+            if (clock.Elapsed > timeout) throw new TimeoutException($"Not there after {timeout.TotalSeconds:F0} s. stderr: {Error}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The exit code, once it has exited (after <see cref="KillAsync"/> or <see cref="StopAsync"/>).</summary>
+    public int ExitCode
+    {
+        get
+        {
+            _process.WaitForExit(); // flushes the redirected streams
+            return _process.ExitCode;
+        }
+    }
+
     /// <summary>Runs a command-line verb to its end; returns its exit code and output.</summary>
     public static async Task<(int Exit, string Output, string Error)> RunVerbAsync(params string[] arguments)
     {

@@ -172,6 +172,45 @@ public sealed class LocalApiTests(LocalApiServer fixture) : IClassFixture<LocalA
         }
     }
 
+    [Fact]
+    public async Task TrainVerb_OnAFolderTheDashboardOwns_TrainsThereAsALiveStoredRun_StreamingItsLines_AndKeepingOut()
+    {
+        string folder = Directory.CreateTempSubdirectory("leed-api-train-verb-").FullName;
+        var live = new HashSet<string>();
+        using IDisposable watching = Registry.SubscribeList(() =>
+        {
+            lock (live) foreach (RunSummary run in Registry.List().Where(run => run.IsActive).Select(RunSummary.Of)) live.Add(run.Id);
+        });
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            string run = Path.Combine(folder, "run");
+            int exit = await CommandLine.RunAsync(["train", "--map", PresetMaps.Small, "--agents", "3", "--algo", "ippo", "--iterations", "3", "--envs", "2",
+                "--steps", "16", "--threads", "1", "--seed", "4", "--checkpoint-every", "2", "--data", Server.DataDirectory, "--out", run], output, error);
+
+            Assert.True(exit == 0, error.ToString());
+            Assert.Contains("owned by a running dashboard: training there", error.ToString(), StringComparison.Ordinal);
+            string runId = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(run, "config.json"))).RootElement.GetProperty("runId").GetString()!;
+            lock (live) Assert.Contains(runId, live); // listed by the dashboard while it trained
+            Assert.Equal(RunStatus.Completed, Registry.Get(runId)!.Status);
+            Assert.Equal([1, 2, 3], Registry.Store.MetricsOf(runId).Select(row => row.Iteration));
+            Assert.Equal([1, 2, 3], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("iteration").GetInt32()));
+            Assert.Equal(4, (await File.ReadAllLinesAsync(Path.Combine(run, "metrics.csv"))).Length);
+            Assert.True(File.Exists(Path.Combine(run, "checkpoint.bin")), "the dashboard's checkpoints are kept in --out too");
+
+            // `runs list` on the same folder is answered by the dashboard too, and names the run.
+            var listed = new StringWriter();
+            Assert.Equal(0, await CommandLine.RunAsync(["runs", "list", "--data", Server.DataDirectory], listed, new StringWriter()));
+            Assert.Contains(JsonDocument.Parse(listed.ToString()).RootElement.EnumerateArray(), item => item.GetProperty("id").GetString() == runId);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static string WithoutSpeed(string row)
     {
         var values = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(row)!;

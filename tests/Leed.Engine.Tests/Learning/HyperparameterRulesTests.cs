@@ -33,4 +33,14 @@ public sealed class HyperparameterRulesTests
 
         Assert.StartsWith("Envs x Steps (3 x 5 = 15) must be divisible by the 4 minibatches", refused.Message);
     }
+
+    [Fact]
+    public void Validate_ARolloutThatDoesNotSplit_IsRefusedByTheOneRule_WithItsMessage()
+    {
+        var hyperparameters = new Hyperparameters { Envs = 3, Steps = 5 };
+
+        var refused = Assert.Throws<HyperparameterException>(hyperparameters.Validate);
+
+        Assert.Equal(Assert.Throws<HyperparameterException>(() => HyperparameterRules.RequireWholeMinibatches(hyperparameters)).Message, refused.Message);
+    }
 }

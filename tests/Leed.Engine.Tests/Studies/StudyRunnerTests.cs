@@ -132,9 +132,10 @@ public sealed class StudyRunnerTests : IDisposable
             .Replace("\"corruption\": [{\"kind\": \"none\", \"fraction\": 0}, {\"kind\": \"drop\", \"fraction\": 0.34}],", "");
         Leed.Engine.Env.Scenario scenario = Leed.Engine.Env.ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, 1); // the study's own scenario (scenarioSeed 1)
         await using var server = Support.ScriptedOpenAiServer.Start().Otherwise(Demonstrations.LlmDemonstratorTests.AnswerWhatIsAsked(scenario));
-        var endpoint = new LlmEndpoint(server.BaseUrl, "test-model", "sk-test") { Timeout = TimeSpan.FromSeconds(10), MaxRetries = 0 };
+        var demonstrations = new DemonstrationService(_store, LlmHttp.Shared,
+            () => new Leed.Engine.Hosting.LlmOptions { Endpoint = server.BaseUrl.ToString(), Model = "test-model", ApiKey = "sk-test", TimeoutSeconds = 10, MaxRetries = 0 });
         using RunRegistry registry = NewRegistry();
-        var runner = new StudyRunner(_store, registry, () => new LlmDemonstrator(LlmHttp.Shared, endpoint));
+        var runner = new StudyRunner(_store, registry, demonstrations);
         StudyRecord study = Create(runner, json);
 
         runner.Start(study.Id);
@@ -155,7 +156,7 @@ public sealed class StudyRunnerTests : IDisposable
     {
         string json = Tiny.Replace("\"agents\": [3]", "\"agents\": [3], \"demonstrations\": \"llm\"");
         using RunRegistry registry = NewRegistry();
-        var runner = new StudyRunner(_store, registry, llmDemonstrator: null);
+        var runner = new StudyRunner(_store, registry, demonstrations: null);
         StudyRecord study = Create(runner, json);
 
         StudyException failure = Assert.Throws<StudyException>(() => runner.Start(study.Id));

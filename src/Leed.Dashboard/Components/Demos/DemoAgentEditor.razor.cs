@@ -9,7 +9,7 @@ namespace Leed.Dashboard.Components.Demos;
 public sealed partial class DemoAgentEditor : IDisposable
 {
     [Inject] private LlmSettings Llm { get; set; } = default!;
-    [Inject] private IHttpClientFactory Http { get; set; } = default!;
+    [Inject] private DemonstrationService Demonstrations { get; set; } = default!;
 
     /// <summary>The draft being edited; changed in place, then <see cref="OnChanged"/> is raised.</summary>
     [Parameter, EditorRequired] public DemonstrationDraft Draft { get; set; } = default!;
@@ -43,17 +43,17 @@ public sealed partial class DemoAgentEditor : IDisposable
 
     private async Task AskAsync()
     {
-        LlmEndpoint? endpoint;
+        if (!LlmAvailable) return;
+        LlmDemonstrator demonstrator;
         try
         {
-            endpoint = LlmEndpoint.FromOptions(Llm.Current);
+            demonstrator = Demonstrations.CreateLlm(DemonstratorChoice.ConfiguredLlm);
         }
         catch (ArgumentException problem)
         {
             _askError = problem.Message;
             return;
         }
-        if (endpoint is null) return;
 
         int agent = Agent;
         AgentDraft current = Current;
@@ -64,7 +64,6 @@ public sealed partial class DemoAgentEditor : IDisposable
         CancellationToken token = _cancellation.Token;
         try
         {
-            var demonstrator = new LlmDemonstrator(Http, endpoint);
             AgentRefinement refinement = await Task.Run(() => demonstrator.RefineAgentAsync(Draft.Scenario, agent, current.Instructions,
                 current.Validation.Errors, note, token), token);
             Draft.ApplyRefinement(agent, refinement, note);

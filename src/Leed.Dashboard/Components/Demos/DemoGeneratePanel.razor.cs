@@ -16,7 +16,7 @@ public sealed partial class DemoGeneratePanel : IDisposable
 
     [Inject] private ILeedStore Store { get; set; } = default!;
     [Inject] private LlmSettings Llm { get; set; } = default!;
-    [Inject] private IHttpClientFactory Http { get; set; } = default!;
+    [Inject] private DemonstrationService Demonstrations { get; set; } = default!;
 
     /// <summary>Raised with the id of the stored version 1 once a set is generated and saved.</summary>
     [Parameter] public EventCallback<int> OnGenerated { get; set; }
@@ -64,11 +64,10 @@ public sealed partial class DemoGeneratePanel : IDisposable
     {
         _error = null;
         Scenario scenario;
-        int? seed;
         IDemonstrator demonstrator;
         try
         {
-            (scenario, seed) = ResolveScenario();
+            scenario = ResolveScenario();
             demonstrator = CreateDemonstrator();
         }
         catch (Exception problem) when (problem is ArgumentException or MapNotFoundException)
@@ -95,11 +94,8 @@ public sealed partial class DemoGeneratePanel : IDisposable
             {
                 DemonstrationSet set = await demonstrator.GenerateAsync(scenario, progress, token);
                 token.ThrowIfCancellationRequested();
-                // Kept for review and repair on this page, but never mistaken for usable demonstrations.
-                if (!set.HasValidAgent) set = set.LabelledNoValidAgent();
-                StoredDemonstrationSet stored = new DemonstrationStore(Store).SaveNew(scenario, seed, set);
-                new LlmTranscriptStore(Store).Save(stored.Id, set.Transcript);
-                return stored.Id;
+                // Kept for review and repair on this page, but labelled so it is never mistaken for usable demonstrations.
+                return Demonstrations.Save(scenario, set, keepInvalid: true)!.Stored.Id;
             }, token);
         }
         catch (OperationCanceledException)
@@ -122,21 +118,15 @@ public sealed partial class DemoGeneratePanel : IDisposable
 
     private void Cancel() => _cancellation?.Cancel();
 
-    private (Scenario Scenario, int? Seed) ResolveScenario()
+    private Scenario ResolveScenario()
     {
         var catalog = MapCatalog.For(Store);
         CityMap map = catalog.Require(_map);
-        if (UsingOwnScenario && catalog.FindScenario(map.Name) is { } own) return (own, null);
-        return (ScenarioGenerator.Generate(map, _agents, _seed), _seed);
+        return ScenarioResolver.Build(catalog, map, UsingOwnScenario ? ScenarioSource.MapRows(OwnAgents) : ScenarioSource.Generated(_agents, _seed));
     }
 
-    private IDemonstrator CreateDemonstrator()
-    {
-        if (_kind != "llm") return new PlannerDemonstrator();
-        LlmEndpoint endpoint = LlmEndpoint.FromOptions(Llm.Current)
-            ?? throw new ArgumentException("No LLM is configured: set one on the Settings page, or use the planner.");
-        return new LlmDemonstrator(Http, endpoint, new LlmDemonstratorOptions { MaxRounds = _rounds });
-    }
+    private IDemonstrator CreateDemonstrator() =>
+        Demonstrations.Create(_kind == "llm" ? DemonstratorChoice.ConfiguredLlm with { MaxRounds = _rounds } : DemonstratorChoice.Planner);
 
     public void Dispose()
     {

@@ -18,6 +18,7 @@ public sealed partial class DemosPage
 
     [Inject] private ILeedStore Store { get; set; } = default!;
     [Inject] private LlmSettings Llm { get; set; } = default!;
+    [Inject] private DemonstrationService Demonstrations { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -136,9 +137,8 @@ public sealed partial class DemosPage
             Snackbar.Add(problem, Severity.Warning);
             return;
         }
-        var demos = new DemonstrationStore(Store);
-        StoredDemonstrationSet saved = demos.SaveVersion(_stored.Id, _draft.Scenario, _draft.ToAgentDemonstrations(), _draft.Edits(_editor, DateTime.UtcNow));
-        if (_draft.Transcript.Count > 0) new LlmTranscriptStore(Store).Save(saved.Id, _draft.Transcript);
+        StoredDemonstrationSet saved = Demonstrations.SaveVersion(_stored.Id, _draft.Scenario, _draft.ToAgentDemonstrations(),
+            _draft.Edits(_editor, DateTime.UtcNow), _draft.Transcript);
         Snackbar.Add($"Saved {saved.Title} (id {saved.Id}); {_stored.Title} is unchanged.", Severity.Success);
         Navigation.NavigateTo($"demos/{saved.Id}");
     }

@@ -33,6 +33,7 @@ public partial class NewRun
 
     [Inject] private ILeedStore Store { get; set; } = default!;
     [Inject] private RunRegistry Registry { get; set; } = default!;
+    [Inject] private TrainerWorkloadFactory Runs { get; set; } = default!;
     [Inject] private LlmSettings LlmSettings { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
@@ -195,6 +196,7 @@ public partial class NewRun
             Map = _form.Map,
             Agents = _form.UseMapScenario ? 0 : _form.Agents,
             ScenarioSeed = _form.ScenarioSeed,
+            ScenarioKind = _form.UseMapScenario ? Engine.Env.ScenarioKind.Map : Engine.Env.ScenarioKind.Generated,
             Demonstrator = NeedsDemonstrations ? _form.Demonstrator : "none",
             DemoSetId = UsesSet ? _form.DemoSetId : null,
             Weight = Chosen.UsesWeightSchedule ? _form.Weight.Trim() : "",
@@ -202,6 +204,16 @@ public partial class NewRun
             // Every value (defaults too), so the run records exactly what it trained with.
             Hyperparameters = values,
         };
+        // The one run-preparation path's own checks (scenario, stored set, memory), before anything is queued, as `train` makes them.
+        try
+        {
+            Runs.Check(spec);
+        }
+        catch (Exception error) when (error is ArgumentException or KeyNotFoundException or NoValidAgentException)
+        {
+            _problems.Add(error.Message);
+            return (null, seeds);
+        }
         return (spec, seeds);
     }
 

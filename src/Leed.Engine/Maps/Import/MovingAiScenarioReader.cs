@@ -92,7 +92,7 @@ public static class MovingAiScenarioReader
         if (specs.Count < agents)
             throw new MapImportException(fileName, lines.Number + 1, null,
                 $"{agents} agents were asked for, but the file has only {specs.Count} row(s)", $"{agents} rows", $"{specs.Count} rows");
-        return new Scenario(map, specs, $"from {fileName}: its first {specs.Count} row(s), every agent departing at step 0");
+        return new Scenario(map, specs, $"from {fileName}: its first {specs.Count} row(s), every agent departing at step 0", ScenarioSource.MapRows(specs.Count));
     }
 
     /// <summary>Whitespace-separated fields with their 1-based columns.</summary>
