@@ -5,6 +5,9 @@
 // State lives per wrapper element, so several grids can share this module. After each draw the
 // wrapper carries data-scale (CSS pixels per cell), data-fit-scale, data-offset-x/-y (where cell
 // (0, 0) starts inside the canvas, in CSS pixels), data-agents and data-step.
+// A grid shows either one snapshot (setSnapshot: the agents at one step) or a whole recorded episode
+// (setEpisode), whose steps a timeline (episodeTimeline.js) shows with showStep, between two steps
+// too: vehicles glide from cell to cell instead of jumping.
 
 const grids = new WeakMap();
 
@@ -13,7 +16,9 @@ const BLOCKED = '#c9ced6';
 const INTERSECTION = '#7b8794';
 const SELECTABLE = '#1565c0';
 const INVALID = '#d32f2f';
+const BLOCKED_RING = '#d32f2f';
 const STATUS_DRIVING = 1;
+const STATUS_ARRIVED = 2;
 const STATUS_TIMED_OUT = 3;
 const ZOOM_STEP = 1.25;          // one button press or wheel notch
 const MAX_CELL_PIXELS = 48;      // zooming in stops here, or at twice the fit scale when that is larger
@@ -25,13 +30,21 @@ export function agentColour(agent) {
     return `hsl(${hue.toFixed(1)}, 70%, 42%)`;
 }
 
+const colours = [];
+function colourOf(agent) {
+    return colours[agent] ??= agentColour(agent);
+}
+
+// Who listens for a grid's episode (a timeline), by wrapper element: a timeline may start before its grids.
+const episodeListeners = new WeakMap();
+
 export function init(element, dotNetRef) {
     const viewportElement = element.querySelector('.leed-grid-viewport');
     const [staticCanvas, dynamicCanvas] = viewportElement.querySelectorAll('canvas');
     const grid = {
         element, viewportElement, dotNetRef, staticCanvas, dynamicCanvas,
         map: null, cellCanvas: null, intersectionAt: new Map(),
-        agents: new Int32Array(0), step: 0,
+        agents: new Int32Array(0), step: 0, episode: null, blockedNow: null, glide: null,
         routes: [], highlight: null, selectable: null,
         viewport: { width: 0, height: 0 },
         view: { scale: 1, fitScale: 1, x: 0, y: 0, fitted: true },
@@ -89,10 +102,103 @@ export function fit(element) {
 export function setSnapshot(element, step, agents) {
     const grid = grids.get(element);
     if (!grid) return;
+    grid.episode = null;
+    grid.blockedNow = null;
+    grid.glide = null;
     grid.step = step;
     grid.agents = agents;
     grid.dynamicDirty = true;
     schedule(grid);
+}
+
+// episode: { agents, steps, cells (little-endian int32 bytes, [steps * agents]), statuses ([steps * agents]),
+// blocked ([steps * agents] or null), destinations: [agents] cells }. The grid shows its step 0 until a timeline moves it.
+export function setEpisode(element, episode) {
+    const grid = grids.get(element);
+    if (!grid) return;
+    const { agents, steps } = episode;
+    const statuses = toBytes(episode.statuses);
+    const blocked = episode.blocked ? toBytes(episode.blocked) : null;
+    // Per step: how many have arrived by then, and how many blocked moves there have been up to it.
+    const arrivedAt = new Int32Array(steps), blockedUpTo = new Int32Array(steps);
+    let blockedSoFar = 0;
+    for (let step = 0; step < steps; step++) {
+        let arrived = 0;
+        for (let i = step * agents; i < (step + 1) * agents; i++) {
+            if (statuses[i] === STATUS_ARRIVED) arrived++;
+            if (blocked && blocked[i]) blockedSoFar++;
+        }
+        arrivedAt[step] = arrived;
+        blockedUpTo[step] = blockedSoFar;
+    }
+    grid.episode = {
+        agents, steps, cells: toInt32s(episode.cells), statuses, blocked, destinations: Int32Array.from(episode.destinations),
+        arrivedAt, blockedUpTo,
+    };
+    grid.agents = new Int32Array(agents * 6);
+    grid.blockedNow = new Uint8Array(agents);
+    grid.glide = new Float32Array(agents * 2);
+    showFrame(grid, Math.min(grid.step, steps - 1), 0);
+    grid.dynamicDirty = true;
+    schedule(grid);
+    for (const listener of episodeListeners.get(element) ?? []) listener();
+}
+
+/** The episode a grid shows, for a timeline: its length, agents, and counts per step; null before one is set. */
+export function episodeOf(element) {
+    const episode = grids.get(element)?.episode;
+    return episode ? { steps: episode.steps, agents: episode.agents, arrivedAt: episode.arrivedAt, blockedUpTo: episode.blockedUpTo, hasBlocked: !!episode.blocked } : null;
+}
+
+/** Calls back whenever the grid gets a new episode; returns the unsubscribe function. */
+export function onEpisode(element, callback) {
+    const set = episodeListeners.get(element) ?? new Set();
+    episodeListeners.set(element, set);
+    set.add(callback);
+    return () => set.delete(callback);
+}
+
+/**
+ * Shows the episode at a fractional step (past the grid's last step it stays on the last one). With
+ * immediate the frame is drawn now (a timeline calls this from its own animation frame); else at the next one.
+ */
+export function showStep(element, position, immediate) {
+    const grid = grids.get(element);
+    if (!grid || !grid.episode) return;
+    const last = grid.episode.steps - 1;
+    const clamped = Math.max(0, Math.min(position, last));
+    const step = Math.floor(clamped);
+    showFrame(grid, step, step < last ? clamped - step : 0);
+    grid.dynamicDirty = true;
+    if (immediate) draw(grid);
+    else schedule(grid);
+}
+
+// Fills the agents at a step, and where each driving vehicle is between this step's cell and the next's.
+function showFrame(grid, step, fraction) {
+    const { agents, cells, statuses, blocked, destinations } = grid.episode;
+    const width = grid.map ? grid.map.width : 1;
+    const base = step * agents, next = base + agents;
+    const hasNext = fraction > 0 && next < cells.length;
+    const flat = grid.agents;
+    for (let i = 0; i < agents; i++) {
+        const cell = cells[base + i], destination = destinations[i];
+        const x = cell < 0 ? -1 : cell % width, y = cell < 0 ? -1 : Math.floor(cell / width);
+        flat[6 * i] = i; flat[6 * i + 1] = x; flat[6 * i + 2] = y; flat[6 * i + 3] = statuses[base + i];
+        flat[6 * i + 4] = destination % width; flat[6 * i + 5] = Math.floor(destination / width);
+        grid.blockedNow[i] = blocked ? blocked[base + i] : 0;
+        // Glide towards the next cell when the vehicle drives on to a neighbouring one.
+        let gx = x, gy = y;
+        if (hasNext && cell >= 0) {
+            const to = cells[next + i];
+            if (to >= 0 && to !== cell) {
+                const tx = to % width, ty = Math.floor(to / width);
+                if (Math.abs(tx - x) + Math.abs(ty - y) === 1) { gx = x + (tx - x) * fraction; gy = y + (ty - y) * fraction; }
+            }
+        }
+        grid.glide[2 * i] = gx; grid.glide[2 * i + 1] = gy;
+    }
+    grid.step = step;
 }
 
 // routes: [{ agent, path: [x0, y0, x1, y1, ...], origin: [x, y], destination: [x, y], invalidHop, colour }]
@@ -121,6 +227,13 @@ export function dispose(element) {
     grid.resizeObserver.disconnect();
     grid.dotNetRef = null;
     grids.delete(element);
+}
+
+// Blazor sends byte[] as a Uint8Array (or base64): the little-endian int32s in it, copied when unaligned.
+function toInt32s(bytes) {
+    const raw = toBytes(bytes);
+    const aligned = raw.byteOffset % 4 === 0 ? raw : raw.slice();
+    return new Int32Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.byteLength / 4));
 }
 
 function toBytes(cells) {
@@ -330,10 +443,11 @@ function drawDynamic(grid) {
     const occupancy = new Map();
     let drawn = 0;
     ctx.lineWidth = Math.max(1, cp * 0.1);
+    const glide = grid.glide, blockedNow = grid.blockedNow;
     for (let i = 0; i + 5 < agents.length; i += 6) {
         const agent = agents[i], x = agents[i + 1], y = agents[i + 2], status = agents[i + 3];
         if (status !== STATUS_DRIVING && status !== STATUS_TIMED_OUT) continue;
-        const colour = agentColour(agent);
+        const colour = colourOf(agent);
         const isHighlight = agent === grid.highlight;
         ctx.globalAlpha = dimOthers && !isHighlight ? 0.3 : 1;
 
@@ -347,7 +461,8 @@ function drawDynamic(grid) {
         const lane = occupancy.get(cell) ?? 0;
         occupancy.set(cell, lane + 1);
         const offset = lane === 0 ? 0 : cp * 0.2;
-        const cx = (x + 0.5) * cp + offset, cy = (y + 0.5) * cp + offset;
+        const gx = glide ? glide[2 * agent] : x, gy = glide ? glide[2 * agent + 1] : y;
+        const cx = (gx + 0.5) * cp + offset, cy = (gy + 0.5) * cp + offset;
         const radius = Math.max(1.5, cp * (isHighlight ? 0.45 : 0.32));
         ctx.beginPath();
         ctx.arc(cx, cy, radius, 0, Math.PI * 2);
@@ -355,6 +470,13 @@ function drawDynamic(grid) {
         ctx.fill();
         if (status === STATUS_TIMED_OUT || isHighlight) {
             ctx.strokeStyle = isHighlight ? '#000' : colour;
+            ctx.stroke();
+        }
+        if (blockedNow && blockedNow[agent]) {
+            // Blocked in the step that led here: a red ring around the vehicle.
+            ctx.strokeStyle = BLOCKED_RING;
+            ctx.beginPath();
+            ctx.arc(cx, cy, radius + Math.max(1, cp * 0.12), 0, Math.PI * 2);
             ctx.stroke();
         }
         drawn++;
@@ -424,8 +546,8 @@ function onClick(grid, event) {
     }
     const cell = cellAt(grid, event);
     if (!cell || !grid.dotNetRef) return;
-    // .NET decides whether the cell is a clickable intersection or holds an agent.
-    grid.dotNetRef.invokeMethodAsync('OnCellClicked', cell.x, cell.y);
+    // .NET decides whether the cell is a clickable intersection or holds an agent (at the step shown).
+    grid.dotNetRef.invokeMethodAsync('OnCellClicked', cell.x, cell.y, grid.step);
 }
 
 function onMove(grid, event) {

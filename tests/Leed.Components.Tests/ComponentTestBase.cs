@@ -21,4 +21,13 @@ public abstract class ComponentTestBase : IAsyncLifetime
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync() => await Ctx.DisposeAsync();
+
+    /// <summary>The repository's root folder (where the shared scripts live), found above the test output.</summary>
+    protected static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Leed.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new DirectoryNotFoundException("Leed.sln not found above the test output.");
+    }
 }

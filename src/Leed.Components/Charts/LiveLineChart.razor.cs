@@ -17,6 +17,10 @@ namespace Leed.Components.Charts;
 /// throttled); both only extend the plotted traces. The whole chart is redrawn only when the set
 /// of series, the bands, the axis titles, the height or the smoothing change. With smoothing above
 /// zero each series is drawn twice: the raw values faint, the TensorBoard-style moving average on top.
+/// A line or band longer than <see cref="MaxPointsPerLine"/> is drawn downsampled
+/// (<see cref="Downsampling.LargestTriangleThreeBuckets"/>, the moving average computed on every point
+/// first); appended points are drawn as they come until a line has twice that many, then the chart is
+/// downsampled again. The series given keep every point.
 /// </summary>
 public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
 {
@@ -44,10 +48,16 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     /// <summary>The chart's height in CSS pixels.</summary>
     [Parameter] public int Height { get; set; } = 320;
 
-    /// <summary>The least time between two pushes of points posted with <see cref="Post"/>; read once.</summary>
+    /// <summary>The legend beneath the plot rather than beside it, so a narrow chart (a small multiple) keeps its width for the plot.</summary>
+    [Parameter] public bool LegendBelow { get; set; }
+
+    /// <summary>Points drawn per line (and per band) at most; longer ones are downsampled for display.</summary>
+    [Parameter] public int MaxPointsPerLine { get; set; } = Downsampling.DefaultMaxPoints;
+
     /// <summary>Events drawn as dashed vertical lines across the plot, labelled at the top.</summary>
     [Parameter] public IReadOnlyList<ChartMarker>? Markers { get; set; }
 
+    /// <summary>The least time between two pushes of points posted with <see cref="Post"/>; read once.</summary>
     [Parameter] public TimeSpan PushInterval { get; set; } = ThrottledPush.DefaultInterval;
 
     private sealed class Line(string key, string name, List<SeriesPoint> points)
@@ -58,6 +68,8 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         public int RawTrace { get; set; }
         public int SmoothedTrace { get; set; } = -1;
         public EmaState Ema { get; set; }
+        /// <summary>How many points the raw trace holds (fewer than <see cref="Points"/> when downsampled).</summary>
+        public int Drawn { get; set; }
     }
 
     private PlotlyChart? _chart;
@@ -75,7 +87,8 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private IReadOnlyList<BandSeries>? _builtBands;
     private IReadOnlyList<ChartMarker>? _builtMarkers;
     private double _builtWeight = -1;
-    private (string X, string Y, int Height) _builtLayout;
+    private (string X, string Y, int Height, bool LegendBelow) _builtLayout;
+    private int _builtMaxPoints;
 
     private double Weight => Math.Clamp(Smoothing, 0, Charts.Smoothing.MaxWeight);
 
@@ -96,12 +109,13 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _builtSeries = Series;
 
         if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || !ReferenceEquals(Markers, _builtMarkers) || Weight != _builtWeight
-            || _builtLayout != (XAxisTitle, YAxisTitle, Height))
+            || _builtLayout != (XAxisTitle, YAxisTitle, Height, LegendBelow) || _builtMaxPoints != MaxPointsPerLine)
         {
             _builtBands = Bands;
             _builtMarkers = Markers;
             _builtWeight = Weight;
-            _builtLayout = (XAxisTitle, YAxisTitle, Height);
+            _builtLayout = (XAxisTitle, YAxisTitle, Height, LegendBelow);
+            _builtMaxPoints = MaxPointsPerLine;
             RebuildTraces();
         }
     }
@@ -157,6 +171,7 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
                 continue;
             var line = _lines.First(l => l.Key == delta.Key);
             line.Points.AddRange(delta.NewPoints);
+            line.Drawn += delta.NewPoints.Count;
             var x = delta.NewPoints.Select(p => (object)p.X).ToArray();
             xs.Add(x);
             ys.Add(delta.NewPoints.Select(p => (object)p.Y).ToArray());
@@ -172,6 +187,14 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         }
         if (indices.Count == 0)
             return;
+
+        if (_lines.Any(line => line.Drawn > 2 * MaxPointsPerLine))
+        {
+            // Appended at full detail for a while; now downsample the whole line again.
+            RebuildTraces();
+            await RedrawAsync();
+            return;
+        }
 
         if (_chart is not null && _plotted)
         {
@@ -193,18 +216,6 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     }
 
     /// <summary>Queues points from any thread; they reach the chart at most once per <see cref="PushInterval"/>.</summary>
-    private static Plotly.Blazor.LayoutLib.Shape MarkerShape(ChartMarker marker) => new()
-    {
-        Type = Plotly.Blazor.LayoutLib.ShapeLib.TypeEnum.Line,
-        X0 = marker.X,
-        X1 = marker.X,
-        Y0 = 0,
-        Y1 = 1,
-        YRef = "paper",
-        Line = new Plotly.Blazor.LayoutLib.ShapeLib.Line { Color = "#6d4c41", Dash = "dash", Width = 1.5m },
-        Label = new Plotly.Blazor.LayoutLib.ShapeLib.Label { Text = PlotlyText.Escape(marker.Label), TextPosition = Plotly.Blazor.LayoutLib.ShapeLib.LabelLib.TextPositionEnum.End, TextAngle = 0 },
-    };
-
     public void Post(IReadOnlyList<SeriesDelta> deltas) => _throttle?.Post(deltas);
 
     public async ValueTask DisposeAsync()
@@ -245,16 +256,20 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         foreach (var line in _lines)
         {
             var c = Palette[colour++ % Palette.Length];
+            var xs = line.Points.Select(p => p.X).ToArray();
             var ys = line.Points.Select(p => p.Y).ToArray();
+            var (drawnX, drawnY) = Thin(xs, ys);
             line.RawTrace = _traces.Count;
-            _traces.Add(LineTrace(line.Key, line.Name, line.Points.Select(p => p.X), ys, c,
+            line.Drawn = drawnX.Length;
+            _traces.Add(LineTrace(line.Key, line.Name, drawnX, drawnY, c,
                 faint: weight > 0, showLegend: weight == 0));
             if (weight > 0)
             {
                 var smoothed = new double[ys.Length];
                 line.Ema = Charts.Smoothing.Ema(default, ys, weight, smoothed);
                 line.SmoothedTrace = _traces.Count;
-                _traces.Add(LineTrace(line.Key, line.Name, line.Points.Select(p => p.X), smoothed, c,
+                var (smoothX, smoothY) = Thin(xs, smoothed);
+                _traces.Add(LineTrace(line.Key, line.Name, smoothX, smoothY, c,
                     faint: false, showLegend: true));
             }
             else
@@ -268,12 +283,36 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = PlotlyText.Escape(YAxisTitle) } }];
         _layout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 50 };
         _layout.Height = Height;
-        _layout.Shapes = Markers is { Count: > 0 } markers ? [.. markers.Select(MarkerShape)] : null;
+        _layout.Shapes = MarkerShapes.Of(Markers);
+        _layout.Legend = LegendBelow
+            ? [new Plotly.Blazor.LayoutLib.Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, X = 0, Y = -0.25m, YAnchor = Plotly.Blazor.LayoutLib.LegendLib.YAnchorEnum.Top }]
+            : null;
         _redrawPending = true;
     }
 
-    private void AddBand(BandSeries band, string colour) =>
+    /// <summary>The points to draw of a line: all of them, or a downsampled selection when there are too many.</summary>
+    private (double[] X, double[] Y) Thin(double[] x, double[] y)
+    {
+        if (x.Length <= MaxPointsPerLine)
+            return (x, y);
+        var kept = Downsampling.LargestTriangleThreeBuckets(x, y, MaxPointsPerLine);
+        return (Downsampling.Pick(x, kept), Downsampling.Pick(y, kept));
+    }
+
+    private void AddBand(BandSeries band, string colour)
+    {
+        if (band.X.Length > MaxPointsPerLine)
+        {
+            // The mean's shape decides which x values are drawn; the band's edges follow at the same x.
+            var kept = Downsampling.LargestTriangleThreeBuckets(band.X, band.Mean, MaxPointsPerLine);
+            band = band with
+            {
+                X = Downsampling.Pick(band.X, kept), Mean = Downsampling.Pick(band.Mean, kept),
+                Lower = Downsampling.Pick(band.Lower, kept), Upper = Downsampling.Pick(band.Upper, kept),
+            };
+        }
         _traces.AddRange(Figures.PlotlyFigure.Band(band.Key, band.Name, band.X, band.Mean, band.Lower, band.Upper, colour));
+    }
 
     private static Scatter LineTrace(string key, string name, IEnumerable<double> x, IEnumerable<double> y,
         string colour, bool faint, bool showLegend) => new()

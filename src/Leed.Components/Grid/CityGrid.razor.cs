@@ -10,8 +10,9 @@ namespace Leed.Components.Grid;
 /// its container (up to <see cref="MaxHeight"/>) by default, whatever its size; the mouse wheel and
 /// the +/- buttons zoom, dragging pans, and "fit" goes back, all in the browser. Agents, destinations
 /// and routes are redrawn for each snapshot, at most once per animation frame, with no DOM element
-/// per agent. After each draw the wrapper element carries <c>data-agents</c> (the number of agents
-/// drawn), <c>data-step</c>, and the view: <c>data-scale</c> (CSS pixels per cell),
+/// per agent. Given an <see cref="Episode"/> instead of a snapshot, the whole episode goes to the
+/// browser once and an <see cref="EpisodeTimeline"/> plays it there. After each draw the wrapper element
+/// carries <c>data-agents</c> (the number of agents drawn), <c>data-step</c>, and the view: <c>data-scale</c> (CSS pixels per cell),
 /// <c>data-fit-scale</c> and <c>data-offset-x</c>/<c>data-offset-y</c> (where cell (0, 0) starts).
 /// </summary>
 public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
@@ -26,6 +27,9 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
 
     /// <summary>The agents at one step; only driving and timed-out agents are on the grid.</summary>
     [Parameter] public GridSnapshot? Snapshot { get; set; }
+
+    /// <summary>A whole recorded episode, sent once and played in the browser by an <see cref="EpisodeTimeline"/>; wins over <see cref="Snapshot"/>.</summary>
+    [Parameter] public EpisodeView? Episode { get; set; }
 
     /// <summary>Routes drawn as polylines over the map.</summary>
     [Parameter] public IReadOnlyList<RouteOverlay>? Routes { get; set; }
@@ -71,6 +75,7 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
 
     private CityGridView? _sentMap;
     private GridSnapshot? _sentSnapshot;
+    private EpisodeView? _sentEpisode;
     private IReadOnlyList<RouteOverlay>? _sentRoutes;
     private (int? Highlight, IReadOnlySet<int>? Selectable)? _sentOverlay;
 
@@ -100,9 +105,9 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
         await PushChangesAsync();
     }
 
-    /// <summary>Called by the renderer with the cell under a click.</summary>
+    /// <summary>Called by the renderer with the cell under a click and the step the grid shows.</summary>
     [JSInvokable]
-    public async Task OnCellClicked(int x, int y)
+    public async Task OnCellClicked(int x, int y, int step = 0)
     {
         if (_disposed || Map is null || !Map.Contains(x, y))
             return;
@@ -115,7 +120,7 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
             return;
         }
 
-        if (AgentAt(x, y) is { } agent)
+        if (AgentAt(x, y, step) is { } agent)
             await OnAgentClicked.InvokeAsync(agent);
     }
 
@@ -164,19 +169,36 @@ public sealed partial class CityGrid : ComponentBase, IAsyncDisposable
             await _module.InvokeVoidAsync("setOverlay", _wrapper, HighlightAgent, SelectableIntersections?.ToArray());
         }
 
-        if (Snapshot is not null && !ReferenceEquals(Snapshot, _sentSnapshot))
+        if (Episode is not null && !ReferenceEquals(Episode, _sentEpisode))
+        {
+            _sentEpisode = Episode;
+            await _module.InvokeVoidAsync("setEpisode", _wrapper, new
+            {
+                agents = Episode.Agents,
+                steps = Episode.Steps,
+                // Bytes travel to the browser as binary, not as JSON numbers: a 100-agent episode is one small message.
+                cells = System.Runtime.InteropServices.MemoryMarshal.AsBytes(Episode.Cells.AsSpan()).ToArray(),
+                statuses = Episode.Statuses,
+                blocked = Episode.Blocked,
+                destinations = Episode.Destinations,
+            });
+        }
+        else if (Episode is null && Snapshot is not null && !ReferenceEquals(Snapshot, _sentSnapshot))
         {
             _sentSnapshot = Snapshot;
             await _module.InvokeVoidAsync("setSnapshot", _wrapper, Snapshot.Step, FlattenAgents(Snapshot.Agents));
         }
     }
 
-    private int? AgentAt(int x, int y)
+    private int? AgentAt(int x, int y, int step)
     {
-        if (Snapshot is null)
+        var markers = Episode is not null && Map is not null
+            ? Episode.Frame(Math.Clamp(step, 0, Episode.Steps - 1), Map.Width).Agents
+            : Snapshot?.Agents;
+        if (markers is null)
             return null;
         int? found = null;
-        foreach (var marker in Snapshot.Agents)
+        foreach (var marker in markers)
         {
             if (marker.X != x || marker.Y != y || !IsOnGrid(marker.Status))
                 continue;

@@ -36,6 +36,14 @@ public sealed partial class RunTable : ComponentBase
     /// <summary>Raised when the delete button of a run is pressed; the page asks for confirmation.</summary>
     [Parameter] public EventCallback<RunRow> OnDeleteRequested { get; set; }
 
+    /// <summary>Columns the chooser can hide (the name, the status and the selection always show).</summary>
+    public static IReadOnlyList<string> OptionalColumns { get; } =
+        ["Algorithm", "Map", "Agents", "Demonstrator", "Seed", "Progress", "Best return", "Last return", "Steps", "Wall time", "Tags", "Notes", "Group", "Created"];
+
+    /// <summary>Hidden until chosen: with them all the table would not fit a 1440-pixel screen.</summary>
+    public static IReadOnlyList<string> HiddenByDefault { get; } = ["Demonstrator", "Progress", "Last return", "Steps", "Group", "Created"];
+
+    private readonly HashSet<string> _hidden = [.. HiddenByDefault];
     private HashSet<RunRow> _selected = new(RunRowIdComparer.Instance);
     private string? _search;
     private RunMetric _metric = RunMetric.BestReturn;
@@ -47,6 +55,13 @@ public sealed partial class RunTable : ComponentBase
     private IReadOnlyList<RunRow>? _rowsWhileEditing;
 
     private IReadOnlyList<RunRow> ShownRows => _rowsWhileEditing ?? Rows;
+
+    private bool IsHidden(string column) => _hidden.Contains(column);
+
+    private void ToggleColumn(string column)
+    {
+        if (!_hidden.Remove(column)) _hidden.Add(column);
+    }
 
     private bool IsShown(RunRow row) => RunFilter.Matches(row, _search, _metric, _minimum);
 

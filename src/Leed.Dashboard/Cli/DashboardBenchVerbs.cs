@@ -20,7 +20,7 @@ internal static class DashboardBenchVerbs
     private static readonly Option<int> Requests = CliOptions.Int("--requests", "timed page loads", "K", 10, 1, 1000);
 
     public static Command Watch() => CommandLine.Verb("watch",
-        "Trains the same run unwatched and watched (as the Live page watches) and compares their speed.",
+        "Trains the same run without episode snapshots, with them (as every run records them), and watched (as the Live page watches), and compares their speed.",
         [CliOptions.Data, WatchMap, WatchAgents, WatchIterations, WatchRepeats], WatchAsync);
 
     // No --data: the benchmark fills a temporary folder of its own.
@@ -28,9 +28,11 @@ internal static class DashboardBenchVerbs
         "Times the Runs page's first render with 1,000 stored runs (a temporary data folder).", [StoredRuns, Requests], RunsPageAsync);
 
     /// <summary>
-    /// Trains the same LEED run unwatched and watched (a subscriber as the Live page makes one:
-    /// 5 pushes/s and an episode snapshot every 2 s), alternating, in a temporary store, and
-    /// compares environment steps per second after the first iteration.
+    /// Trains the same LEED run three ways, alternating, in a temporary store: without episode snapshots
+    /// but the first and the last (a snapshot budget of 0), unwatched with snapshots through training
+    /// (the default budget, as every run records them), and watched as well (a subscriber as the Live
+    /// page makes one: pushes at most every 200 ms). Compares environment steps per second after the
+    /// first iteration, and counts the snapshots each kept.
     /// </summary>
     private static Task<int> WatchAsync(VerbContext context)
     {
@@ -42,38 +44,53 @@ internal static class DashboardBenchVerbs
         try
         {
             using var store = LiteDbStore.Open(folder);
-            using var registry = new RunRegistry(new RunStore(store), new TrainerWorkloadFactory(store));
-            var unwatched = new List<double>();
-            var watched = new List<double>();
+            var runStore = new RunStore(store);
+            // Both registries exist before any run starts (a registry marks the store's active runs interrupted when it opens).
+            using var registry = new RunRegistry(runStore, new TrainerWorkloadFactory(store));
+            using var noSnapshots = new RunRegistry(runStore, new TrainerWorkloadFactory(store) { SnapshotBudget = 0 });
+            var arms = new[] { "without", "unwatched", "watched" }.ToDictionary(arm => arm, _ => new List<double>());
+            var kept = arms.Keys.ToDictionary(arm => arm, _ => new List<int>());
+            var share = arms.Keys.ToDictionary(arm => arm, _ => new List<double>());
             for (int r = 0; r < repeats; r++)
             {
-                foreach (bool watch in new[] { false, true })
+                foreach (string arm in arms.Keys)
                 {
-                    context.Error.WriteLine($"  {(watch ? "watched" : "unwatched")} run {r + 1}/{repeats}...");
+                    context.Error.WriteLine($"  {arm} run {r + 1}/{repeats}...");
+                    RunRegistry runner = arm == "without" ? noSnapshots : registry;
                     var spec = new RunSpec { Algorithm = Algorithm.Leed.Name(), Map = map, Agents = agents, Iterations = iterations, Seed = 1 };
-                    RunRecord run = registry.Submit(spec);
+                    RunRecord run = runner.Submit(spec);
                     int pushes = 0, snapshots = 0;
-                    using IDisposable? subscription = watch
-                        ? registry.Subscribe(run.Id, update => { pushes++; if (update.Snapshot is not null) snapshots++; })
+                    using IDisposable? subscription = arm == "watched"
+                        ? runner.Subscribe(run.Id, update => { pushes++; if (update.Snapshot is not null) snapshots++; })
                         : null;
-                    while (registry.Get(run.Id) is { IsActive: true }) Thread.Sleep(50);
-                    RunRecord done = registry.Get(run.Id)!;
+                    while (runner.Get(run.Id) is { IsActive: true }) Thread.Sleep(50);
+                    RunRecord done = runner.Get(run.Id)!;
                     if (done.Status != RunStatus.Completed) throw new InvalidOperationException($"The benchmark run ended {done.Status}: {done.Error}");
-                    IReadOnlyList<MetricRecord> metrics = registry.Metrics(run.Id);
+                    IReadOnlyList<MetricRecord> metrics = runner.Metrics(run.Id);
                     // Steps per second from the end of iteration 1 (start-up and JIT excluded) to the end.
                     double sps = (metrics[^1].GlobalStep - metrics[0].GlobalStep) / (metrics[^1].WallSeconds - metrics[0].WallSeconds);
-                    (watch ? watched : unwatched).Add(sps);
-                    if (watch) context.Error.WriteLine($"    {pushes} pushes, {snapshots} snapshots");
+                    arms[arm].Add(sps);
+                    kept[arm].Add(runner.Snapshots(run.Id).Count);
+                    share[arm].Add(Math.Round(done.SnapshotSeconds / done.WallSeconds, 4));
+                    context.Error.WriteLine($"    {sps:0} steps/s, {kept[arm][^1]} snapshots kept, {share[arm][^1]:0.0%} of the training time on them"
+                        + (arm == "watched" ? $", {pushes} pushes ({snapshots} with a snapshot)" : ""));
                 }
             }
-            double unwatchedMean = unwatched.Average(), watchedMean = watched.Average();
+            double Mean(string arm) => arms[arm].Average();
             context.WriteJson(new
             {
                 map, agents, iterations, repeats,
-                unwatchedStepsPerSecond = unwatched.Select(value => Math.Round(value, 1)),
-                watchedStepsPerSecond = watched.Select(value => Math.Round(value, 1)),
-                watchedOverUnwatched = Math.Round(watchedMean / unwatchedMean, 3),
-                note = "watched = a registry subscriber as the Live page makes one (pushes at most every 200 ms, an episode snapshot every 2 s); browser rendering happens on the client",
+                withoutSnapshotsStepsPerSecond = arms["without"].Select(value => Math.Round(value, 1)),
+                unwatchedStepsPerSecond = arms["unwatched"].Select(value => Math.Round(value, 1)),
+                watchedStepsPerSecond = arms["watched"].Select(value => Math.Round(value, 1)),
+                unwatchedOverWithoutSnapshots = Math.Round(Mean("unwatched") / Mean("without"), 3),
+                watchedOverUnwatched = Math.Round(Mean("watched") / Mean("unwatched"), 3),
+                snapshotsKept = kept,
+                snapshotShareOfTrainingTime = share,
+                snapshotBudget = new TrainerWorkloadFactory(store).SnapshotBudget,
+                note = "snapshotShareOfTrainingTime = the seconds spent recording and storing episodes over the run's training seconds, measured inside the run (the first and the last episode, which are always recorded, included); "
+                    + "without = snapshot budget 0 (the first and the last iteration's episodes only); unwatched = snapshots through training within the budget, as every run records them; "
+                    + "watched = the same plus a registry subscriber as the Live page makes one (pushes at most every 200 ms); browser rendering happens on the client",
             });
             return Task.FromResult(0);
         }

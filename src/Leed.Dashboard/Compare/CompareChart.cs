@@ -20,11 +20,11 @@ public static class CompareChart
             string.IsNullOrWhiteSpace(curve.Run.Name) ? curve.Run.Id : curve.Run.Name,
             [.. curve.Raw.X.Zip(curve.Raw.Y, (x, y) => new SeriesPoint(x, y))]))];
 
-    /// <summary>One mean line with its 95% band per group, named with the number of seeds behind it.</summary>
+    /// <summary>One mean line with its 95% band per group, named by its configuration and the seeds behind it.</summary>
     public static IReadOnlyList<BandSeries> GroupBands(Comparison comparison) =>
         [.. comparison.GroupCurves.Select(curve => new BandSeries(
             curve.Group.Key,
-            curve.Band.Seeds == 1 ? curve.Group.Name : $"{curve.Group.Name} (mean of {curve.Band.Seeds} seeds)",
+            curve.Band.Seeds == 1 ? curve.Group.Name : $"{curve.Group.Name} (mean)",
             curve.Band.X, curve.Band.Mean, curve.Band.Lower, curve.Band.Upper))];
 
     /// <summary>The live charts' moving average with <paramref name="weight"/> as a comparison's smoothing; null (raw values) at 0.</summary>

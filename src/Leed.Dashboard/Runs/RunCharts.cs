@@ -1,5 +1,6 @@
 // Turns a run's metric records into the chart series the Live run page draws, and new records into deltas.
 using Leed.Components.Views;
+using Leed.Engine.Analysis;
 using Leed.Engine.Learning;
 using Leed.Engine.Runs;
 
@@ -35,9 +36,25 @@ public static class RunCharts
     public static ChartSpec Speed { get; } = new("chart-sps", "Speed", "environment steps / s",
         [(MetricNames.StepsPerSecond, "SPS")]);
 
-    /// <summary>The LEED signature chart: every agent's expert-loss weight w_i.</summary>
-    public static ChartSpec Weights(int agents) => new("chart-weights", "Expert-loss weight per agent (w_i)", "w_i",
-        [.. Enumerable.Range(0, agents).Select(agent => (MetricNames.AgentWeight(agent), $"Agent_{agent}"))]);
+    public const string WeightsId = "chart-weights", WeightsTitle = "Expert-loss weight per agent (w_i)";
+
+    /// <summary>
+    /// The LEED signature chart's data: per iteration, every agent's expert-loss weight w_i (NaN where it
+    /// has none) and their spread across agents (<see cref="AgentSpread"/>); x is environment steps.
+    /// </summary>
+    public static IReadOnlyList<AgentColumn> WeightColumns(IReadOnlyList<MetricRecord> metrics, int agents)
+    {
+        string[] names = [.. Enumerable.Range(0, agents).Select(MetricNames.AgentWeight)];
+        var columns = new List<AgentColumn>(metrics.Count);
+        foreach (MetricRecord record in metrics)
+        {
+            double[] values = [.. names.Select(name => record.Values.TryGetValue(name, out double value) && double.IsFinite(value) ? value : double.NaN)];
+            if (values.All(double.IsNaN)) continue;
+            Spread spread = AgentSpread.Of(values);
+            columns.Add(new AgentColumn(record.Iteration, record.GlobalStep, values, spread.Mean, spread.Lower, spread.Upper));
+        }
+        return columns;
+    }
 
     /// <summary>The run's demonstration switches as chart markers at their global step (refused switches changed nothing, so they are not drawn).</summary>
     public static IReadOnlyList<ChartMarker> Markers(RunRecord run) =>

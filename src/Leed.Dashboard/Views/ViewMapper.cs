@@ -26,19 +26,20 @@ public static class ViewMapper
 
     public static GridPoint Point(CityMap map, int cell) => new(cell % map.Width, cell / map.Width);
 
-    /// <summary>Step <paramref name="step"/> of an episode snapshot as grid markers.</summary>
-    public static GridSnapshot ToGridSnapshot(EpisodeSnapshot snapshot, int step, int width)
+    /// <summary>An episode snapshot as the grid replays it: its per-step arrays flattened, step-major.</summary>
+    public static EpisodeView ToEpisodeView(EpisodeSnapshot snapshot)
     {
-        int[] positions = snapshot.Positions[step];
-        byte[] statuses = snapshot.Statuses[step];
-        var markers = new AgentMarker[positions.Length];
-        for (int agent = 0; agent < positions.Length; agent++)
+        int agents = snapshot.Destinations.Length, steps = snapshot.Positions.Count;
+        var cells = new int[steps * agents];
+        var statuses = new byte[steps * agents];
+        byte[]? blocked = snapshot.Blocked.Count == steps ? new byte[steps * agents] : null;
+        for (int step = 0; step < steps; step++)
         {
-            int cell = positions[agent], destination = snapshot.Destinations[agent];
-            markers[agent] = new AgentMarker(agent, cell < 0 ? -1 : cell % width, cell < 0 ? -1 : cell / width,
-                (AgentStatus)statuses[agent], destination % width, destination / width);
+            snapshot.Positions[step].CopyTo(cells, step * agents);
+            snapshot.Statuses[step].CopyTo(statuses, step * agents);
+            if (blocked is not null) snapshot.Blocked[step].CopyTo(blocked, step * agents);
         }
-        return new GridSnapshot(step, markers);
+        return new EpisodeView(agents, steps, cells, statuses, blocked, snapshot.Destinations);
     }
 
     public static RunRow ToRow(RunRecord run) => new(

@@ -32,6 +32,12 @@ public sealed class ComparedRun
     public ComparedRun(RunRecord run, IReadOnlyList<MetricRecord> metrics)
     {
         Run = run;
+        if (OneTimeline(metrics))
+        {
+            // The usual case (never resumed, or resumed without repeating an iteration): already one row per iteration.
+            Iterations = metrics;
+            return;
+        }
         var byIteration = new SortedDictionary<int, MetricRecord>();
         foreach (MetricRecord metric in metrics)
             if (!byIteration.TryGetValue(metric.Iteration, out MetricRecord? seen) || metric.WallSeconds >= seen.WallSeconds)
@@ -42,6 +48,18 @@ public sealed class ComparedRun
                 kept.Add(metric);
         Iterations = kept;
     }
+
+    private static bool OneTimeline(IReadOnlyList<MetricRecord> metrics)
+    {
+        for (int i = 1; i < metrics.Count; i++)
+            if (metrics[i].Iteration <= metrics[i - 1].Iteration || metrics[i].WallSeconds < metrics[i - 1].WallSeconds
+                || metrics[i].GlobalStep < metrics[i - 1].GlobalStep)
+                return false;
+        return true;
+    }
+
+    // Each series is read once per run: a comparison asks for the same one for its curve, its band and its summary.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Metric, CompareAxis Axis), MetricSeries> _series = new();
 
     public RunRecord Run { get; }
     public IReadOnlyList<MetricRecord> Iterations { get; }
@@ -65,25 +83,30 @@ public sealed class ComparedRun
 
     /// <summary>
     /// The iterations that have a finite value of <paramref name="metric"/> (an iteration in which
-    /// no episode finished has no return, for example), against <paramref name="axis"/>.
+    /// no episode finished has no return, for example), against <paramref name="axis"/>. The arrays
+    /// are shared between callers: read them, do not write them.
     /// </summary>
-    public MetricSeries Series(string metric, CompareAxis axis)
+    public MetricSeries Series(string metric, CompareAxis axis) => _series.GetOrAdd((metric, axis), key =>
     {
         var x = new List<double>(Iterations.Count);
         var y = new List<double>(Iterations.Count);
         foreach (MetricRecord row in Iterations)
         {
-            if (!row.Values.TryGetValue(metric, out double value) || !double.IsFinite(value)) continue;
-            x.Add(axis == CompareAxis.GlobalStep ? row.GlobalStep : row.WallSeconds);
+            if (!row.Values.TryGetValue(key.Metric, out double value) || !double.IsFinite(value)) continue;
+            x.Add(key.Axis == CompareAxis.GlobalStep ? row.GlobalStep : row.WallSeconds);
             y.Add(value);
         }
         return new MetricSeries([.. x], [.. y]);
-    }
+    });
 
     /// <summary>The last <paramref name="count"/> finite values of <paramref name="metric"/>, oldest first.</summary>
     public IReadOnlyList<double> LastValues(string metric, int count)
     {
-        double[] values = Series(metric, CompareAxis.GlobalStep).Y;
-        return values[Math.Max(0, values.Length - count)..];
+        // From the end: a summary of a 10,000-iteration run reads a handful of rows, not all of them.
+        var last = new List<double>(count);
+        for (int i = Iterations.Count - 1; i >= 0 && last.Count < count; i--)
+            if (Iterations[i].Values.TryGetValue(metric, out double value) && double.IsFinite(value)) last.Add(value);
+        last.Reverse();
+        return last;
     }
 }

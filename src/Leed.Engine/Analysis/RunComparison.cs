@@ -90,10 +90,19 @@ public static class RunComparison
         return new Comparison(options, groups, curves, groupCurves, runRows, groupRows);
     }
 
-    /// <summary>Runs by group, groups in the order their first run appears; a run without a group stands alone.</summary>
-    public static IReadOnlyList<RunGroup> GroupRuns(IReadOnlyList<ComparedRun> runs) =>
-        [.. runs.GroupBy(run => run.Group is { } group ? "group:" + group : "run:" + run.Id)
-            .Select(g => new RunGroup(g.Key, g.First().Group ?? g.First().Name, [.. g]))];
+    /// <summary>
+    /// Runs by group, groups in the order their first run appears; a run without a group stands alone
+    /// under its own name, a group is named by its configuration and seeds (<see cref="GroupLabels"/>).
+    /// </summary>
+    public static IReadOnlyList<RunGroup> GroupRuns(IReadOnlyList<ComparedRun> runs)
+    {
+        IGrouping<string, ComparedRun>[] grouped = [.. runs.GroupBy(run => run.Group is { } group ? "group:" + group : "run:" + run.Id)];
+        (string?, IReadOnlyList<Runs.RunRecord>)[] named = [.. grouped.Where(g => g.First().Group is not null)
+            .Select(g => (g.First().Group, (IReadOnlyList<Runs.RunRecord>)[.. g.Select(run => run.Run)]))];
+        Dictionary<string, string> names = named.Zip(GroupLabels.Names(named), (group, name) => ("group:" + group.Item1, name))
+            .ToDictionary(pair => pair.Item1, pair => pair.name);
+        return [.. grouped.Select(g => new RunGroup(g.Key, names.GetValueOrDefault(g.Key) ?? g.First().Name, [.. g]))];
+    }
 
     /// <summary>
     /// Every metric any of the runs has, the trainer's own ones first in its order, then the rest

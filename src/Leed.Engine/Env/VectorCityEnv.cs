@@ -40,6 +40,7 @@ public sealed class VectorCityEnv
     private readonly float[] _rewards;           // [E*N] of the last step
     private readonly byte[] _terminated;         // [E*N] arrived in the last step
     private readonly byte[] _truncated;          // [E*N] timed out in the last step
+    private readonly byte[] _delayed;            // [E*N] delayed in the last step: blocked move or no room at departure
     private readonly byte[] _alive;              // [E*N] waiting or driving before the last step
     private readonly float[] _returns;           // [E*N] running episode return
     private readonly float[] _lastReturns;       // [E*N] returns of each env's last finished episode
@@ -105,6 +106,7 @@ public sealed class VectorCityEnv
         _rewards = new float[slots];
         _terminated = new byte[slots];
         _truncated = new byte[slots];
+        _delayed = new byte[slots];
         _alive = new byte[slots];
         _returns = new float[slots];
         _lastReturns = new float[slots];
@@ -142,6 +144,11 @@ public sealed class VectorCityEnv
     public ReadOnlySpan<byte> Terminated => _terminated;
     /// <summary>1 where the agent was cut off by the step limit in the last step, <c>[E*N]</c>.</summary>
     public ReadOnlySpan<byte> Truncated => _truncated;
+    /// <summary>
+    /// 1 where the agent was delayed in the last step, <c>[E*N]</c>: it tried to move into a full cell, or
+    /// was due to depart and its origin was full (what <see cref="EpisodeSummary.Congestion"/> counts).
+    /// </summary>
+    public ReadOnlySpan<byte> Delayed => _delayed;
     /// <summary>1 where the agent was live (waiting or driving) when the last step began, <c>[E*N]</c>.</summary>
     public ReadOnlySpan<byte> AliveBeforeStep => _alive;
     /// <summary>Current status, <c>[E*N]</c> (after an auto-reset: the new episode's).</summary>
@@ -170,6 +177,7 @@ public sealed class VectorCityEnv
         Array.Clear(_rewards);
         Array.Clear(_terminated);
         Array.Clear(_truncated);
+        Array.Clear(_delayed);
         WriteObservations(observations);
     }
 
@@ -193,6 +201,7 @@ public sealed class VectorCityEnv
         Span<AgentStatus> status = _status.AsSpan(first, _agents);
         Span<float> rewards = _rewards.AsSpan(first, _agents);
         Span<byte> terminated = _terminated.AsSpan(first, _agents), truncated = _truncated.AsSpan(first, _agents);
+        Span<byte> delayed = _delayed.AsSpan(first, _agents);
         Span<byte> alive = _alive.AsSpan(first, _agents);
         Span<byte> occupancy = _occupancy.AsSpan(env * _cells, _cells);
         _episodeDone[env] = 0;
@@ -200,7 +209,7 @@ public sealed class VectorCityEnv
         if (_liveCount[env] == 0)
         {
             // A finished episode without auto-reset: nothing moves.
-            rewards.Clear(); terminated.Clear(); truncated.Clear(); alive.Clear();
+            rewards.Clear(); terminated.Clear(); truncated.Clear(); alive.Clear(); delayed.Clear();
             return;
         }
 
@@ -209,6 +218,7 @@ public sealed class VectorCityEnv
         {
             terminated[i] = 0;
             truncated[i] = 0;
+            delayed[i] = 0;
             rewards[i] = 0f;
             AgentStatus s = status[i];
             alive[i] = (byte)(s <= AgentStatus.Driving ? 1 : 0);
@@ -229,6 +239,7 @@ public sealed class VectorCityEnv
                 rewards[i] = _delayReward;
                 _activeSteps[env]++;
                 _delays[env]++;
+                delayed[i] = 1;
             }
         }
 
@@ -254,6 +265,7 @@ public sealed class VectorCityEnv
             {
                 rewards[i] += _delayReward;
                 _delays[env]++;
+                delayed[i] = 1;
                 continue;
             }
             AddOccupancy(env, from, -1);

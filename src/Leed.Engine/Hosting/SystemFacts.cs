@@ -35,8 +35,17 @@ public sealed record SystemFacts(
     int ProcessorCount,
     string DataDirectory,
     string DatabasePath,
-    DemonstratorFacts Demonstrator)
+    DemonstratorFacts Demonstrator,
+    string TrainingDevice)
 {
+    /// <summary>
+    /// Where training runs: the trainer puts every tensor on the CPU (the project ships TorchSharp's CPU
+    /// build), so this says CPU, and says so plainly when libtorch can see a CUDA GPU it does not use.
+    /// </summary>
+    public static string DescribeTrainingDevice(bool cudaAvailable) => cudaAvailable
+        ? "CPU (a CUDA GPU is visible to libtorch, but training runs on the CPU)"
+        : "CPU (no GPU: this build of libtorch is CPU-only)";
+
     /// <summary>Reads the facts; loads libtorch (the first TorchSharp call does).</summary>
     public static SystemFacts Collect(ILeedStore store, LlmOptions llm)
     {
@@ -55,7 +64,8 @@ public sealed record SystemFacts(
             Environment.ProcessorCount,
             store.DataDirectory,
             store.DatabasePath,
-            DemonstratorFacts.From(llm));
+            DemonstratorFacts.From(llm),
+            DescribeTrainingDevice(torch.cuda.is_available()));
     }
 
     /// <summary>TorchSharp reports libtorch as a four-part version ("2.10.0.0"); users know "2.10.0".</summary>

@@ -9,7 +9,11 @@ namespace Leed.Engine.Learning;
 /// <param name="Positions">Per step (step 0 is before the first move), every agent's cell; -1 off the grid.</param>
 /// <param name="Statuses">Per step, every agent's status.</param>
 public sealed record EpisodeTrace(string Map, int Width, int Height, int Agents, int Iteration, bool Greedy,
-    IReadOnlyList<int[]> Positions, IReadOnlyList<AgentStatus[]> Statuses, EpisodeSummary Summary);
+    IReadOnlyList<int[]> Positions, IReadOnlyList<AgentStatus[]> Statuses, EpisodeSummary Summary)
+{
+    /// <summary>Per step, 1 for every agent delayed in the step that led there (<see cref="VectorCityEnv.Delayed"/>); step 0 has none.</summary>
+    public IReadOnlyList<byte[]> Delayed { get; init; } = [];
+}
 
 /// <summary>
 /// Uses a trainer's current policy without touching its training state: every call has its own
@@ -54,6 +58,7 @@ internal static class Acting
         using var generator = new Generator(seed);
         var positions = new List<int[]> { env.Positions.ToArray() };
         var statuses = new List<AgentStatus[]> { env.Status.ToArray() };
+        var delayed = new List<byte[]> { new byte[agents] };
         while (env.EpisodeDone[0] == 0)
         {
             if (replay is not null)
@@ -73,8 +78,9 @@ internal static class Acting
             replay?.Observe(env.Positions, env.Terminated, env.EpisodeDone);
             positions.Add(env.Positions.ToArray());
             statuses.Add(env.Status.ToArray());
+            delayed.Add(env.Delayed.ToArray());
         }
         return new EpisodeTrace(scenario.Map.Name, scenario.Map.Width, scenario.Map.Height, agents, trainer.Iteration, greedy,
-            positions, statuses, env.LastEpisode(0));
+            positions, statuses, env.LastEpisode(0)) { Delayed = delayed };
     }
 }

@@ -31,6 +31,12 @@ public sealed class PreparedDemonstrations : IDisposable
 
     /// <summary><c>[N, K, O]</c> observations of usable steps.</summary>
     public Tensor Observations { get; private init; } = null!;
+    /// <summary><c>[N, K, O]</c> the observation after each usable step (the step's own where none was recorded; then <see cref="Continues"/> is 0).</summary>
+    public Tensor NextObservations { get; private init; } = null!;
+    /// <summary><c>[N, K]</c> each usable step's reward (unscaled).</summary>
+    public Tensor Rewards { get; private init; } = null!;
+    /// <summary><c>[N, K]</c> 0 where the step ended the agent's episode or was its last recorded step, else 1 (what a critic bootstraps from).</summary>
+    public Tensor Continues { get; private init; } = null!;
     /// <summary><c>[N, K]</c> int64 actions.</summary>
     public Tensor Actions { get; private init; } = null!;
     /// <summary><c>[N, K]</c> 1 on real (unpadded) steps.</summary>
@@ -43,17 +49,35 @@ public sealed class PreparedDemonstrations : IDisposable
     /// <summary>
     /// Demonstration rows of agents <paramref name="first"/>.. (<paramref name="count"/> of them) for
     /// the expert loss: <paramref name="draw"/> <c>[N, Be]</c> (uniform in [0, 1), drawn for every
-    /// agent) picks, per agent, that many of its usable steps with replacement. Observations
-    /// <c>[n, Be, O]</c> and actions <c>[n, Be]</c>.
+    /// agent) picks, per agent, that many of its usable steps with replacement (see <see cref="StepIndex"/>).
+    /// Observations <c>[n, Be, O]</c> and actions <c>[n, Be]</c>.
     /// </summary>
-    public (Tensor Observations, Tensor Actions) Rows(Tensor draw, int first, int count)
+    public (Tensor Observations, Tensor Actions) Rows(Tensor draw, int first, int count, Tensor? passing = null)
     {
         long longest = Observations.shape[1], size = Observations.shape[2], rows = draw.shape[1];
-        Tensor index = draw.narrow(0, first, count).mul(SamplingCounts.narrow(0, first, count)).floor().to(ScalarType.Int64); // [n, Be]
+        Tensor index = StepIndex(draw, first, count, passing);                                                // [n, Be]
         // Whole rows of the [N*K, O] view: a gather along the middle axis copies element by element and cost as much as the loss.
         Tensor flat = index.add(arange(first * longest, (first + count) * longest, longest).unsqueeze(1), HeldScalars.IntegerOne).view(-1); // [n*Be]
         Tensor observations = Observations.view(Agents * longest, size).index_select(0, flat).view(count, rows, size);         // [n, Be, O]
         return (observations, Actions.narrow(0, first, count).gather(1, index));
+    }
+
+    /// <summary>
+    /// <c>[n, Be]</c> int64 step rows for agents <paramref name="first"/>..: the draw <c>u</c> in [0, 1)
+    /// picks step <c>floor(u * K_i)</c> of the agent's <c>K_i</c> usable steps, or, with
+    /// <paramref name="passing"/> (<c>[N, K]</c>, 1 on the steps that may be drawn, the Q-filter's), the
+    /// <c>floor(u * P_i)</c>-th of its <c>P_i</c> passing steps (step 0 when none passes; its weight is then 0).
+    /// The same draw either way, so the random stream does not depend on the filter.
+    /// </summary>
+    public Tensor StepIndex(Tensor draw, int first, int count, Tensor? passing = null)
+    {
+        Tensor mine = draw.narrow(0, first, count);                                                            // [n, Be]
+        if (passing is null) return mine.mul(SamplingCounts.narrow(0, first, count)).floor().to(ScalarType.Int64);
+        Tensor cumulative = passing.narrow(0, first, count).cumsum(1);                                        // [n, K] non-decreasing
+        Tensor passed = cumulative.narrow(1, cumulative.shape[1] - 1, 1);                                     // [n, 1] P_i
+        Tensor wanted = mine.mul(passed).floor().add(HeldScalars.One);                                        // [n, Be] the 1-based passing step
+        Tensor index = searchsorted(cumulative, wanted);                                                      // first step whose count reaches it
+        return index.masked_fill(passed.eq(0).expand_as(index), 0);
     }
 
     public static PreparedDemonstrations From(ExpertDataset dataset, Scenario scenario, ObservationLayout layout)
@@ -110,6 +134,9 @@ public sealed class PreparedDemonstrations : IDisposable
 
         int longest = Math.Max(1, usableSteps.Max(steps => steps.Count));
         var observations = new float[agents * longest * size];
+        var nextObservations = new float[agents * longest * size];
+        var rewards = new float[agents * longest];
+        var continues = new float[agents * longest];
         var expertActions = new long[agents * longest];
         var stepMask = new float[agents * longest];
         var counts = new float[agents];
@@ -117,11 +144,20 @@ public sealed class PreparedDemonstrations : IDisposable
         for (int i = 0; i < agents; i++)
         {
             for (int row = 0; row < longest; row++)
+            {
                 observations[(i * longest + row) * size + maskOffset] = 1f; // padding allows only Stay
+                nextObservations[(i * longest + row) * size + maskOffset] = 1f;
+            }
             List<int> steps = usableSteps[i];
             for (int row = 0; row < steps.Count; row++)
             {
-                byAgent[i]!.Observations.AsSpan(steps[row] * size, size).CopyTo(observations.AsSpan((i * longest + row) * size, size));
+                ExpertTrajectory trajectory = byAgent[i]!;
+                int k = steps[row];
+                bool continued = k + 1 < trajectory.Steps && !trajectory.Dones[k];
+                trajectory.Observations.AsSpan(k * size, size).CopyTo(observations.AsSpan((i * longest + row) * size, size));
+                trajectory.Observations.AsSpan((continued ? k + 1 : k) * size, size).CopyTo(nextObservations.AsSpan((i * longest + row) * size, size));
+                rewards[i * longest + row] = trajectory.Rewards[k];
+                continues[i * longest + row] = continued ? 1f : 0f;
                 expertActions[i * longest + row] = byAgent[i]!.Actions[steps[row]];
                 stepMask[i * longest + row] = 1f;
             }
@@ -137,6 +173,9 @@ public sealed class PreparedDemonstrations : IDisposable
             Paths = paths,
             Returns = returns,
             Observations = tensor(observations, [agents, longest, size]),
+            NextObservations = tensor(nextObservations, [agents, longest, size]),
+            Rewards = tensor(rewards, [agents, longest]),
+            Continues = tensor(continues, [agents, longest]),
             Actions = tensor(expertActions, [agents, longest]),
             StepMask = tensor(stepMask, [agents, longest]),
             SamplingCounts = tensor(counts, [agents, 1]),
@@ -160,6 +199,9 @@ public sealed class PreparedDemonstrations : IDisposable
     public void Dispose()
     {
         Observations.Dispose();
+        NextObservations.Dispose();
+        Rewards.Dispose();
+        Continues.Dispose();
         Actions.Dispose();
         StepMask.Dispose();
         SamplingCounts.Dispose();

@@ -194,11 +194,20 @@ public sealed class Trainer : IDisposable
         GlobalStep += _hp.GlobalStepsPerIteration;
         torch.set_num_threads(_hp.Threads);
 
-        // LEED's weights: from this rollout's evidence, used in this iteration's update.
+        // LEED's weights: from this rollout's evidence (and, for schedules that read it, each agent's
+        // critic on its own demonstration), used in this iteration's update.
+        Tensor? passingDemoSteps = null; // [N, K] the Q-filter's steps expert batches are drawn from
         if (WeightSchedule is not null)
         {
             double progress = (Iteration - 1.0) / Math.Max(1, _hp.Iterations - 1);
-            WeightSchedule.Update(Math.Clamp(progress, 0, 1), episodes.Evidence(), _weights);
+            DemoJudgement?[] judged = [];
+            if (WeightSchedule.ReadsCritic || WeightSchedule.FiltersDemoSteps)
+            {
+                Tensor demoAdvantages = ExpertBatches.Advantages(_networks, _demos!, _hp.Gamma, _hp.RewardScale);
+                judged = ExpertBatches.Judge(demoAdvantages, _demos!);
+                if (WeightSchedule.FiltersDemoSteps) passingDemoSteps = ExpertBatches.Passing(demoAdvantages, _demos!);
+            }
+            WeightSchedule.Update(new WeightInputs(Iteration, Math.Clamp(progress, 0, 1), episodes.Evidence(), judged), _weights);
             for (int i = 0; i < _agents; i++) if (!_demos!.Usable[i]) _weights[i] = 0f;
         }
 
@@ -272,7 +281,7 @@ public sealed class Trainer : IDisposable
                         // LEED / BC: + w_i * L_E,i, L_E,i = -mean log pi_i(a_e | o_e) over agent i's own demonstration steps.
                         if (expertDraw is not null)
                         {
-                            Tensor weighted = expertWeights!.narrow(0, slice.First, slice.Count).mul(ExpertLoss(expertDraw, slice, sums)); // [n]
+                            Tensor weighted = expertWeights!.narrow(0, slice.First, slice.Count).mul(ExpertLoss(expertDraw, passingDemoSteps, slice, sums)); // [n]
                             perAgentLoss = perAgentLoss is null ? weighted : perAgentLoss.add(weighted, One);
                         }
                         Tensor loss = (perAgentLoss ?? throw new InvalidOperationException($"{_algorithm.Name} learns but has neither a PPO nor an expert loss.")).sum();
@@ -403,11 +412,12 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// <c>[n]</c>: each slice agent's <c>-mean log pi_i(a_e | o_e)</c> over a batch of its own usable
-    /// demonstration steps picked by <paramref name="draw"/>; adds the usable agents' sum to <paramref name="sums"/>.
+    /// demonstration steps picked by <paramref name="draw"/> (only among the <paramref name="passing"/> steps
+    /// when the Q-filter gives them); adds the usable agents' sum to <paramref name="sums"/>.
     /// </summary>
-    private Tensor ExpertLoss(Tensor draw, AgentSlice slice, Tensor sums)
+    private Tensor ExpertLoss(Tensor draw, Tensor? passing, AgentSlice slice, Tensor sums)
     {
-        (Tensor observations, Tensor actions) = _demos!.Rows(draw, slice.First, slice.Count);                 // [n, Be, O], [n, Be]
+        (Tensor observations, Tensor actions) = _demos!.Rows(draw, slice.First, slice.Count, passing);        // [n, Be, O], [n, Be]
         Tensor logProbs = _networks.Logits(observations, slice).log_softmax(-1);                              // [n, Be, A]
         Tensor loss = logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                 // [n]
         using (no_grad()) sums[MinibatchSum.Expert].add_(loss.mul(_demos.UsableMask.narrow(0, slice.First, slice.Count)).sum(), One);

@@ -1,4 +1,4 @@
-// Per-agent weights of LEED's expert loss: fixed, decaying over training, or dynamic from similarity and return.
+// Per-agent weights of LEED's expert loss: the schedule interface, the fixed and decaying schedules, and the one table every schedule is read from.
 using System.Globalization;
 
 namespace Leed.Engine.Learning;
@@ -10,9 +10,33 @@ namespace Leed.Engine.Learning;
 public readonly record struct AgentEvidence(double Dtw, double Return, double ExpertReturn);
 
 /// <summary>
+/// What one agent's own critic says, before this iteration's update, about the actions of its own
+/// demonstration: per usable step <c>A_t = r_t + gamma * V(o_t+1) - V(o_t)</c> (scaled reward, 0
+/// after the end), the advantage of taking the demonstrated action now and following the policy after.
+/// </summary>
+/// <param name="MeanAdvantage">Mean of <c>A_t</c> over the agent's usable demonstration steps.</param>
+/// <param name="MeanAbsoluteAdvantage">Mean of <c>|A_t|</c> over the same steps.</param>
+/// <param name="PassShare">Share of the steps with <c>A_t &gt;= 0</c> (the expert's action at least as good as the policy's).</param>
+public readonly record struct DemoJudgement(double MeanAdvantage, double MeanAbsoluteAdvantage, double PassShare);
+
+/// <summary>Everything a schedule may read after a rollout; every span is indexed by agent and holds only that agent's own data.</summary>
+public readonly ref struct WeightInputs(int iteration, double progress, ReadOnlySpan<AgentEvidence?> evidence, ReadOnlySpan<DemoJudgement?> critic = default)
+{
+    /// <summary>The iteration (from 1) whose update will use the weights.</summary>
+    public int Iteration { get; } = iteration;
+    /// <summary>Share of the planned iterations completed, in [0, 1].</summary>
+    public double Progress { get; } = progress;
+    /// <summary>Null when the agent finished no episode in this rollout or has no demonstration.</summary>
+    public ReadOnlySpan<AgentEvidence?> Evidence { get; } = evidence;
+    /// <summary>Empty unless the schedule <see cref="IWeightSchedule.ReadsCritic"/>; null for agents without a usable demonstration.</summary>
+    public ReadOnlySpan<DemoJudgement?> Critic { get; } = critic;
+}
+
+/// <summary>
 /// Decides <c>w_i</c> in <c>L_PPO,i + w_i * L_E,i</c> for every agent after each rollout. The
 /// trainer owns the weights array (it is saved in checkpoints) and zeroes agents without a valid
-/// demonstration after every update.
+/// demonstration after every update. Every schedule is decentralized: agent i's weight is a
+/// function of agent i's own evidence, critic and demonstration only.
 /// </summary>
 public interface IWeightSchedule
 {
@@ -22,10 +46,14 @@ public interface IWeightSchedule
     /// <summary>Every agent's weight before the first rollout.</summary>
     float Initial { get; }
 
-    /// <param name="progress">Share of the planned iterations completed, in [0, 1].</param>
-    /// <param name="evidence">Per agent; null when the agent finished no episode in this rollout or has no demonstration.</param>
+    /// <summary>The trainer computes <see cref="WeightInputs.Critic"/> (one critic pass over the demonstrations) only for schedules that read it.</summary>
+    bool ReadsCritic => false;
+
+    /// <summary>Expert batches are drawn only from demonstration steps whose advantage is at least 0 (the Q-filter); implies <see cref="ReadsCritic"/>.</summary>
+    bool FiltersDemoSteps => false;
+
     /// <param name="weights">Per agent: the current weights in, the new weights out.</param>
-    void Update(double progress, ReadOnlySpan<AgentEvidence?> evidence, Span<float> weights);
+    void Update(WeightInputs inputs, Span<float> weights);
 }
 
 /// <summary><c>w_i = w</c> for every agent, always.</summary>
@@ -33,7 +61,7 @@ public sealed record FixedWeight(float Weight) : IWeightSchedule
 {
     public string Spec => FormattableString.Invariant($"fixed:{Weight}");
     public float Initial => Weight;
-    public void Update(double progress, ReadOnlySpan<AgentEvidence?> evidence, Span<float> weights) => weights.Fill(Weight);
+    public void Update(WeightInputs inputs, Span<float> weights) => weights.Fill(Weight);
 }
 
 /// <summary>
@@ -48,60 +76,63 @@ public sealed record DecayWeight(float Start = 1f, float Floor = 0.05f) : IWeigh
     public static float At(double progress, float start, float floor) =>
         (float)(floor + (start - floor) * (1 - Math.Clamp(progress, 0, 1)));
 
-    public void Update(double progress, ReadOnlySpan<AgentEvidence?> evidence, Span<float> weights) =>
-        weights.Fill(At(progress, Start, Floor));
+    public void Update(WeightInputs inputs, Span<float> weights) => weights.Fill(At(inputs.Progress, Start, Floor));
 }
 
-/// <summary>
-/// The dynamic weight: lean on the expert while the agent is far from its demonstration and worse
-/// than it; let go as it matches or surpasses it.
-/// <code>
-/// target_i = floor + (max - floor) * clip(d_i / D, 0, 1)^a * sigmoid(k * (R_E,i - R_i) / max(|R_E,i|, S))
-/// w_i     &lt;- w_i + beta * (target_i - w_i)        (only after a rollout in which agent i finished an episode)
-/// </code>
-/// <c>d_i</c>: normalised DTW (cells) between the agent's last path and its demonstration's path;
-/// <c>D</c>: the mismatch that counts as fully off-route; <c>R_i</c>, <c>R_E,i</c>: the agent's and
-/// the demonstration's episode returns; <c>S</c>: a floor on the return scale so a demonstration
-/// with a return near 0 does not turn the sigmoid into a step; <c>beta</c>: EMA rate that smooths
-/// the noise of single episodes. Both factors must be high for a high weight: an agent on the
-/// expert's route (d = 0) or beating its return is left to PPO, whatever the other factor says.
-/// Agents start at <c>max</c> (before any episode they are as far from the expert as can be).
-/// </summary>
-public sealed record DynamicWeight(
-    float Max = 1f, float Floor = 0.05f, double DtwScale = 2.0, double Exponent = 1.0,
-    double Sharpness = 5.0, double ReturnScaleFloor = 10.0, double Smoothing = 0.3) : IWeightSchedule
+/// <summary>One kind of schedule: its name, its parameters in order with their defaults, what it does, and how it is built.</summary>
+/// <param name="Required">How many leading parameters must be given (the rest take their defaults).</param>
+public sealed record WeightScheduleKind(string Name, IReadOnlyList<(string Name, double Default)> Parameters, int Required, string Summary,
+    Func<double[], IWeightSchedule> Create)
 {
-    public string Spec => FormattableString.Invariant($"dynamic:{Max}:{Floor}:{DtwScale}:{Sharpness}:{Smoothing}");
-    public float Initial => Max;
-
-    /// <summary>The unsmoothed weight for one agent's evidence (the formula above without the EMA).</summary>
-    public static double Target(AgentEvidence evidence, float max, float floor, double dtwScale, double exponent, double sharpness, double returnScaleFloor)
+    /// <summary>The usage text, e.g. <c>decay[:START[:FLOOR]]</c>.</summary>
+    public string Usage
     {
-        double distance = double.IsNaN(evidence.Dtw) ? 1 : Math.Clamp(evidence.Dtw / dtwScale, 0, 1);
-        double scale = Math.Max(Math.Abs(evidence.ExpertReturn), returnScaleFloor);
-        double worse = Sigmoid(sharpness * (evidence.ExpertReturn - evidence.Return) / scale);
-        return floor + (max - floor) * Math.Pow(distance, exponent) * worse;
-    }
-
-    /// <summary>One EMA step from <paramref name="previous"/> towards <paramref name="target"/>.</summary>
-    public static float Smooth(float previous, double target, double rate) => (float)(previous + rate * (target - previous));
-
-    public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
-
-    public void Update(double progress, ReadOnlySpan<AgentEvidence?> evidence, Span<float> weights)
-    {
-        for (int i = 0; i < weights.Length; i++)
+        get
         {
-            if (evidence[i] is not { } seen) continue;
-            weights[i] = Smooth(weights[i], Target(seen, Max, Floor, DtwScale, Exponent, Sharpness, ReturnScaleFloor), Smoothing);
+            string text = Name;
+            for (int k = 0; k < Required; k++) text += ":" + Parameters[k].Name;
+            string optional = "";
+            for (int k = Parameters.Count - 1; k >= Required; k--) optional = $"[:{Parameters[k].Name}{optional}]";
+            return text + optional;
         }
     }
+
+    /// <summary>The spec with every parameter at its default (empty for kinds that need one).</summary>
+    public string? DefaultSpec => Required > 0 ? null : Create([.. Parameters.Select(parameter => parameter.Default)]).Spec;
 }
 
-/// <summary>Reads weight schedules from text: <c>fixed:W</c>, <c>decay[:START[:FLOOR]]</c>, <c>dynamic[:MAX[:FLOOR[:D[:K[:BETA]]]]]</c>.</summary>
+/// <summary>Reads weight schedules from text, from the one table of kinds (the command line, study files and the New run page all list it).</summary>
 public static class WeightSchedules
 {
-    public const string Help = "fixed:W | decay[:START[:FLOOR]] (default decay:1:0.05) | dynamic[:MAX[:FLOOR[:D[:K[:BETA]]]]] (default dynamic:1:0.05:2:5:0.3)";
+    /// <summary>Every schedule LEED knows, in the order the docs and forms list them.</summary>
+    public static IReadOnlyList<WeightScheduleKind> Kinds { get; } =
+    [
+        new("fixed", [("W", double.NaN)], 1, "the same weight for every agent, always",
+            p => new FixedWeight((float)p[0])),
+        new("decay", [("START", 1), ("FLOOR", 0.05)], 0, "linear from START to FLOOR over the planned iterations",
+            p => p[1] > p[0] ? throw new FormatException($"the floor ({p[1]}) is above the start ({p[0]})") : new DecayWeight((float)p[0], (float)p[1])),
+        new("dynamic", [("MAX", 1), ("FLOOR", 0.05), ("D", 2), ("K", 5), ("BETA", 0.3), ("A", 1), ("S", 10)], 0,
+            "per agent, from its DTW distance to its demonstration and its return against the demonstration's",
+            p => p[1] > p[0] || p[2] <= 0 || p[4] is <= 0 or > 1 || p[6] <= 0
+                ? throw new FormatException("needs FLOOR <= MAX, D > 0, 0 < BETA <= 1 and S > 0")
+                : new DynamicWeight((float)p[0], (float)p[1], p[2], p[5], p[3], p[6], p[4])),
+        new("return", [("MAX", 1), ("FLOOR", 0.05), ("K", 5), ("BETA", 0.3), ("S", 10)], 0,
+            "per agent, from its return against its demonstration's return only",
+            p => p[1] > p[0] || p[3] is <= 0 or > 1 || p[4] <= 0
+                ? throw new FormatException("needs FLOOR <= MAX, 0 < BETA <= 1 and S > 0")
+                : new ReturnWeight((float)p[0], (float)p[1], p[2], p[3], p[4])),
+        new("qfilter", [("W", 1)], 0, "imitate only the demonstration steps the agent's critic rates at least as good as its policy (Q-filter)",
+            p => new QFilterWeight((float)p[0])),
+        new("dapg", [("W0", 1), ("DECAY", 0.97), ("CAP", 1)], 0,
+            "W0 * DECAY^(iteration-1), scaled per agent by its critic's advantage of the demonstrated actions (DAPG)",
+            p => p[1] > 1 ? throw new FormatException($"DECAY ({p[1]}) must be at most 1") : new DapgWeight((float)p[0], p[1], p[2])),
+    ];
+
+    /// <summary>One line listing every kind's usage and default, for option help and error messages.</summary>
+    public static string Help { get; } = string.Join(" | ", Kinds.Select(kind => kind.DefaultSpec is { } spec ? $"{kind.Usage} (default {spec})" : kind.Usage));
+
+    /// <summary>A few example specs, one per kind, for form hints.</summary>
+    public static string Examples { get; } = string.Join(", ", Kinds.Select(kind => kind.Required > 0 ? $"{kind.Name}:0.5" : kind.Name));
 
     /// <summary>The schedule LEED uses when none is given.</summary>
     public static IWeightSchedule Default => new DynamicWeight();
@@ -115,19 +146,23 @@ public static class WeightSchedules
             if (!double.TryParse(parts[k], NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[k - 1]) || !double.IsFinite(numbers[k - 1]) || numbers[k - 1] < 0)
                 throw new FormatException($"Weight schedule '{spec}': '{parts[k]}' is not a non-negative number. Expected {Help}.");
         }
-        double Arg(int index, double fallback) => index < numbers.Length ? numbers[index] : fallback;
-        IWeightSchedule schedule = parts[0].ToLowerInvariant() switch
+        string name = parts[0].ToLowerInvariant();
+        WeightScheduleKind kind = Kinds.FirstOrDefault(candidate => candidate.Name == name)
+            ?? throw new FormatException($"Unknown weight schedule '{spec}'. Expected {Help}.");
+        if (numbers.Length < kind.Required || numbers.Length > kind.Parameters.Count)
         {
-            "fixed" when numbers.Length == 1 => new FixedWeight((float)numbers[0]),
-            "fixed" => throw new FormatException($"Weight schedule '{spec}': fixed needs exactly one weight, e.g. fixed:0.5."),
-            "decay" when numbers.Length <= 2 => new DecayWeight((float)Arg(0, 1), (float)Arg(1, 0.05)),
-            "dynamic" when numbers.Length <= 5 => new DynamicWeight((float)Arg(0, 1), (float)Arg(1, 0.05), Arg(2, 2), Sharpness: Arg(3, 5), Smoothing: Arg(4, 0.3)),
-            _ => throw new FormatException($"Unknown weight schedule '{spec}'. Expected {Help}."),
-        };
-        if (schedule is DecayWeight decay && decay.Floor > decay.Start)
-            throw new FormatException($"Weight schedule '{spec}': the floor ({decay.Floor}) is above the start ({decay.Start}).");
-        if (schedule is DynamicWeight dynamic && (dynamic.Floor > dynamic.Max || dynamic.DtwScale <= 0 || dynamic.Smoothing is <= 0 or > 1))
-            throw new FormatException($"Weight schedule '{spec}': needs FLOOR <= MAX, D > 0 and 0 < BETA <= 1.");
-        return schedule;
+            string count = kind.Required == kind.Parameters.Count ? $"exactly {kind.Required}" : $"{kind.Required} to {kind.Parameters.Count}";
+            string noun = kind.Required == 1 && kind.Parameters.Count == 1 ? "one weight" : $"{count} numbers";
+            throw new FormatException(kind.Required == 1 && kind.Parameters.Count == 1
+                ? $"Weight schedule '{spec}': {kind.Name} needs exactly {noun}, e.g. {kind.Name}:0.5."
+                : $"Weight schedule '{spec}': {kind.Name} takes {noun}: {kind.Usage}.");
+        }
+        double[] full = [.. kind.Parameters.Select((parameter, k) => k < numbers.Length ? numbers[k] : parameter.Default)];
+        try { return kind.Create(full); }
+        catch (FormatException error) { throw new FormatException($"Weight schedule '{spec}': {error.Message}."); }
     }
+
+    /// <summary>Updates with episode evidence only (no critic), as the evidence-driven schedules need.</summary>
+    public static void Update(this IWeightSchedule schedule, double progress, ReadOnlySpan<AgentEvidence?> evidence, Span<float> weights) =>
+        schedule.Update(new WeightInputs(1, progress, evidence), weights);
 }

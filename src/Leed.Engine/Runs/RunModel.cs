@@ -68,6 +68,8 @@ public sealed class RunRecord
     public double? BestReturn { get; set; }
     public double? LastReturn { get; set; }
     public double WallSeconds { get; set; }
+    /// <summary>Of <see cref="WallSeconds"/>, the seconds spent recording and storing episode snapshots, summed over restarts.</summary>
+    public double SnapshotSeconds { get; set; }
     public string? Error { get; set; }
     /// <summary>Label of the demonstrations used, e.g. "planner, no LLM" or "LLM m at host (set 3 v2)".</summary>
     public string? DemonstrationLabel { get; set; }
@@ -77,6 +79,8 @@ public sealed class RunRecord
     /// for a map's own agents); 0 while unknown, in runs stored before this was recorded.
     /// </summary>
     public int ResolvedAgents { get; set; }
+    /// <summary>The scenario the run trains on (<see cref="ScenarioKeys.Of"/>), resolved with the agents; null before then.</summary>
+    public string? ScenarioKey { get; set; }
     // LiteDB stores an empty string (and may store an empty list) as null: read both back as empty.
     public List<string> Tags { get => _tags; set => _tags = value ?? []; }
     public string Notes { get => _notes; set => _notes = value ?? ""; }
@@ -109,7 +113,17 @@ public sealed record MetricRecord(int Iteration, long GlobalStep, double WallSec
 /// <summary>Where every agent was at every step of one episode, for the live map.</summary>
 /// <param name="Positions">Per step, per agent: cell index, or -1 when off the grid.</param>
 /// <param name="Statuses">Per step, per agent: 0 waiting, 1 driving, 2 arrived, 3 timed out.</param>
-public sealed record EpisodeSnapshot(int Iteration, IReadOnlyList<int[]> Positions, IReadOnlyList<byte[]> Statuses, int[] Destinations);
+public sealed record EpisodeSnapshot(int Iteration, IReadOnlyList<int[]> Positions, IReadOnlyList<byte[]> Statuses, int[] Destinations)
+{
+    /// <summary>
+    /// Per step, per agent: 1 when the agent was blocked in the step that led there (it tried to move into a
+    /// full cell, or to depart from a full origin); empty in snapshots stored before blocked moves were recorded.
+    /// </summary>
+    public IReadOnlyList<byte[]> Blocked { get; init; } = [];
+
+    /// <summary>The scenario the episode ran on (<see cref="ScenarioKeys.Of"/>); null in snapshots stored before it was recorded.</summary>
+    public string? ScenarioKey { get; init; }
+}
 
 /// <summary>
 /// Something that happened to a run between two iterations, recorded with it. <see cref="Iteration"/>

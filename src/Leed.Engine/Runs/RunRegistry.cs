@@ -64,8 +64,11 @@ public sealed class RunContext
     public RunSpec Spec => _active.Record.Spec;
     public CancellationToken Cancellation => _active.Stop.Token;
 
-    /// <summary>True when someone watches the run and the last snapshot is older than the snapshot interval.</summary>
-    public bool SnapshotWanted => _active.Watchers > 0 && _active.SinceSnapshot.Elapsed >= _registry.SnapshotInterval;
+    /// <summary>
+    /// Whether an episode snapshot after <paramref name="iteration"/> would be kept: it falls on the stride the
+    /// run's stored snapshots are thinned to (<see cref="SnapshotThinning"/>); 1 until the run has stored any.
+    /// </summary>
+    public bool SnapshotDue(int iteration) => iteration % _active.SnapshotStride == 0;
 
     /// <summary>
     /// Time the run has spent working in this process: from the first <see cref="WaitWhilePaused"/>
@@ -102,13 +105,15 @@ public sealed class RunContext
 
     public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);
 
-    public void ReportSnapshot(EpisodeSnapshot snapshot) => _registry.OnSnapshot(_active, snapshot);
+    /// <summary>Keeps an episode snapshot that took <paramref name="recording"/> to record; storing it adds to <see cref="RunRecord.SnapshotSeconds"/> too.</summary>
+    public void ReportSnapshot(EpisodeSnapshot snapshot, TimeSpan recording) => _registry.OnSnapshot(_active, snapshot, recording);
 
-    /// <summary>Records what preparation resolved: the demonstrations' label and the real number of agents (and says so to the run's observer).</summary>
-    public void SetPrepared(string demonstrationLabel, int agents, string? summary = null)
+    /// <summary>Records what preparation resolved: the demonstrations' label, the real number of agents and the scenario's key (and says so to the run's observer).</summary>
+    public void SetPrepared(string demonstrationLabel, Env.Scenario scenario, string? summary = null)
     {
         _active.Record.DemonstrationLabel = demonstrationLabel;
-        _active.Record.ResolvedAgents = agents;
+        _active.Record.ResolvedAgents = scenario.AgentCount;
+        _active.Record.ScenarioKey = ScenarioKeys.Of(scenario);
         _registry.Persist(_active);
         _active.Observer?.OnPrepared(Run, summary ?? demonstrationLabel);
     }
@@ -172,7 +177,6 @@ public sealed class RunRegistry : IDisposable
     public RunStore Store { get; }
     public int MaxConcurrent { get; }
     public TimeSpan PushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
-    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Queues a run; it starts when a slot is free.</summary>
     /// <param name="tags">Tags it carries from the start (a study's cells are tagged with their study).</param>
@@ -285,13 +289,20 @@ public sealed class RunRegistry : IDisposable
     /// <summary>The in-memory recent metrics of an active run, or the stored series of a finished one.</summary>
     public IReadOnlyList<MetricRecord> Metrics(string id)
     {
-        if (!_active.TryGetValue(id, out ActiveRun? run)) return Store.MetricsOf(id);
+        if (!_active.TryGetValue(id, out ActiveRun? run)) return Store.Find(id) is { } stored ? Store.StoppedMetricsOf(stored) : Store.MetricsOf(id);
         lock (run.Recent) return run.Recent.Count < run.Record.Iteration ? Store.MetricsOf(id) : [.. run.Recent];
     }
 
     /// <summary>The run's latest episode snapshot: in memory while it trains, else the stored one (also after a restart).</summary>
     public EpisodeSnapshot? LatestSnapshot(string id) =>
         (_active.TryGetValue(id, out ActiveRun? run) ? run.Snapshot : null) ?? Store.LatestSnapshot(id);
+
+    /// <summary>The run's stored episode snapshots, oldest first, without their data (every snapshot is stored as it is recorded).</summary>
+    public IReadOnlyList<SnapshotEntry> Snapshots(string id) => Store.SnapshotsOf(id);
+
+    /// <summary>The run's episode snapshot after <paramref name="iteration"/>, or null when none is kept.</summary>
+    public EpisodeSnapshot? Snapshot(string id, int iteration) =>
+        (_active.TryGetValue(id, out ActiveRun? run) && run.Snapshot?.Iteration == iteration ? run.Snapshot : null) ?? Store.Snapshot(id, iteration);
 
     /// <summary>
     /// Calls <paramref name="onUpdate"/> (on a timer thread) with what changed, at most once per
@@ -302,10 +313,7 @@ public sealed class RunRegistry : IDisposable
         ActiveRun? run = _active.GetValueOrDefault(id);
         var subscription = new Subscription(this, run, onUpdate, PushInterval);
         if (run is not null)
-        {
             lock (run.Subscribers) run.Subscribers.Add(subscription);
-            Interlocked.Increment(ref run.Watchers);
-        }
         return subscription;
     }
 
@@ -354,11 +362,12 @@ public sealed class RunRegistry : IDisposable
         run.Observer?.OnContinuing(record, iteration);
     }
 
-    internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot)
+    internal void OnSnapshot(ActiveRun run, EpisodeSnapshot snapshot, TimeSpan recording)
     {
-        Store.SaveSnapshot(run.Record.Id, snapshot);
+        long start = Stopwatch.GetTimestamp();
+        run.SnapshotStride = Store.SaveSnapshot(run.Record.Id, snapshot);
+        run.Record.SnapshotSeconds += (recording + Stopwatch.GetElapsedTime(start)).TotalSeconds;
         run.Snapshot = snapshot;
-        run.SinceSnapshot.Restart();
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.MarkSnapshot(snapshot);
     }
 
@@ -442,7 +451,21 @@ public sealed class RunRegistry : IDisposable
                 subscription.Flush();
             }
         NotifyList();
+        WarmSeries(run.Record);
         run.Observer?.OnFinished(run.Record);
+    }
+
+    /// <summary>Stores a stopped run's metrics as columns now, so that the first Compare of it reads one document, not one per iteration.</summary>
+    private void WarmSeries(RunRecord record)
+    {
+        try
+        {
+            if (record.Iteration > 0) Store.StoppedMetricsOf(record);
+        }
+        catch (Exception failure) when (failure is LiteDB.LiteException or IOException)
+        {
+            Trace.TraceWarning($"Run {record.Id}: its metrics stay readable row by row; storing them as columns failed: {failure.Message}");
+        }
     }
 
     private void MarkInterrupted()
@@ -485,11 +508,11 @@ public sealed class RunRegistry : IDisposable
         public ManualResetEventSlim Running { get; } = new(initialState: true);
         public List<MetricRecord> Recent { get; } = [];
         public List<Subscription> Subscribers { get; } = [];
-        public Stopwatch SinceSnapshot { get; } = Stopwatch.StartNew();
         public EpisodeSnapshot? Snapshot { get; set; }
+        /// <summary>The stride the run's stored snapshots are thinned to, as the last save left it.</summary>
+        public int SnapshotStride { get; set; } = 1;
         public Thread? Thread { get; set; }
         public IRunObserver? Observer { get; init; }
-        public int Watchers;
         public DemonstrationSwitchRequest? PendingSwitch;
     }
 
@@ -551,7 +574,6 @@ public sealed class RunRegistry : IDisposable
             _timer.Dispose();
             if (_run is null) return;
             lock (_run.Subscribers) _run.Subscribers.Remove(this);
-            Interlocked.Decrement(ref _run.Watchers);
         }
     }
 

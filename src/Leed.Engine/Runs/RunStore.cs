@@ -1,6 +1,4 @@
 // Runs, their metric series, episode snapshots and checkpoints in the store.
-using System.Buffers.Binary;
-using System.IO.Compression;
 using LiteDB;
 using Leed.Engine.Storage;
 
@@ -17,83 +15,13 @@ public sealed class StoredMetric
     public Dictionary<string, double> Values { get; set; } = [];
 }
 
-/// <summary>
-/// One recorded episode of one run after one iteration, stored compactly: positions and statuses are
-/// step-major arrays (agent fastest), deflated; positions as little-endian 32-bit cells, -1 off the grid.
-/// </summary>
-public sealed class StoredSnapshot
-{
-    /// <summary>"{run id}/{iteration}": one document per run and iteration.</summary>
-    public string Id { get; set; } = "";
-    public string RunId { get; set; } = "";
-    public int Iteration { get; set; }
-    public int Agents { get; set; }
-    public int Steps { get; set; }
-    public byte[] Positions { get; set; } = [];
-    public byte[] Statuses { get; set; } = [];
-    public int[] Destinations { get; set; } = [];
-
-    public static StoredSnapshot From(string runId, EpisodeSnapshot snapshot)
-    {
-        int agents = snapshot.Destinations.Length, steps = snapshot.Positions.Count;
-        var positions = new byte[steps * agents * sizeof(int)];
-        var statuses = new byte[steps * agents];
-        for (int step = 0; step < steps; step++)
-        {
-            for (int agent = 0; agent < agents; agent++)
-                BinaryPrimitives.WriteInt32LittleEndian(positions.AsSpan((step * agents + agent) * sizeof(int)), snapshot.Positions[step][agent]);
-            snapshot.Statuses[step].CopyTo(statuses, step * agents);
-        }
-        return new StoredSnapshot
-        {
-            Id = $"{runId}/{snapshot.Iteration}", RunId = runId, Iteration = snapshot.Iteration, Agents = agents, Steps = steps,
-            Positions = Deflate(positions), Statuses = Deflate(statuses), Destinations = snapshot.Destinations,
-        };
-    }
-
-    public EpisodeSnapshot ToSnapshot()
-    {
-        byte[] positions = Inflate(Positions, Steps * Agents * sizeof(int)), statuses = Inflate(Statuses, Steps * Agents);
-        var positionSteps = new int[Steps][];
-        var statusSteps = new byte[Steps][];
-        for (int step = 0; step < Steps; step++)
-        {
-            positionSteps[step] = new int[Agents];
-            for (int agent = 0; agent < Agents; agent++)
-                positionSteps[step][agent] = BinaryPrimitives.ReadInt32LittleEndian(positions.AsSpan((step * Agents + agent) * sizeof(int)));
-            statusSteps[step] = statuses.AsSpan(step * Agents, Agents).ToArray();
-        }
-        return new EpisodeSnapshot(Iteration, positionSteps, statusSteps, Destinations);
-    }
-
-    private static byte[] Deflate(byte[] raw)
-    {
-        using var output = new MemoryStream();
-        using (var deflate = new DeflateStream(output, CompressionLevel.Optimal)) deflate.Write(raw);
-        return output.ToArray();
-    }
-
-    private static byte[] Inflate(byte[] packed, int length)
-    {
-        var raw = new byte[length];
-        using var inflate = new DeflateStream(new MemoryStream(packed), CompressionMode.Decompress);
-        inflate.ReadExactly(raw);
-        return raw;
-    }
-}
-
 /// <summary>Reads and writes runs; metric rows are appended as training goes, never rewritten.</summary>
 public sealed class RunStore
 {
     public const string RunsCollection = "runs";
     public const string MetricsCollection = "metrics";
     public const string SnapshotsCollection = "snapshots";
-
-    /// <summary>
-    /// Episode snapshots kept per run, newest first: the last one, which the Live run page replays
-    /// once the run has ended. Snapshots are keyed by run and iteration, so keeping more is a change here.
-    /// </summary>
-    public const int SnapshotsKept = 1;
+    public const string SeriesCollection = "metricSeries";
 
     private readonly ILeedStore _store;
 
@@ -105,9 +33,16 @@ public sealed class RunStore
         Runs.EnsureIndex(run => run.CreatedAt);
     }
 
+    /// <summary>Snapshots kept per run at most (<see cref="SnapshotThinning.MaxKept"/> unless told otherwise).</summary>
+    public int SnapshotsKeptAtMost { get; init; } = SnapshotThinning.MaxKept;
+
+    /// <summary>Bytes of snapshots kept per run at most (<see cref="SnapshotThinning.MaxBytes"/> unless told otherwise).</summary>
+    public long SnapshotBytesAtMost { get; init; } = SnapshotThinning.MaxBytes;
+
     private ILiteCollection<RunRecord> Runs => _store.Collection<RunRecord>(RunsCollection);
     private ILiteCollection<StoredMetric> Metrics => _store.Collection<StoredMetric>(MetricsCollection);
     private ILiteCollection<StoredSnapshot> Snapshots => _store.Collection<StoredSnapshot>(SnapshotsCollection);
+    private ILiteCollection<StoredSeries> Series => _store.Collection<StoredSeries>(SeriesCollection);
 
     public void Save(RunRecord run) => Runs.Upsert(run);
 
@@ -126,12 +61,30 @@ public sealed class RunStore
     });
 
     /// <summary>Deletes a run's metric rows after <paramref name="iteration"/> (a run continuing from a checkpoint trains them again).</summary>
-    public int DeleteMetricsAfter(string runId, int iteration) => Metrics.DeleteMany(metric => metric.RunId == runId && metric.Iteration > iteration);
+    public int DeleteMetricsAfter(string runId, int iteration)
+    {
+        // The stored columns held the rows deleted here: the run stores them again when it stops.
+        Series.Delete(runId);
+        return Metrics.DeleteMany(metric => metric.RunId == runId && metric.Iteration > iteration);
+    }
 
     /// <summary>Every metric row of a run, in iteration order.</summary>
     public IReadOnlyList<MetricRecord> MetricsOf(string runId) =>
         [.. Metrics.Find(metric => metric.RunId == runId).OrderBy(metric => metric.Iteration)
             .Select(metric => new MetricRecord(metric.Iteration, metric.GlobalStep, metric.WallSeconds, metric.Values))];
+
+    /// <summary>
+    /// Every metric row of a run that is not training, as <see cref="MetricsOf(string)"/> gives them, but read from its
+    /// stored columns (<see cref="StoredSeries"/>) when they end at the run's last iteration; otherwise from
+    /// the rows, storing the columns for the next read.
+    /// </summary>
+    public IReadOnlyList<MetricRecord> StoppedMetricsOf(RunRecord run)
+    {
+        if (Series.FindById(run.Id) is { Rows: > 0 } series && series.LastIteration == run.Iteration) return series.ToRecords();
+        IReadOnlyList<MetricRecord> rows = MetricsOf(run.Id);
+        if (rows.Count > 0 && rows[^1].Iteration == run.Iteration) Series.Upsert(StoredSeries.From(run.Id, rows));
+        return rows;
+    }
 
     /// <summary>
     /// Every metric row of a run with only the <paramref name="names"/> metrics, in iteration order:
@@ -154,22 +107,40 @@ public sealed class RunStore
         return rows;
     }
 
-    /// <summary>Stores an episode snapshot of a run, keeping the newest <see cref="SnapshotsKept"/>.</summary>
-    public void SaveSnapshot(string runId, EpisodeSnapshot snapshot)
+    /// <summary>
+    /// Stores an episode snapshot of a run and thins the run's snapshots to the caps of <see cref="SnapshotThinning"/>;
+    /// returns the stride the run's later snapshots should fall on.
+    /// </summary>
+    public int SaveSnapshot(string runId, EpisodeSnapshot snapshot)
     {
         StoredSnapshot stored = StoredSnapshot.From(runId, snapshot);
-        _store.InTransaction(() =>
+        return _store.InTransaction(() =>
         {
+            var index = Index(runId).Where(s => s.Iteration != stored.Iteration).ToList();
+            int inForce = Math.Max(1, index.Select(s => s.Stride).DefaultIfEmpty(1).Max());
+            List<SnapshotEntry> entries = [.. index.Select(s => new SnapshotEntry(s.Iteration, s.Steps, s.Bytes)), new(stored.Iteration, stored.Steps, stored.Bytes)];
+            stored.Stride = SnapshotThinning.Stride(entries, SnapshotsKeptAtMost, SnapshotBytesAtMost, inForce);
             Snapshots.Upsert(stored);
-            foreach (StoredSnapshot old in Snapshots.Find(s => s.RunId == runId).OrderByDescending(s => s.Iteration).Skip(SnapshotsKept).ToList())
-                Snapshots.Delete(old.Id);
-            return true;
+            foreach (SnapshotEntry dropped in SnapshotThinning.Dropped(entries, SnapshotsKeptAtMost, SnapshotBytesAtMost, inForce))
+                Snapshots.Delete(StoredSnapshot.IdOf(runId, dropped.Iteration));
+            return stored.Stride;
         });
     }
 
+    /// <summary>The run's stored episode snapshots, oldest first, without their data.</summary>
+    public IReadOnlyList<SnapshotEntry> SnapshotsOf(string runId) =>
+        [.. Index(runId).Select(s => new SnapshotEntry(s.Iteration, s.Steps, s.Bytes)).OrderBy(s => s.Iteration)];
+
+    private IEnumerable<(int Iteration, int Steps, long Bytes, int Stride)> Index(string runId) =>
+        Snapshots.Query().Where(s => s.RunId == runId).Select(s => new { s.Iteration, s.Steps, s.Bytes, s.Stride }).ToList()
+            .Select(s => (s.Iteration, s.Steps, s.Bytes, s.Stride));
+
+    /// <summary>The run's episode snapshot after <paramref name="iteration"/>, or null when none is stored.</summary>
+    public EpisodeSnapshot? Snapshot(string runId, int iteration) => Snapshots.FindById(StoredSnapshot.IdOf(runId, iteration))?.ToSnapshot();
+
     /// <summary>The run's newest stored episode snapshot, or null when none was recorded.</summary>
     public EpisodeSnapshot? LatestSnapshot(string runId) =>
-        Snapshots.Find(s => s.RunId == runId).OrderByDescending(s => s.Iteration).FirstOrDefault()?.ToSnapshot();
+        SnapshotsOf(runId) is { Count: > 0 } entries ? Snapshot(runId, entries[^1].Iteration) : null;
 
     public void SaveCheckpoint(string runId, Stream content) => _store.UploadFile(CheckpointId(runId), $"{runId}.ckpt", content);
 
@@ -180,6 +151,7 @@ public sealed class RunStore
     {
         Metrics.DeleteMany(metric => metric.RunId == runId);
         Snapshots.DeleteMany(snapshot => snapshot.RunId == runId);
+        Series.Delete(runId);
         _store.DeleteFile(CheckpointId(runId));
         new RunEvaluator(_store).DeleteOf(runId);
         return Runs.Delete(runId);

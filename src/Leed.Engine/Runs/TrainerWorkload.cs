@@ -18,9 +18,13 @@ public sealed class TrainerWorkloadFactory(ILeedStore store, DemonstrationServic
     public int CheckpointEvery { get; init; } = 10;
 
     /// <summary>
-    /// Share of training time that episode snapshots for watchers may take. Recording an episode
-    /// costs a full episode of forward passes, so without a budget a watched run would slow down;
-    /// the first snapshot is always taken, later ones only while within the budget.
+    /// Share of training time that episode snapshots may take. Snapshots are recorded all through
+    /// training, watched or not, for the replay timeline; recording one costs a full episode of
+    /// forward passes (and storing it), so without a budget a run would slow down. The first
+    /// snapshot and the one after the last iteration are always taken; the others when the time
+    /// spent on snapshots so far (<see cref="RunRecord.SnapshotSeconds"/>), plus what the last one
+    /// took, is within this share of the run's training time (so the next one cannot overshoot it),
+    /// and the iteration falls on the stride the stored snapshots are thinned to (<see cref="SnapshotThinning"/>).
     /// </summary>
     public double SnapshotBudget { get; init; } = 0.05;
 
@@ -59,7 +63,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             // An LLM run keeps the set it made at its first start, so a restart trains on the same demonstrations.
             if (spec.Demonstrator == "llm") spec.DemoSetId = setId;
         }
-        context.SetPrepared(prepared.DemonstrationLabel, prepared.Scenario.AgentCount, prepared.Summary);
+        context.SetPrepared(prepared.DemonstrationLabel, prepared.Scenario, prepared.Summary);
 
         Trainer? trainer = null;
         context.TryLoadCheckpoint(stream => trainer = prepared.ContinueTrainer(stream));
@@ -73,7 +77,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             int checkpointed = trainer.Iteration;
             double priorWall = context.Run.WallSeconds;
             int[] destinations = [.. prepared.Scenario.Agents.Select(agent => agent.Destination)];
-            double snapshotSeconds = 0;
+            string scenarioKey = context.Run.ScenarioKey ?? ScenarioKeys.Of(prepared.Scenario);
+            double lastSnapshotSeconds = 0;
             bool firstSnapshot = true;
             try
             {
@@ -83,12 +88,15 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                     if (context.TakeDemonstrationSwitch() is { } request) trainer = SwitchDemonstrations(context, trainer, prepared, request.SetId, request.Who);
                     IterationMetrics metrics = trainer.RunIteration();
                     context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
-                    bool withinBudget = firstSnapshot || snapshotSeconds <= factory.SnapshotBudget * context.ActiveTime.TotalSeconds;
-                    if ((context.SnapshotWanted && withinBudget) || trainer.Iteration == spec.Iterations)
+                    double trained = priorWall + context.ActiveTime.TotalSeconds;
+                    bool withinBudget = context.Run.SnapshotSeconds + lastSnapshotSeconds <= factory.SnapshotBudget * trained;
+                    if (firstSnapshot || trainer.Iteration == spec.Iterations || (withinBudget && context.SnapshotDue(trainer.Iteration)))
                     {
                         long start = Stopwatch.GetTimestamp();
-                        context.ReportSnapshot(ToSnapshot(trainer.RecordEpisode(greedy: false), destinations));
-                        snapshotSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+                        EpisodeSnapshot snapshot = ToSnapshot(trainer.RecordEpisode(greedy: false), destinations, scenarioKey);
+                        double before = context.Run.SnapshotSeconds;
+                        context.ReportSnapshot(snapshot, Stopwatch.GetElapsedTime(start));
+                        lastSnapshotSeconds = context.Run.SnapshotSeconds - before;
                         firstSnapshot = false;
                     }
                     if (trainer.Iteration % checkpointEvery == 0 || trainer.Iteration == spec.Iterations)
@@ -133,7 +141,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         try
         {
             (Scenario setScenario, DemonstrationSet set) = demos.LoadForTraining(setId, MapCatalog.For(store), requireValidAgent: true);
-            if (!SameAgents(setScenario, prepared.Scenario))
+            if (ScenarioKeys.Of(setScenario) != ScenarioKeys.Of(prepared.Scenario))
                 throw new ArgumentException($"{chosen?.Title ?? $"set {setId}"} was made for other agents than this run's; choose a version of the run's own set.");
             PreparedRun switched = prepared with { Demonstrations = InstructionExecutor.Execute(prepared.Scenario, set).Dataset, DemonstrationLabel = set.Label, SetId = setId };
             using var state = new MemoryStream();
@@ -158,14 +166,15 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         return next;
     }
 
-    private static bool SameAgents(Scenario a, Scenario b) =>
-        a.Map.Name == b.Map.Name && a.Agents.SequenceEqual(b.Agents);
-
-    private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations) => new(
+    private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations, string scenarioKey) => new(
         trace.Iteration,
         trace.Positions,
         [.. trace.Statuses.Select(step => step.Select(status => (byte)status).ToArray())],
-        destinations);
+        destinations)
+    {
+        Blocked = trace.Delayed,
+        ScenarioKey = scenarioKey,
+    };
 }
 
 /// <summary>Hyperparameters as name/value pairs (how a run stores them) and back.</summary>

@@ -168,6 +168,51 @@ public sealed class LiveLineChartTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task ALongSeries_IsDrawnDownsampled_KeepingItsEnds_AndTheSeriesKeepsEveryPoint()
+    {
+        // 10,000 iterations of a curve with one dip at iteration 6,000.
+        var points = Enumerable.Range(0, 10_000).Select(i => new SeriesPoint(i * 128, i == 6_000 ? -100 : Math.Log(1 + i))).ToArray();
+        var series = new ChartSeries("long", "long run", points);
+
+        var chart = RenderChart(smoothing: 0.6, series: [series]);
+
+        var traces = Traces(chart);
+        Assert.Equal(2, traces.Count);
+        foreach (Scatter trace in traces.Cast<Scatter>())
+        {
+            Assert.Equal(Downsampling.DefaultMaxPoints, trace.X.Count);
+            Assert.Equal(0.0, Convert.ToDouble(trace.X[0]));
+            Assert.Equal(9_999.0 * 128, Convert.ToDouble(trace.X[^1]));
+        }
+        Assert.Contains(-100.0, Ys(traces[0])); // the dip survives in the raw line
+        Assert.Equal(10_000, series.Points.Count);
+
+        // Appends are drawn as they come, until the line has twice the limit: then it is downsampled again.
+        var more = Enumerable.Range(10_000, Downsampling.DefaultMaxPoints + 1).Select(i => new SeriesPoint(i * 128, 5)).ToArray();
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta("long", more)]));
+        Assert.Equal(Downsampling.DefaultMaxPoints, ((Scatter)Traces(chart)[0]).X.Count);
+        Assert.Equal((10_000.0 + Downsampling.DefaultMaxPoints) * 128, Convert.ToDouble(((Scatter)Traces(chart)[0]).X[^1]));
+    }
+
+    [Fact]
+    public void ALongBand_IsDrawnDownsampled_WithItsEdgesAtTheSameX()
+    {
+        double[] x = [.. Enumerable.Range(0, 5_000).Select(i => (double)i)];
+        double[] mean = [.. x.Select(v => Math.Sin(v / 300))];
+        var band = new BandSeries("g", "group", x, mean, [.. mean.Select(v => v - 0.1)], [.. mean.Select(v => v + 0.1)]);
+
+        var chart = RenderChart(smoothing: 0, series: [], bands: [band]);
+
+        var traces = Traces(chart).Cast<Scatter>().ToArray();
+        Assert.Equal(3, traces.Length);
+        Assert.All(traces, trace => Assert.Equal(Downsampling.DefaultMaxPoints, trace.X.Count));
+        Assert.Equal(traces[2].X, traces[0].X);
+        Assert.Equal(traces[2].X, traces[1].X);
+        int at = Array.IndexOf(x, Convert.ToDouble(traces[2].X[700]));
+        Assert.Equal(mean[at] + 0.1, Convert.ToDouble(traces[0].Y[700]), 12);
+    }
+
+    [Fact]
     public void Names_BandNames_AndAxisTitles_ReachPlotlyEscaped_SoMarkupIsShownAsText()
     {
         const string markup = "<a href=\"https://attacker.example/\">run</a> & <br>";

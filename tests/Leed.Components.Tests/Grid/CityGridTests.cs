@@ -179,6 +179,53 @@ public sealed class CityGridTests : ComponentTestBase
         Assert.Contains($"invokeMethodAsync('{invokable.Identifier ?? nameof(CityGrid.OnCellClicked)}'", script);
     }
 
+    // Two agents over three steps on the 4x3 map: agent 0 drives (1,0) -> (2,0) -> off (arrived at (3,0)); agent 1 waits, then enters at (0,2).
+    private static readonly EpisodeView Episode = new(2, 3,
+        [1, -1, 2, 8, -1, 8],
+        [1, 0, 1, 1, 2, 1],
+        [0, 0, 0, 1, 0, 0],
+        [3, 11]);
+
+    [Fact]
+    public void AnEpisode_IsSentOnce_AsBinaryArrays_InsteadOfASnapshot()
+    {
+        var grid = Ctx.Render<CityGrid>(p => p.Add(c => c.Map, Map).Add(c => c.Episode, Episode).Add(c => c.Snapshot, Snapshot));
+        grid.Render(p => p.Add(c => c.HighlightAgent, 1));
+
+        var sent = _module.Invocations["setEpisode"].Single().Arguments[1]!;
+        var json = System.Text.Json.JsonSerializer.Serialize(sent);
+        Assert.Contains("\"agents\":2", json);
+        Assert.Contains("\"steps\":3", json);
+        var cells = (byte[])sent.GetType().GetProperty("cells")!.GetValue(sent)!;
+        Assert.Equal(Episode.Cells, Enumerable.Range(0, cells.Length / 4).Select(i => BitConverter.ToInt32(cells, 4 * i)));
+        Assert.Equal(Episode.Blocked, (byte[])sent.GetType().GetProperty("blocked")!.GetValue(sent)!);
+        Assert.DoesNotContain(_module.Invocations, invocation => invocation.Identifier == "setSnapshot");
+    }
+
+    [Theory]
+    [InlineData(0, 1, 0, 0)]  // step 0: agent 0 at (1,0)
+    [InlineData(1, 0, 2, 1)]  // step 1: agent 1 has entered at (0,2)
+    public async Task ClickOnAnEpisodeGrid_FindsTheAgentAtTheStepShown(int step, int x, int y, int agent)
+    {
+        var grid = Ctx.Render<CityGrid>(p => p.Add(c => c.Map, Map).Add(c => c.Episode, Episode).Add(c => c.OnAgentClicked, a => _agents.Add(a))
+            .Add(c => c.OnIntersectionClicked, id => _intersections.Add(id)).Add(c => c.SelectableIntersections, new HashSet<int>()));
+
+        await grid.InvokeAsync(() => grid.Instance.OnCellClicked(x, y, step));
+        await grid.InvokeAsync(() => grid.Instance.OnCellClicked(1, 0, 2)); // step 2: agent 0 has arrived, the cell is empty
+
+        Assert.Equal([agent], _agents);
+    }
+
+    [Fact]
+    public void AnEpisodesFrameAndPath_ReadTheStepMajorArrays()
+    {
+        GridSnapshot frame = Episode.Frame(2, Map.Width);
+
+        Assert.Equal(new AgentMarker(0, -1, -1, AgentStatus.Arrived, 3, 0), frame.Agents[0]);
+        Assert.Equal(new AgentMarker(1, 0, 2, AgentStatus.Driving, 3, 2), frame.Agents[1]);
+        Assert.Equal([new GridPoint(1, 0), new GridPoint(2, 0)], Episode.PathOf(0, Map.Width));
+    }
+
     [Fact]
     public void AgentPalette_GivesNeighbouringAgentsDifferentColours()
     {
@@ -187,13 +234,5 @@ public sealed class CityGridTests : ComponentTestBase
         Assert.Equal("hsl(0.0, 70%, 42%)", colours[0]);
         Assert.Equal("hsl(137.5, 70%, 42%)", colours[1]);
         Assert.Equal(100, colours.Distinct().Count());
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Leed.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("Leed.sln not found above the test output.");
     }
 }

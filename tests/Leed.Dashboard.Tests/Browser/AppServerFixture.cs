@@ -111,6 +111,25 @@ public class AppServerFixture : IAsyncLifetime
         Hyperparameters = new() { ["Envs"] = 2, ["Steps"] = 32, ["Minibatches"] = 2, ["UpdateEpochs"] = 1 },
     };
 
+    /// <summary>Trains these runs to the end in this server and returns their ids; fails with a run's error if one did not complete.</summary>
+    public async Task<string[]> TrainAsync(params RunSpec[] specs)
+    {
+        var registry = Services.GetRequiredService<RunRegistry>();
+        string[] ids = [.. specs.Select(spec => registry.Submit(spec).Id)];
+        await GridFitBrowserTests.WaitForAsync(() => ids.All(id => !registry.Get(id)!.IsActive));
+        foreach (string id in ids) Assert.True(registry.Get(id)!.Status == RunStatus.Completed, registry.Get(id)!.Error);
+        return ids;
+    }
+
+    /// <summary><see cref="TinyRun"/> with another algorithm (and scenario seed).</summary>
+    public static RunSpec TinyRun(string name, string map, int agents, int iterations, string algorithm, int scenarioSeed = 2)
+    {
+        RunSpec spec = TinyRun(name, map, agents, iterations);
+        spec.Algorithm = algorithm;
+        spec.ScenarioSeed = scenarioSeed;
+        return spec;
+    }
+
     public async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, name + ".png"), FullPage = true });
 

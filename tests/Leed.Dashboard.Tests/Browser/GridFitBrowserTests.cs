@@ -116,7 +116,8 @@ public sealed class GridFitBrowserTests(AppServerFixture app)
         // Nobody watched it train; its last episode was stored when it finished and replays now.
         await Expect(page.Locator("#live-episode-caption")).ToContainTextAsync("Episode after iteration 1");
         await page.WaitForFunctionAsync("() => Number(document.getElementById('live-grid')?.dataset.agents) > 0");
-        await page.WaitForFunctionAsync("() => { const c = document.getElementById('chart-weights'); return c && c.data && c.data.length === 6; }");
+        // The w_i view: one heatmap row per agent beneath the band.
+        await page.WaitForFunctionAsync("() => { const c = document.getElementById('chart-weights-heatmap'); return c && c.data && c.data[0] && c.data[0].z.length === 6; }");
 
         ILocator grid = page.Locator("#live-grid");
         await AssertWholeMapShownAsync(page, grid, page.Locator(".mud-paper:has(#live-grid)"), 96, 96, "live run");

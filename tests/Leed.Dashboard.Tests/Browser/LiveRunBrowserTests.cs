@@ -1,4 +1,4 @@
-// Live run in a real browser: a run on an imported map's own .scen agents shows their real count, and a finished run replays after a restart.
+// Live run in a real browser: a run on an imported map's own .scen agents shows their real count, and a finished run's kept episodes replay and scrub after a restart.
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,8 +29,8 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
 
         await Expect(page.Locator("#live-page")).ToContainTextAsync($"leed on own-agents-town, {agents} agents");
         await Expect(page.Locator("#live-page")).ToContainTextAsync($"-n{agents}-");
-        // One w_i line per agent as soon as the first iterations arrive, on this page as it was opened.
-        await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('chart-weights'); return c && c.data && c.data.length === {agents} && c.data[{agents - 1}].x.length > 0; }}",
+        // One w_i heatmap row per agent as soon as the first iterations arrive, on this page as it was opened.
+        await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('chart-weights-heatmap'); return c && c.data && c.data[0].z.length === {agents} && c.data[0].z[{agents - 1}].length > 0; }}",
             null, new PageWaitForFunctionOptions { Timeout = 90_000 });
         await app.ScreenshotAsync(page, "live-run-own-agents");
 
@@ -43,6 +43,10 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
         await page.Locator("input[data-test=run-search]").FillAsync("own-agents-town");
         ILocator rows = page.Locator("table tbody tr.mud-table-row", new() { HasText = "own agents s" });
         await Expect(rows).ToHaveCountAsync(2);
+        // The Group column is hidden by default (the table fits 1440 pixels); bring it back through the column chooser.
+        await page.Locator("[data-test=run-columns] button").First.ClickAsync();
+        await page.Locator("[data-column=Group]").ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
         foreach (ILocator row in await rows.AllAsync())
         {
             await Expect(row.Locator("td[data-label='Agents']")).ToHaveTextAsync(agents.ToString());
@@ -54,30 +58,62 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
     private sealed class Host(string dataDirectory) : AppServerFixture(dataDirectory, ownsData: false);
 
     [Fact]
-    public async Task FinishedRun_ReplaysItsLastEpisode_AfterTheAppRestartsOnTheSameDataFolder()
+    public async Task FinishedRun_ReplaysAnyKeptEpisode_WithTheScrubber_AfterTheAppRestartsOnTheSameDataFolder()
     {
         string folder = Directory.CreateTempSubdirectory("leed-e2e-restart-").FullName;
         string id;
+        int[] kept;
         await using (var first = new HostLifetime(new Host(folder)))
         {
             await first.Server.InitializeAsync();
             var registry = first.Server.Services.GetRequiredService<RunRegistry>();
-            id = registry.Submit(AppServerFixture.TinyRun("replay after restart", PresetMaps.Small, agents: 4, iterations: 2)).Id;
-            await GridFitBrowserTests.WaitForAsync(() => !registry.Get(id)!.IsActive);
-            Assert.True(registry.Get(id)!.Status == RunStatus.Completed, registry.Get(id)!.Error);
+            id = (await first.Server.TrainAsync(AppServerFixture.TinyRun("replay after restart", PresetMaps.Small, agents: 4, iterations: 3)))[0];
+            kept = [.. registry.Snapshots(id).Select(entry => entry.Iteration)];
+            Assert.Equal(1, kept[0]); // the first and the last are always recorded, watched or not
+            Assert.Equal(3, kept[^1]);
         }
 
         await using var second = new HostLifetime(new Host(folder));
         await second.Server.InitializeAsync();
+        var restarted = second.Server.Services.GetRequiredService<RunRegistry>();
+        EpisodeSnapshot firstEpisode = restarted.Snapshot(id, 1)!;
         IPage page = await second.Server.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, $"runs/{id}", "#live-page");
         await Expect(page.Locator("#live-status")).ToHaveTextAsync("Completed");
-        await Expect(page.Locator("#live-episode-caption")).ToContainTextAsync("Episode after iteration 2");
-        await page.WaitForFunctionAsync("() => Number(document.getElementById('live-grid')?.dataset.agents) > 0");
-        // The replay plays: the step moves on.
-        string step = await page.Locator("#live-grid").GetAttributeAsync("data-step") ?? "";
-        await Expect(page.Locator("#live-grid")).Not.ToHaveAttributeAsync("data-step", step);
-        await second.Server.ScreenshotAsync(page, "live-run-after-restart");
+        await Expect(page.Locator("#live-episode-caption")).ToContainTextAsync($"Episode after iteration 3 · {kept.Length} recorded through training");
+        ILocator timeline = page.Locator("#live-timeline"), grid = page.Locator("#live-grid");
+        // It plays on its own: the step moves on.
+        await Expect(timeline).ToHaveAttributeAsync("data-playing", "true");
+        await page.WaitForFunctionAsync("() => Number(document.getElementById('live-timeline')?.dataset.step) > 0");
+
+        // An earlier episode, from the picker.
+        await page.Locator("#live-snapshot").GetByRole(AriaRole.Combobox, new() { Name = "Episode" }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "iteration 1", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#live-episode-caption")).ToContainTextAsync("Episode after iteration 1 ·");
+        await Expect(page.Locator("#live-snapshot")).ToHaveAttributeAsync("data-follow", "false");
+        await Expect(timeline).ToHaveAttributeAsync("data-steps", (firstEpisode.Positions.Count - 1).ToString());
+
+        // Paused and scrubbed: the grid shows exactly the step chosen, and the counters count up to it.
+        await timeline.Locator("[data-timeline=play]").ClickAsync();
+        await Expect(timeline).ToHaveAttributeAsync("data-playing", "false");
+        int middle = (firstEpisode.Positions.Count - 1) / 2, last = firstEpisode.Positions.Count - 1;
+        foreach (int step in new[] { middle, last, 0 })
+        {
+            await timeline.Locator("[data-timeline=scrub]").FillAsync(step.ToString());
+            await Expect(timeline).ToHaveAttributeAsync("data-step", step.ToString());
+            await Expect(grid).ToHaveAttributeAsync("data-step", step.ToString());
+            int onTheRoad = firstEpisode.Statuses[step].Count(status => status is 1 or 3);
+            int arrived = firstEpisode.Statuses[step].Count(status => status == 2);
+            int blocked = firstEpisode.Blocked.Take(step + 1).Sum(flags => flags.Sum(flag => flag));
+            await Expect(grid).ToHaveAttributeAsync("data-agents", onTheRoad.ToString());
+            ILocator counts = timeline.Locator("[data-timeline-counts='0']");
+            await Expect(counts).ToHaveAttributeAsync("data-arrived", arrived.ToString());
+            await Expect(counts).ToHaveAttributeAsync("data-blocked", blocked.ToString());
+            if (step == middle) await second.Server.ScreenshotAsync(page, "live-run-replay-scrubbed-after-restart");
+        }
+        // And plays again from where it was put.
+        await timeline.Locator("[data-timeline=play]").ClickAsync();
+        await page.WaitForFunctionAsync("() => Number(document.getElementById('live-timeline')?.dataset.step) > 0");
         await second.DisposeAsync();
         Directory.Delete(folder, recursive: true);
     }

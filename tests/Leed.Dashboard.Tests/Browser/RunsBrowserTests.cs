@@ -79,6 +79,16 @@ public sealed class RunsBrowserTests(AppServerFixture app)
         await Expect(Field(page, "run-weight")).ToBeVisibleAsync();
         await Expect(Field(page, "run-demonstrator")).ToBeVisibleAsync();
 
+        // The weight field's hint lists every schedule of the engine's one table; a bad one is refused in words.
+        await Expect(Field(page, "run-weight")).ToContainTextAsync(WeightSchedules.Examples);
+        await page.Locator("#run-weight").FillAsync("dapg:1:2");
+        await page.Locator("#run-start").ClickAsync();
+        ILocator problem = page.Locator("[data-problem]").Filter(new() { HasText = "dapg:1:2" });
+        await Expect(problem).ToContainTextAsync("Weight schedule 'dapg:1:2': DECAY (2) must be at most 1.");
+        await Expect(problem).Not.ToContainTextAsync("Weight schedule: Weight schedule");
+        await app.ScreenshotAsync(page, "new-run-weight-schedules");
+        await page.Locator("#run-weight").FillAsync("qfilter");
+
         // The menu lists every algorithm with its description, as the engine's table has them.
         ILocator items = await OpenAlgorithmMenuAsync(page);
         foreach (AlgorithmInfo algorithm in Algorithms.All)

@@ -1,4 +1,4 @@
-// The Runs table in a real browser: the search box on runs with no notes, tags or group, and a note typed at full speed.
+// The Runs table in a real browser: the search box on runs with no notes, tags or group, a note typed at full speed, the fit at 1440 pixels and the column chooser.
 using Leed.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -92,5 +92,39 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         await Expect(Rows(page, prefix + " leed").Locator(".leed-run-notes")).ToHaveTextAsync(note);
         Assert.Equal(note, Registry.Store.List().Single(run => run.Spec.Name == prefix + " leed").Notes);
         Registry.Delete(refreshing[0]);
+    }
+
+    [Fact]
+    public async Task At1440PixelsWide_TheTableFitsWithoutScrollingSideways()
+    {
+        string prefix = "zwide" + Guid.NewGuid().ToString("N")[..6];
+        string[] ids = StoreFinishedRuns(prefix, "leed", "ippo");
+        foreach (string id in ids)
+        {
+            RunRecord run = Registry.Get(id)!;
+            run.Spec.Group = "leed-synthetic-small-3-1201101500";
+            run.Tags = ["baseline", "paper"];
+            run.Notes = "a note long enough to take some room in its column";
+            Registry.Store.Save(run);
+        }
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+        await Expect(Rows(page, prefix)).ToHaveCountAsync(2);
+
+        int[] widths = await page.EvaluateAsync<int[]>(
+            "() => { const t = document.querySelector('.leed-run-table .mud-table-container'); return [document.documentElement.scrollWidth, window.innerWidth, t.scrollWidth, t.clientWidth]; }");
+        await app.ScreenshotAsync(page, "runs-1440");
+        Assert.True(widths[0] <= widths[1], $"the page scrolls sideways: {widths[0]} px of content in a {widths[1]} px window");
+        Assert.True(widths[2] <= widths[3] + 1, $"the table scrolls sideways: {widths[2]} px of columns in {widths[3]} px");
+
+        // The column chooser brings back a column hidden by default, and takes it away again.
+        ILocator groupHeader = page.Locator(".leed-run-table thead th", new() { HasText = "Group" });
+        await Expect(groupHeader).ToHaveCountAsync(0);
+        await page.Locator("[data-test=run-columns] button").First.ClickAsync();
+        await page.Locator("[data-column=Group]").ClickAsync();
+        await Expect(groupHeader).ToHaveCountAsync(1);
+        await Expect(Rows(page, prefix).First).ToContainTextAsync("leed-synthetic-small-3-1201101500");
+        await page.Locator("[data-column=Group]").ClickAsync();
+        await Expect(groupHeader).ToHaveCountAsync(0);
     }
 }

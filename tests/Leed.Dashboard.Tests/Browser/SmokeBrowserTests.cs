@@ -14,6 +14,7 @@ public sealed class SmokeBrowserTests(AppServerFixture app)
         await AppServerFixture.GotoReadyAsync(page, "system", "#system-facts");
         await Expect(page.Locator("#system-facts")).ToContainTextAsync("2.10.0");
         await Expect(page.Locator("#system-facts")).ToContainTextAsync("planner, no LLM");
+        await Expect(page.Locator("#system-facts tr:has-text(\"Training runs on\") td")).ToHaveTextAsync("CPU (no GPU: this build of libtorch is CPU-only)");
 
         string before = await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
         await page.Locator("#theme-toggle").ClickAsync();

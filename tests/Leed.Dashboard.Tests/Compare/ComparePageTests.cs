@@ -1,5 +1,6 @@
 // The Compare page in bUnit: picking runs and groups draws their curves and fills the summary; links and buttons export what is shown.
 using Bunit;
+using Leed.Components.Charts;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 using Microsoft.AspNetCore.Components;
@@ -70,7 +71,9 @@ public sealed class ComparePageTests : IAsyncLifetime
         var page = Open();
 
         Assert.Contains("Pick runs or groups", page.Find("#compare-empty").TextContent);
-        Assert.Contains("leed-sweep (3 seeds)", page.Find("[data-pick='group:leed-sweep']").TextContent);
+        string group = page.Find("[data-pick='group:leed-sweep']").TextContent;
+        Assert.Contains("leed (dynamic) · grid-6x6 · 20 agents · seeds 1–3", group);
+        Assert.Contains("3 runs · group leed-sweep", group);
         Assert.Empty(Traces(page));
     }
 
@@ -82,11 +85,11 @@ public sealed class ComparePageTests : IAsyncLifetime
         Pick(page, "group:leed-sweep");
 
         Assert.Equal("3 runs selected", page.Find("#compare-selected-count").TextContent.Trim());
-        Assert.Equal(["leed-sweep (mean of 3 seeds)"], LegendNames(page));
+        Assert.Equal(["leed (dynamic) · grid-6x6 · 20 agents · seeds 1–3 (mean)"], LegendNames(page));
         var band = Traces(page).Cast<Scatter>().ToArray();
         Assert.Equal(3, band.Length); // upper edge, lower edge filled to it, mean on top
         Assert.Equal([3.0, 4.0, 6.0], band[2].Y.Select(Convert.ToDouble));
-        Assert.Equal(["leed-sweep"], SummaryNames(page));
+        Assert.Equal(["leed (dynamic) · grid-6x6 · 20 agents · seeds 1–3"], SummaryNames(page));
         Assert.Equal("1, 2, 3", SummaryCell(page, "Seeds"));
         Assert.Equal("4.33 ± 5.43", SummaryCell(page, "Final return")); // 13/3 ± t(2)·s/√3
         Assert.Equal("planner, no LLM", SummaryCell(page, "Demonstrations"));
@@ -150,28 +153,58 @@ public sealed class ComparePageTests : IAsyncLifetime
     }
 
     [Fact]
-    public void DownloadPng_AsksPlotlyToSaveTheChartFoundByItsId()
+    public void DownloadPng_ExportsTheChartFoundByItsId_AtPublicationSize_WithATitleNamingWhatIsShown()
     {
-        var download = _ctx.JSInterop.Setup<string>("Plotly.downloadImage", _ => true);
-        download.SetResult("leed-compare-episodic_return.png");
-        var page = Open("?runs=s1");
+        var download = _ctx.JSInterop.SetupModule(ChartExport.ModulePath).SetupVoid("downloadPng", _ => true);
+        download.SetVoidResult();
+        var page = Open("?runs=s1&axis=time&smoothing=0.5");
 
         page.Find("#compare-png").Click();
 
         var call = Assert.Single(download.Invocations);
         Assert.Equal(ComparePage.ChartId, call.Arguments[0]);
         Assert.Equal(ComparePage.ChartId, page.Find(".leed-live-chart").Id);
+        Assert.Equal("charts/episodic_return over wall time (s), smoothing 0.50", call.Arguments[1]);
+        Assert.Equal("leed-compare-episodic_return.png", call.Arguments[2]);
+        Assert.Equal([1200, 750, 2], call.Arguments.Skip(3).Select(Convert.ToInt32));
     }
 
     [Fact]
     public void DownloadPng_BeforeTheChartIsDrawn_SaysToTryAgain()
     {
-        _ctx.JSInterop.Setup<string>("Plotly.downloadImage", _ => true).SetException(new Microsoft.JSInterop.JSException("not a plot"));
+        _ctx.JSInterop.SetupModule(ChartExport.ModulePath).SetupVoid("downloadPng", _ => true).SetException(new Microsoft.JSInterop.JSException("not a plot"));
         var page = Open("?runs=s1");
         var snackbar = _ctx.Services.GetRequiredService<MudBlazor.ISnackbar>();
 
         page.Find("#compare-png").Click();
 
         Assert.Contains(snackbar.ShownSnackbars, shown => shown.Message?.Contains("not drawn yet") == true);
+    }
+
+    [Fact]
+    public void TheLink_SetsMetricsAxisSmoothingAndSeeds_AndAChangeOnThePageIsWrittenBackToIt()
+    {
+        var page = Open("?groups=leed-sweep&metric=charts/episodic_return&axis=time&smoothing=0.3&seeds=separate");
+
+        Assert.Equal(["leed s1", "leed s2", "leed s3"], SummaryNames(page)); // seeds=separate: one row per run
+        Assert.Equal("wall time (s)", page.FindComponent<PlotlyChart>().Instance.Layout.XAxis[0].Title.Text);
+
+        page.FindComponent<MudBlazor.MudSwitch<bool>>().Find("input").Change(true);
+
+        var navigation = _ctx.Services.GetRequiredService<NavigationManager>();
+        Assert.EndsWith("compare?groups=leed-sweep&axis=time&smoothing=0.3&seeds=grouped", navigation.Uri);
+        Assert.Equal(["leed (dynamic) · grid-6x6 · 20 agents · seeds 1–3"], SummaryNames(page));
+    }
+
+    [Fact]
+    public void AMalformedLink_SaysWhichValueAndWhatToWrite_AndDrawsTheRest()
+    {
+        var page = Open("?runs=s1&axis=sideways&smoothing=2&metric=charts/nope");
+
+        string problem = page.Find("#compare-problem").TextContent;
+        Assert.Contains("axis=sideways: write axis=steps (environment steps) or axis=time (wall time).", problem);
+        Assert.Contains("smoothing=2: write a number from 0", problem);
+        Assert.Contains("metric=charts/nope: the selected runs have no such metric", problem);
+        Assert.Equal(["leed s1"], SummaryNames(page));
     }
 }

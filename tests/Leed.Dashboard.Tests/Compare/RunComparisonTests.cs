@@ -73,7 +73,7 @@ public sealed class RunComparisonTests
         Assert.Equal([100, 200, 300], curve.Band.X);
         Assert.Equal([3, 4, 6], curve.Band.Mean);
         SummaryRow group = Assert.Single(comparison.GroupRows);
-        Assert.Equal("leed-sweep", group.Name);
+        Assert.Equal("leed (dynamic) · grid-6x6 · 20 agents · seeds 1–3", group.Name); // what ran, not the group's generated name
         Assert.Equal("1, 2, 3", group.Seeds);
         Assert.Equal(3, group.SeedCount);
         // Final returns 7/3, 4 and 20/3 (each seed's mean of its three returns): mean 13/3.
@@ -99,7 +99,7 @@ public sealed class RunComparisonTests
 
         IReadOnlyList<RunGroup> groups = RunComparison.GroupRuns(runs);
 
-        Assert.Equal(["ippo baseline", "a"], groups.Select(group => group.Name));
+        Assert.Equal(["ippo baseline", "leed (dynamic) · grid-6x6 · 20 agents · seeds 1, 2"], groups.Select(group => group.Name));
         Assert.Equal([1, 2], groups.Select(group => group.Runs.Count));
     }
 

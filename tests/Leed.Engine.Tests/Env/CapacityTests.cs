@@ -130,4 +130,29 @@ public sealed class CapacityTests
             Assert.All(result.Rewards.Values, reward => Assert.Equal(-2f, reward));
         }
     }
+
+    [Fact]
+    public void Delayed_MarksTheBlockedMoverAndTheVehicleWaitingAtAFullOrigin_NotAVehicleThatChoseToStay()
+    {
+        // Capacity 1: Agent_0 parks at (2,0); Agent_1 enters at (1,0) and tries east into it; Agent_2 is due
+        // at (1,0) in step 1, which Agent_1 still holds. Agent_0 stays by choice.
+        TestWorld world = TestWorld.Corridor;
+        Scenario scenario = world.Scenario(world.Agent((2, 0), (5, 0)), world.Agent((1, 0), (5, 0)), world.Agent((1, 0), (4, 0), departure: 1));
+        var env = new VectorCityEnv(scenario, 1, new EnvConfig { CellCapacity = 1 }, autoReset: false);
+        var observations = new float[3 * env.ObservationSize];
+        env.Reset(0, observations);
+        env.Step([0, 0, 0], observations);
+        Assert.Equal([0, 0, 0], env.Delayed.ToArray()); // all entered or not yet due
+
+        env.Step([(int)Move.Stay, (int)Move.East, (int)Move.Stay], observations);
+
+        Assert.Equal([0, 1, 1], env.Delayed.ToArray());
+        Assert.Equal(world.Cell(1, 0), env.Positions[1]);
+        Assert.Equal(AgentStatus.Waiting, env.Status[2]);
+
+        env.Step([(int)Move.East, (int)Move.East, (int)Move.Stay], observations);
+        // Whether Agent_1 gets into (2,0) depends on this step's random order; a vehicle that moved is never marked.
+        Assert.Equal(env.Positions[1] == world.Cell(1, 0) ? (byte)1 : (byte)0, env.Delayed[1]);
+        Assert.Equal(0, env.Delayed[0]);
+    }
 }

@@ -208,6 +208,33 @@ public sealed class TrainerTests
         Assert.Equal(0, metrics[MetricNames.AgentWeight(2)]);
     }
 
+    [Theory]
+    [InlineData("qfilter:0.8", 0.8)]
+    [InlineData("dapg:0.6:0.5", 0.6)]
+    [InlineData("return:0.9", 0.9)]
+    public void CriticAndReturnSchedules_Train_AndLogEachAgentsWeightInItsRange(string spec, double max)
+    {
+        ExpertDataset demos = LearningFixtures.SmallDemos;
+        ExpertTrajectory[] agents = [.. demos.Agents];
+        agents[2] = new ExpertTrajectory(2, agents[2].ObservationSize, [], [], [], [], valid: false, arrived: false);
+        using var trainer = new Trainer(LearningFixtures.Small, new ExpertDataset(agents, "test: Agent_2 invalid"), Algorithm.Leed,
+            WeightSchedules.Parse(spec), LearningFixtures.Tiny, 1);
+
+        var logged = new List<double>();
+        for (int k = 0; k < 3; k++)
+        {
+            IterationMetrics metrics = trainer.RunIteration();
+            Assert.True(double.IsFinite(metrics[MetricNames.ExpertLoss] ?? double.NaN));
+            Assert.Equal(0, metrics[MetricNames.AgentWeight(2)]);
+            for (int i = 0; i < 4; i++) logged.Add(metrics[MetricNames.AgentWeight(i)] ?? double.NaN);
+        }
+
+        Assert.All(logged, weight => Assert.InRange(weight, 0, max + 1e-6));
+        Assert.Contains(logged, weight => weight > 0);
+        if (spec.StartsWith("dapg", StringComparison.Ordinal))
+            Assert.True(trainer.Weights[0] <= 0.6 * 0.25 + 1e-6, $"dapg:0.6:0.5 at iteration 3 is at most 0.6 * 0.5^2; got {trainer.Weights[0]}");
+    }
+
     [Fact]
     public void RecordEpisode_TracesEveryAgentEveryStepUntilTheEpisodeEnds()
     {

@@ -1,4 +1,4 @@
-// The expert-weight schedules: each formula against hand-computed values, and their text form.
+// The expert-weight schedules: each formula against hand-computed values, the one table they are read from, and their text form.
 using Leed.Engine.Learning;
 
 namespace Leed.Engine.Tests.Learning;
@@ -82,6 +82,79 @@ public sealed class WeightScheduleTests
         Assert.Equal(0.8f, ((DynamicWeight)WeightSchedules.Parse("dynamic:0.8")).Initial);
     }
 
+    [Fact]
+    public void Return_AgentWorseThanItsDemonstration_IsHeld_EvenOnTheDemonstratedRoute()
+    {
+        // DTW plays no part: (40 - (-100)) / 40 = 3.5; 0.05 + 0.95 * sigmoid(5 * 3.5) = 0.99999998 (0.05f and 0.95f as floats).
+        double target = ReturnWeight.Target(new AgentEvidence(0, -100, 40), 1f, 0.05f, 5, 10);
+
+        Assert.Equal(0.05 + 0.95 / (1 + Math.Exp(-17.5)), target, 6);
+        Assert.True(target > 0.999);
+        Assert.Equal(0.05, DynamicWeight.Target(new AgentEvidence(0, -100, 40), 1f, 0.05f, 2, 1, 5, 10), 6); // the dynamic weight lets it go
+    }
+
+    [Theory]
+    [InlineData(40.0, 0.525)]                 // equal returns: sigmoid(0) = 0.5 of the range
+    [InlineData(80.0, 0.05635821)]            // 40 above a demonstration of 40: 0.05 + 0.95 * sigmoid(-5) = 0.05 + 0.95 * 0.00669285
+    [InlineData(-8.0, 0.99364179)]            // demonstration of 2 below the scale floor 10: 0.05 + 0.95 * sigmoid(5 * 10 / 10) = 0.05 + 0.95 * 0.99330715
+    public void Return_TargetFollowsTheReturnGapAlone(double agentReturn, double expected)
+    {
+        double expertReturn = agentReturn == -8.0 ? 2 : 40;
+        Assert.Equal(expected, ReturnWeight.Target(new AgentEvidence(7, agentReturn, expertReturn), 1f, 0.05f, 5, 10), 7);
+    }
+
+    [Fact]
+    public void Return_Update_SmoothsWithTheEma_AndLeavesAgentsWithoutEpisodesAlone()
+    {
+        float[] weights = [1f, 0.6f];
+
+        new ReturnWeight().Update(0.2, [new AgentEvidence(3, 40, 40), null], weights);
+
+        Assert.Equal(1 + 0.3 * (0.525 - 1), weights[0], 6); // 0.8575
+        Assert.Equal(0.6f, weights[1]);
+    }
+
+    [Fact]
+    public void QFilter_WeightIsWTimesTheShareOfPassingSteps_ZeroWithoutADemonstration()
+    {
+        var weights = new float[3];
+        DemoJudgement?[] critic = [new DemoJudgement(0.1, 0.3, 0.25), null, new DemoJudgement(-0.2, 0.2, 0)];
+
+        new QFilterWeight(0.8f).Update(new WeightInputs(5, 0.5, new AgentEvidence?[3], critic), weights);
+
+        Assert.Equal([0.2f, 0f, 0f], weights); // 0.8 * 0.25; no demonstration; no step passes
+        Assert.True(new QFilterWeight().FiltersDemoSteps && new QFilterWeight().ReadsCritic);
+    }
+
+    [Theory]
+    [InlineData(1, 0.02, 0.04, 1.0, 0.5)]       // 1 * 0.9^0 * (0.02 / 0.04)
+    [InlineData(3, 0.02, 0.04, 1.0, 0.405)]     // 0.9^2 = 0.81, * 0.5
+    [InlineData(3, -0.01, 0.04, 1.0, 0.0)]      // on balance the demonstrated actions are worse: let go
+    [InlineData(3, 0.03, 0.04, 0.5, 0.405)]     // 0.75 capped at 0.5, * 0.81
+    [InlineData(2, 0.0, 0.0, 1.0, 0.0)]         // the critic sees no difference at all
+    public void Dapg_DecaysGeometricallyPerIteration_ScaledByTheDemonstrationsAdvantage(int iteration, double mean, double absolute, double cap, double expected)
+    {
+        var weights = new float[2];
+        DemoJudgement?[] critic = [new DemoJudgement(mean, absolute, 0.5), null];
+
+        new DapgWeight(1f, 0.9, cap).Update(new WeightInputs(iteration, 0.3, new AgentEvidence?[2], critic), weights);
+
+        Assert.Equal(expected, weights[0], 6);
+        Assert.Equal(0f, weights[1]);
+    }
+
+    [Fact]
+    public void Kinds_AreOneTable_ThatTheHelpAndTheParserBothRead()
+    {
+        foreach (WeightScheduleKind kind in WeightSchedules.Kinds)
+        {
+            Assert.Contains(kind.Usage, WeightSchedules.Help);
+            if (kind.DefaultSpec is { } spec) Assert.Equal(spec, WeightSchedules.Parse(kind.Name).Spec);
+        }
+        Assert.Equal(["fixed", "decay", "dynamic", "return", "qfilter", "dapg"], WeightSchedules.Kinds.Select(kind => kind.Name));
+        Assert.Contains("dynamic[:MAX[:FLOOR[:D[:K[:BETA[:A[:S]]]]]]]", WeightSchedules.Help);
+    }
+
     [Theory]
     [InlineData("fixed:0.5", "fixed:0.5")]
     [InlineData("decay", "decay:1:0.05")]
@@ -89,6 +162,13 @@ public sealed class WeightScheduleTests
     [InlineData("dynamic", "dynamic:1:0.05:2:5:0.3")]
     [InlineData("dynamic:2:0.1", "dynamic:2:0.1:2:5:0.3")]
     [InlineData(" Dynamic:1:0:3:2:0.5 ", "dynamic:1:0:3:2:0.5")]
+    [InlineData("dynamic:1:0.05:2:5:0.3:2:20", "dynamic:1:0.05:2:5:0.3:2:20")]
+    [InlineData("return", "return:1:0.05:5:0.3:10")]
+    [InlineData("return:0.8:0.1:3", "return:0.8:0.1:3:0.3:10")]
+    [InlineData("qfilter", "qfilter:1")]
+    [InlineData("qfilter:0.5", "qfilter:0.5")]
+    [InlineData("dapg", "dapg:1:0.97:1")]
+    [InlineData("DAPG:2:0.9", "dapg:2:0.9:1")]
     public void Parse_ReadsTheScheduleAndItsSpecReadsBackTheSame(string text, string spec)
     {
         IWeightSchedule schedule = WeightSchedules.Parse(text);
@@ -104,6 +184,10 @@ public sealed class WeightScheduleTests
     [InlineData("cosine:1", "Unknown weight schedule 'cosine:1'")]
     [InlineData("decay:0.1:0.5", "floor (0.5) is above the start (0.1)")]
     [InlineData("dynamic:1:0.05:0", "D > 0")]
+    [InlineData("dynamic:1:0.05:2:5:0.3:1:10:4", "dynamic takes 0 to 7 numbers")]
+    [InlineData("return:1:0.05:5:0", "0 < BETA <= 1")]
+    [InlineData("qfilter:1:2", "qfilter takes 0 to 1 numbers")]
+    [InlineData("dapg:1:1.5", "DECAY (1.5) must be at most 1")]
     public void Parse_BadText_SaysWhatIsWrong(string text, string message)
     {
         FormatException error = Assert.Throws<FormatException>(() => WeightSchedules.Parse(text));

@@ -1,4 +1,4 @@
-// The registry running the real trainer: metrics, snapshots for watchers, checkpoints, demonstration provenance.
+// The registry running the real trainer: metrics, snapshots through training, checkpoints, demonstration provenance.
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Learning;
@@ -42,7 +42,7 @@ public sealed class TrainerWorkloadTests : IDisposable
     [Fact]
     public void LeedRun_WithPlannerDemonstrations_CompletesWithMetricsSnapshotAndCheckpoint()
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store)) { SnapshotInterval = TimeSpan.Zero };
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
         RunRecord run = registry.Submit(Tiny("leed"));
         var snapshots = new List<EpisodeSnapshot>();
         using IDisposable watch = registry.Subscribe(run.Id, update => { if (update.Snapshot is not null) lock (snapshots) snapshots.Add(update.Snapshot); });
@@ -63,6 +63,43 @@ public sealed class TrainerWorkloadTests : IDisposable
             Assert.Equal(3, snapshot.Positions[0].Length);
             Assert.True(snapshot.Positions.Count > 1);
         }
+    }
+
+    [Theory]
+    [InlineData(0.0, new[] { 1, 5 })]          // no budget: the first and the last only
+    [InlineData(1e6, new[] { 1, 2, 3, 4, 5 })] // no limit to speak of: one after every iteration
+    public void UnwatchedRun_RecordsSnapshotsThroughTraining_WithinTheBudget(double budget, int[] iterations)
+    {
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store) { SnapshotBudget = budget });
+        RunRecord run = registry.Submit(Tiny("ippo", iterations: 5));
+
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+
+        Assert.True(registry.Get(run.Id)!.Status == RunStatus.Completed, registry.Get(run.Id)!.Error);
+        Assert.Equal(iterations, registry.Snapshots(run.Id).Select(entry => entry.Iteration));
+        EpisodeSnapshot first = registry.Snapshot(run.Id, 1)!;
+        Assert.Equal(registry.Get(run.Id)!.ScenarioKey, first.ScenarioKey);
+        Assert.StartsWith($"{PresetMaps.Small} ", first.ScenarioKey);
+        Assert.Equal(first.Positions.Count, first.Blocked.Count);
+        Assert.Equal(first.Positions.Count, registry.Snapshots(run.Id)[0].Steps);
+        // The time they took is counted, as part of the training time.
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.InRange(done.SnapshotSeconds, 1e-6, done.WallSeconds);
+    }
+
+    [Fact]
+    public void TwoRunsOnOneScenario_ShareAScenarioKey_AnotherScenarioSeedDoesNot()
+    {
+        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        RunRecord a = registry.Submit(Tiny("ippo", iterations: 1));
+        RunRecord b = registry.Submit(Tiny("random", iterations: 1).With(spec => spec.Seed = 9));
+        RunRecord c = registry.Submit(Tiny("ippo", iterations: 1).With(spec => spec.ScenarioSeed = 3));
+
+        WaitFor(() => new[] { a, b, c }.All(run => !registry.Get(run.Id)!.IsActive));
+
+        Assert.NotNull(registry.Get(a.Id)!.ScenarioKey);
+        Assert.Equal(registry.Get(a.Id)!.ScenarioKey, registry.Get(b.Id)!.ScenarioKey);
+        Assert.NotEqual(registry.Get(a.Id)!.ScenarioKey, registry.Get(c.Id)!.ScenarioKey);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-// The three studies shipped in samples/studies read without an error and ask for what their descriptions promise.
+// The four studies shipped in samples/studies read without an error and ask for what their descriptions promise.
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
@@ -56,5 +56,26 @@ public sealed class SampleStudiesTests : IDisposable
         Assert.Equal([5, 10, 20, 50, 100], plan.Agents);
         Assert.Equal(["leed-dynamic", "ippo", "random", "demo"], plan.Configs.Select(config => config.Name));
         Assert.Equal(5 * 4 * 3, plan.Cells().Count);
+    }
+
+    [Fact]
+    public void DynamicWeight_PitsEverySchedule_AgainstFixedWeightsAndDecay_UnderEachCorruptionAtThirtyAndFiftyPercent()
+    {
+        StudyPlan plan = Read("dynamic-weight.json");
+
+        Assert.Equal((PresetMaps.Medium, "planner", "leed-fixed-1.0"), (plan.Map, plan.Demonstrations, plan.Reference));
+        Assert.Equal([20], plan.Agents);
+        Assert.Equal([1, 2, 3], plan.Seeds);
+        Assert.True(plan.Iterations >= 100);
+        Assert.Equal(CorruptionLevel.None, plan.Corruption[0]);
+        foreach (CorruptionKind kind in Enum.GetValues<CorruptionKind>())
+            Assert.Equal([0.3, 0.5], plan.Corruption.Where(level => level.Kind == kind).Select(level => level.Fraction));
+        string[] kinds = [.. plan.Configs.Where(config => config.Weight is not null).Select(config => config.Weight!.Split(':')[0]).Distinct()];
+        Assert.Equal(WeightSchedules.Kinds.Select(kind => kind.Name).Order(), kinds.Order()); // every schedule in the table
+        foreach (string fixedWeight in new[] { "fixed:0.1", "fixed:0.5", "fixed:1.0", "decay" })
+            Assert.Contains(WeightSchedules.Parse(fixedWeight).Spec, plan.Configs.Select(config => config.Weight));
+        Assert.Contains(plan.Configs, config => config.Algorithm.Algorithm == Algorithm.Ippo);
+        // Ten LEEDs and the added demo at seven levels, ippo and the added random once, three seeds.
+        Assert.Equal(3 * (11 * 7 + 2), plan.Cells().Count);
     }
 }

@@ -1,4 +1,4 @@
-// Steps through an episode snapshot on a timer; only this component re-renders per frame.
+// Picks which of a run's recorded episodes to replay (the latest, following training, or one by iteration) and hands it to the grid.
 using Leed.Components.Grid;
 using Leed.Components.Views;
 using Leed.Dashboard.Views;
@@ -7,86 +7,84 @@ using Microsoft.AspNetCore.Components;
 
 namespace Leed.Dashboard.Components.Pages;
 
-public partial class EpisodePlayer : IDisposable
+public partial class EpisodePlayer
 {
+    /// <summary>The picker's value for "the latest snapshot, and the next ones as training records them".</summary>
+    private const int Latest = 0;
+    private static readonly IReadOnlyList<string> GridIds = ["live-grid"];
+    private static readonly IReadOnlyList<string> CounterLabels = ["this episode"];
+
+    [Inject] private RunRegistry Registry { get; set; } = default!;
+
+    [Parameter, EditorRequired] public string RunId { get; set; } = "";
     [Parameter, EditorRequired] public CityGridView Map { get; set; } = default!;
-    [Parameter] public EpisodeSnapshot? Snapshot { get; set; }
+    /// <summary>The run's newest snapshot (pushed while it trains); a new one adds to the picker and is shown when following.</summary>
+    [Parameter] public EpisodeSnapshot? Newest { get; set; }
     [Parameter] public int? HighlightAgent { get; set; }
     [Parameter] public EventCallback<int> OnAgentClicked { get; set; }
+    /// <summary>The share of the run's training time that recording episodes took, when known.</summary>
+    [Parameter] public double? RecordingShare { get; set; }
     /// <summary>False once the run has ended: with no snapshot by then, none will come.</summary>
     [Parameter] public bool RunActive { get; set; } = true;
 
+    private IReadOnlyList<SnapshotEntry> _entries = [];
+    private EpisodeSnapshot? _seenNewest;
     private EpisodeSnapshot? _shown;
+    private EpisodeView? _episode;
+    private int _choice = Latest;
     private int? _shownHighlight;
-    private int _step;
-    private GridSnapshot? _frame;
     private IReadOnlyList<RouteOverlay>? _routes;
-    private PeriodicTimer? _timer;
-    private bool _playing = true;
+
+    private string LatestLabel => _entries.Count > 0 ? $"latest (iteration {_entries[^1].Iteration})" : "latest";
 
     private string Caption => _shown is not null
-        ? $"Episode after iteration {_shown.Iteration}: step {_step} of {_shown.Positions.Count - 1}"
+        ? $"Episode after iteration {_shown.Iteration} · {_entries.Count} recorded through training"
+          + (RecordingShare is double share ? $" ({share:0.0%} of its training time)" : "")
         : RunActive
             ? "Waiting for the first episode snapshot..."
-            : "No episode was recorded for this run (one is recorded while the run is watched, and after its last iteration).";
+            : "No episode was recorded for this run.";
+
+    private string SideBySideLink => $"replay?left={Uri.EscapeDataString(RunId)}@{_shown?.Iteration}";
 
     protected override void OnParametersSet()
     {
-        if (!ReferenceEquals(Snapshot, _shown) && Snapshot is not null)
+        if (!ReferenceEquals(Newest, _seenNewest) || _entries.Count == 0)
         {
-            _shown = Snapshot;
-            _step = 0;
-            _frame = ViewMapper.ToGridSnapshot(Snapshot, 0, Map.Width);
-            _shownHighlight = null;
+            _seenNewest = Newest;
+            _entries = Registry.Snapshots(RunId);
+            if (_choice == Latest) Show(Newest ?? (_entries.Count > 0 ? Registry.Snapshot(RunId, _entries[^1].Iteration) : null));
         }
         if (_shown is not null && HighlightAgent != _shownHighlight)
         {
             _shownHighlight = HighlightAgent;
-            _routes = HighlightAgent is int agent && agent < _shown.Destinations.Length ? [PathOf(_shown, agent)] : null;
+            _routes = HighlightAgent is int agent && agent < _shown.Destinations.Length ? [PathOf(agent)] : null;
         }
     }
 
-    protected override void OnAfterRender(bool firstRender)
+    private Task ChooseAsync(int iteration)
     {
-        if (firstRender) _ = PlayAsync();
+        _choice = iteration;
+        Show(iteration == Latest
+            ? Newest ?? (_entries.Count > 0 ? Registry.Snapshot(RunId, _entries[^1].Iteration) : null)
+            : Registry.Snapshot(RunId, iteration));
+        return Task.CompletedTask;
     }
 
-    private async Task PlayAsync()
+    private void Show(EpisodeSnapshot? snapshot)
     {
-        _timer = new PeriodicTimer(TimeSpan.FromMilliseconds(125));
-        try
-        {
-            while (await _timer.WaitForNextTickAsync())
-            {
-                if (!_playing || _shown is null) continue;
-                await InvokeAsync(() =>
-                {
-                    _step = (_step + 1) % _shown.Positions.Count;
-                    _frame = ViewMapper.ToGridSnapshot(_shown, _step, Map.Width);
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (ObjectDisposedException) { }
+        if (snapshot is null || ReferenceEquals(snapshot, _shown)) return;
+        _shown = snapshot;
+        _episode = ViewMapper.ToEpisodeView(snapshot);
+        _routes = HighlightAgent is int agent && agent < snapshot.Destinations.Length ? [PathOf(agent)] : null;
+        _shownHighlight = HighlightAgent;
     }
-
-    private void TogglePlay() => _playing = !_playing;
 
     /// <summary>The cells an agent visited in the episode, drawn as its route.</summary>
-    private RouteOverlay PathOf(EpisodeSnapshot snapshot, int agent)
+    private RouteOverlay PathOf(int agent)
     {
-        var cells = new List<GridPoint>();
-        foreach (int[] step in snapshot.Positions)
-        {
-            int cell = step[agent];
-            if (cell < 0) continue;
-            var point = new GridPoint(cell % Map.Width, cell / Map.Width);
-            if (cells.Count == 0 || cells[^1] != point) cells.Add(point);
-        }
-        int destination = snapshot.Destinations[agent];
+        IReadOnlyList<GridPoint> cells = _episode!.PathOf(agent, Map.Width);
+        int destination = _episode.Destinations[agent];
         var end = new GridPoint(destination % Map.Width, destination / Map.Width);
         return new RouteOverlay(agent, cells, cells.Count > 0 ? cells[0] : end, end, null, AgentPalette.Colour(agent));
     }
-
-    public void Dispose() => _timer?.Dispose();
 }

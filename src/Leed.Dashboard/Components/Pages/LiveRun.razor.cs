@@ -28,9 +28,12 @@ public partial class LiveRun : IDisposable
     private double _smoothing = 0.6;
     private bool _ready;
     private IDisposable? _subscription;
-    private ChartSpec? _weightSpec;
-    private LiveLineChart? _rewardChart, _weightChart, _lossChart, _trafficChart, _speedChart;
-    private IReadOnlyList<ChartSeries> _rewardSeries = [], _weightSeries = [], _lossSeries = [], _trafficSeries = [], _speedSeries = [];
+    private bool _hasWeights;
+    private int _weightAgents;
+    private LiveLineChart? _rewardChart, _lossChart, _trafficChart, _speedChart;
+    private AgentSpreadChart? _weightChart;
+    private IReadOnlyList<ChartSeries> _rewardSeries = [], _lossSeries = [], _trafficSeries = [], _speedSeries = [];
+    private IReadOnlyList<AgentColumn> _weightColumns = [];
     private PeriodicTimer? _statusTimer;
     private IReadOnlyList<ChartMarker> _markers = [];
     private int _markedEvents = -1;
@@ -44,12 +47,13 @@ public partial class LiveRun : IDisposable
         CityMap? map = MapCatalog.For(Store).Find(_run.Spec.Map);
         if (map is not null) _mapView = ViewMapper.ToGridView(map);
         IReadOnlyList<MetricRecord> metrics = Registry.Metrics(Id);
-        if (Algorithms.Find(_run.Spec.Algorithm) is { UsesWeightSchedule: true }) _weightSpec = RunCharts.Weights(AgentCount);
+        _hasWeights = Algorithms.Find(_run.Spec.Algorithm) is { UsesWeightSchedule: true };
         _rewardSeries = RunCharts.Reward.Series(metrics);
         _lossSeries = RunCharts.Losses.Series(metrics);
         _trafficSeries = RunCharts.Traffic.Series(metrics);
         _speedSeries = RunCharts.Speed.Series(metrics);
-        _weightSeries = _weightSpec?.Series(metrics) ?? [];
+        _weightAgents = AgentCount;
+        _weightColumns = _hasWeights ? RunCharts.WeightColumns(metrics, AgentCount) : [];
         _snapshot = Registry.LatestSnapshot(Id);
         (_markers, _markedEvents) = (RunCharts.Markers(_run), _run.Events.Count);
         _subscription = Registry.Subscribe(Id, OnUpdate);
@@ -66,9 +70,10 @@ public partial class LiveRun : IDisposable
     /// <summary>Pushes from the registry (a timer thread, at most ~5 per second): data-only chart appends.</summary>
     private void OnUpdate(RunUpdate update)
     {
-        _ = InvokeAsync(() =>
+        _ = InvokeAsync(async () =>
         {
-            if (!Show(update.Run) && update.NewMetrics.Count > 0 && _weightSpec is not null) _weightChart?.Post(_weightSpec.Deltas(update.NewMetrics));
+            if (!Show(update.Run) && update.NewMetrics.Count > 0 && _hasWeights && _weightChart is not null)
+                await _weightChart.Append(RunCharts.WeightColumns(update.NewMetrics, AgentCount));
             if (update.NewMetrics.Count > 0)
             {
                 _rewardChart?.Post(RunCharts.Reward.Deltas(update.NewMetrics));
@@ -82,7 +87,7 @@ public partial class LiveRun : IDisposable
     }
 
     /// <summary>
-    /// Shows the latest state of the run. The w_i chart has one line per agent of the run; when the count
+    /// Shows the latest state of the run. The w_i chart has one row per agent of the run; when the count
     /// changes (it becomes known once a run on a map's own agents resolves its scenario) the chart is
     /// rebuilt from the run's metrics so far, and true is returned.
     /// </summary>
@@ -91,9 +96,9 @@ public partial class LiveRun : IDisposable
         _run = run;
         if (run.Events.Count != _markedEvents) (_markers, _markedEvents) = (RunCharts.Markers(run), run.Events.Count);
         if (_snapshot is null && !run.IsActive) _snapshot = Registry.LatestSnapshot(Id);
-        if (_weightSpec is null || _weightSpec.Lines.Count == AgentCount) return false;
-        _weightSpec = RunCharts.Weights(AgentCount);
-        _weightSeries = _weightSpec.Series(Registry.Metrics(Id));
+        if (!_hasWeights || _weightAgents == AgentCount) return false;
+        _weightAgents = AgentCount;
+        _weightColumns = RunCharts.WeightColumns(Registry.Metrics(Id), AgentCount);
         return true;
     }
 

@@ -50,6 +50,7 @@ public partial class NewRun
     private CityMap? _preview;
     private CityGridView? _previewView;
     private bool _ready, _llmConfigured, _mapHasScenario;
+    private int _mapAgents;
     private string _llmLabel = "";
     private RunRecord? _source;
     private string? _sourceProblem;
@@ -58,6 +59,14 @@ public partial class NewRun
     private bool NeedsDemonstrations => Chosen.NeedsDemonstrations;
     private bool UsesSet => NeedsDemonstrations && _form.Demonstrator == "set";
     private MapCatalog Catalog => MapCatalog.For(Store);
+
+    /// <summary>The form's steps and time as it stands (unreadable numbers count as none until they are fixed).</summary>
+    private RunEstimate Estimate => RunEstimate.For(_form.Iterations, WholeNumber(nameof(Hyperparameters.Envs)), WholeNumber(nameof(Hyperparameters.Steps)),
+        (_form.Seeds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length,
+        _form.Map, _form.UseMapScenario ? _mapAgents : _form.Agents, _form.Algorithm, Registry.List());
+
+    private int WholeNumber(string hyperparameter) =>
+        _hyperparameters.TryGetValue(hyperparameter, out string? text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : 0;
 
     protected override void OnInitialized()
     {
@@ -133,7 +142,9 @@ public partial class NewRun
         _form.Map = name;
         _preview = Catalog.Find(name);
         _previewView = _preview is null ? null : ViewMapper.ToGridView(_preview);
-        _mapHasScenario = _preview is not null && Catalog.FindScenario(name) is not null;
+        var scenario = _preview is null ? null : Catalog.FindScenario(name);
+        _mapHasScenario = scenario is not null;
+        _mapAgents = scenario?.Agents.Count ?? 0;
         _form.UseMapScenario = _mapHasScenario;
     }
 
@@ -165,7 +176,7 @@ public partial class NewRun
         if (Chosen.UsesWeightSchedule)
         {
             try { WeightSchedules.Parse(_form.Weight); }
-            catch (FormatException error) { _problems.Add("Weight schedule: " + error.Message); }
+            catch (FormatException error) { _problems.Add(error.Message); } // it starts "Weight schedule '...':"
         }
         if (NeedsDemonstrations && _form.Demonstrator == "llm" && !_llmConfigured) _problems.Add("Demonstrations: no LLM is configured; choose the planner or a stored set.");
         if (UsesSet && _form.DemoSetId is null) _problems.Add("Demonstrations: choose a stored set.");
