@@ -78,13 +78,15 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
 
     protected override void OnParametersSet()
     {
-        if (!ReferenceEquals(Markers, _builtMarkers))
+        bool markersChanged = !ReferenceEquals(Markers, _builtMarkers);
+        _builtMarkers = Markers;
+        if (ReferenceEquals(Columns, _builtFrom) && Agents == _builtAgents)
         {
-            _builtMarkers = Markers;
-            _lineLayout.Shapes = MarkerShapes.Of(Markers);
-            _markersChanged = _plotted;
+            // Only the markers moved: once drawn, the chart is redrawn after this render; before, the first plot takes them.
+            if (markersChanged && _plotted) _markersChanged = true;
+            else if (markersChanged) Rebuild();
+            return;
         }
-        if (ReferenceEquals(Columns, _builtFrom) && Agents == _builtAgents) return;
         _builtFrom = Columns;
         _builtAgents = Agents;
         _columns.Clear();
@@ -215,8 +217,10 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
         }
         _lineLayout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XAxisTitle } }];
         _lineLayout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = MetricLabel } }];
-        _lineLayout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 10, B = 45 };
+        // Room above the plot for the markers' labels when there are any.
+        _lineLayout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = _builtMarkers is { Count: > 0 } ? 24 : 10, B = 45 };
         _lineLayout.Height = Height;
+        _lineLayout.Shapes = MarkerShapes.Of(_builtMarkers);
         // Beneath the plot, so that the plot keeps the panel's width whatever the number of agents shown.
         _lineLayout.Legend = [new Plotly.Blazor.LayoutLib.Legend
         {

@@ -1,6 +1,7 @@
 // Intervening in a LEED run in a real browser: pause, approve a new demonstration version in the editor, resume on it, see the switch on the charts.
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
+using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
@@ -68,8 +69,8 @@ public sealed class InterventionBrowserTests(AppServerFixture app)
             RunEvent recorded = registry.Get(id)!.Events.Single();
             Assert.Equal((pausedAt, v1.Id, v2.Id, "e2e-researcher"), (recorded.Iteration, recorded.OldSetId, recorded.NewSetId, recorded.Who));
             Assert.Equal(v2.Id, registry.Get(id)!.Spec.DemoSetId);
-            // The marker sits at the switch's global step on the return and weight charts, and training goes on past it.
-            foreach (string chart in new[] { "chart-return", "chart-weights", "chart-losses" })
+            // The marker sits at the switch's global step on the return, w_i (its band plot) and loss charts, and training goes on past it.
+            foreach (string chart in new[] { "chart-return", "chart-weights-lines", "chart-losses" })
                 await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('{chart}'); const s = c && c.layout && c.layout.shapes; " +
                     $"return s && s.length === 1 && s[0].x0 === {recorded.GlobalStep} && s[0].line.dash === 'dash'; }}");
             await page.WaitForFunctionAsync($"() => Number(document.getElementById('live-page').dataset.iteration) >= {pausedAt + 3}", null, new() { Timeout = 60_000 });
@@ -82,6 +83,13 @@ public sealed class InterventionBrowserTests(AppServerFixture app)
             await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('compare-chart'); const s = c && c.layout && c.layout.shapes; " +
                 $"return s && s.length === 1 && s[0].x0 === {recorded.GlobalStep} && s[0].label.text.includes('{v2.Title}'); }}");
             await app.ScreenshotAsync(page, "compare-intervention-marker");
+
+            // ---- and on every small multiple when more metrics are drawn ----
+            await AppServerFixture.GotoReadyAsync(page, $"compare?runs={id}&metric={Uri.EscapeDataString($"{MetricNames.EpisodicReturn},{MetricNames.ArrivalRate}")}", "#compare-page");
+            foreach (string chart in new[] { "compare-chart", "compare-chart-2" })
+                await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('{chart}'); const s = c && c.layout && c.layout.shapes; " +
+                    $"return s && s.length === 1 && s[0].x0 === {recorded.GlobalStep}; }}");
+            await app.ScreenshotAsync(page, "compare-intervention-marker-multiples");
         }
         finally
         {
