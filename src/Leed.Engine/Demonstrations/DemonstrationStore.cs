@@ -162,28 +162,10 @@ public sealed class DemonstrationStore(ILeedStore store)
         var editedAgents = new HashSet<int>(edits.Select(edit => edit.Agent));
         return store.InTransaction(() =>
         {
-            int latest = Sets.Find(set => set.Family == parent.Family).Max(set => set.Version);
-            var version = new StoredDemonstrationSet
-            {
-                Family = parent.Family,
-                Version = latest + 1,
-                ParentId = parent.Id,
-                MapName = parent.MapName,
-                MapHash = parent.MapHash,
-                ScenarioKind = parent.ScenarioKind,
-                ScenarioSeed = parent.ScenarioSeed,
-                ScenarioDescription = parent.ScenarioDescription,
-                Scenario = parent.Scenario,
-                Demonstrator = parent.Demonstrator,
-                Label = editedAgents.Count > 0 && !parent.Label.Contains("edited") ? parent.Label + ", edited" : parent.Label,
-                Model = parent.Model,
-                EndpointHost = parent.EndpointHost,
-                PromptVersion = parent.PromptVersion,
-                Rounds = parent.Rounds,
-                Agents = [.. agents.Select(agent => ToStored(agent, editedAgents.Contains(agent.Agent) || parent.Agents[agent.Agent].Edited))],
-                Edits = [.. parent.Edits, .. edits],
-                CreatedAt = DateTime.UtcNow,
-            };
+            StoredDemonstrationSet version = NextVersionOf(parent);
+            version.Label = editedAgents.Count > 0 && !parent.Label.Contains("edited") ? parent.Label + ", edited" : parent.Label;
+            version.Agents = [.. agents.Select(agent => ToStored(agent, editedAgents.Contains(agent.Agent) || parent.Agents[agent.Agent].Edited))];
+            version.Edits = [.. parent.Edits, .. edits];
             Sets.Insert(version);
             return version;
         });
@@ -231,35 +213,45 @@ public sealed class DemonstrationStore(ILeedStore store)
         string percent = fraction.ToString("0.#%", System.Globalization.CultureInfo.InvariantCulture);
         return store.InTransaction(() =>
         {
-            int latest = Sets.Find(set => set.Family == parent.Family).Max(set => set.Version);
-            var version = new StoredDemonstrationSet
+            StoredDemonstrationSet version = NextVersionOf(parent);
+            version.Label = $"{parent.Label}, corrupted: {kind.Name()} {percent} (seed {seed})";
+            version.Agents = agents;
+            version.Corruption = new StoredCorruption
             {
-                Family = parent.Family,
-                Version = latest + 1,
-                ParentId = parent.Id,
-                MapName = parent.MapName,
-                ScenarioSeed = parent.ScenarioSeed,
-                ScenarioDescription = parent.ScenarioDescription,
-                Scenario = parent.Scenario,
-                Demonstrator = parent.Demonstrator,
-                Label = $"{parent.Label}, corrupted: {kind.Name()} {percent} (seed {seed})",
-                Model = parent.Model,
-                EndpointHost = parent.EndpointHost,
-                PromptVersion = parent.PromptVersion,
-                Rounds = parent.Rounds,
-                Agents = agents,
-                Edits = parent.Edits,
-                CreatedAt = DateTime.UtcNow,
-                Corruption = new StoredCorruption
-                {
-                    ParentId = parent.Id, ParentVersion = parent.Version, Kind = kind.Name(), Fraction = fraction, Seed = seed,
-                    Candidates = outcome.Candidates, ChangedAgents = [.. outcome.Changed.Select(agent => agent.Agent)],
-                },
+                ParentId = parent.Id, ParentVersion = parent.Version, Kind = kind.Name(), Fraction = fraction, Seed = seed,
+                Candidates = outcome.Candidates, ChangedAgents = [.. outcome.Changed.Select(agent => agent.Agent)],
             };
             Sets.Insert(version);
             return (version, outcome);
         });
     }
+
+    /// <summary>
+    /// The next version of <paramref name="parent"/>'s family, carrying the scenario it was made for
+    /// (map, map hash, scenario source and agents) and the parent's provenance, labels and edits;
+    /// the caller sets what the new version changes. Call inside the transaction that inserts it.
+    /// </summary>
+    private StoredDemonstrationSet NextVersionOf(StoredDemonstrationSet parent) => new()
+    {
+        Family = parent.Family,
+        Version = Sets.Find(set => set.Family == parent.Family).Max(set => set.Version) + 1,
+        ParentId = parent.Id,
+        MapName = parent.MapName,
+        MapHash = parent.MapHash,
+        ScenarioKind = parent.ScenarioKind,
+        ScenarioSeed = parent.ScenarioSeed,
+        ScenarioDescription = parent.ScenarioDescription,
+        Scenario = parent.Scenario,
+        Demonstrator = parent.Demonstrator,
+        Label = parent.Label,
+        Model = parent.Model,
+        EndpointHost = parent.EndpointHost,
+        PromptVersion = parent.PromptVersion,
+        Rounds = parent.Rounds,
+        Agents = parent.Agents,
+        Edits = parent.Edits,
+        CreatedAt = DateTime.UtcNow,
+    };
 
     /// <summary>Records that a run trained on this version (the only change a stored version ever sees).</summary>
     public void MarkUsed(int id, string runId) => store.InTransaction(() =>

@@ -17,7 +17,8 @@ public sealed partial class LiteDbStore : ILeedStore
 
     private readonly LiteDatabase _database;
     private readonly DataFolderLock? _lock;
-    private readonly object _transactionGate = new();
+    // Held by every write and by an explicit transaction for its whole length (see GatedCollection).
+    private readonly object _writeGate = new();
     private int _transactionDepth;
 
     private LiteDbStore(LiteDatabase database, string dataDirectory, string databasePath, DataFolderLock? folderLock)
@@ -124,15 +125,18 @@ public sealed partial class LiteDbStore : ILeedStore
         }
     }
 
-    public ILiteCollection<T> Collection<T>(string name) => _database.GetCollection<T>(name);
+    public ILiteCollection<T> Collection<T>(string name) => new GatedCollection<T>(_database.GetCollection<T>(name), _writeGate);
 
     /// <summary>Stores the file with its SHA-256 in the metadata, so <see cref="Check"/> can tell a damaged chunk from a good one.</summary>
     public void UploadFile(string id, string fileName, Stream content)
     {
         using var sha = SHA256.Create();
-        using (var hashing = new CryptoStream(content, sha, CryptoStreamMode.Read, leaveOpen: true))
-            _database.FileStorage.Upload(id, fileName, hashing);
-        _database.FileStorage.SetMetadata(id, new BsonDocument { [ChecksumKey] = Convert.ToHexString(sha.Hash!) });
+        lock (_writeGate)
+        {
+            using (var hashing = new CryptoStream(content, sha, CryptoStreamMode.Read, leaveOpen: true))
+                _database.FileStorage.Upload(id, fileName, hashing);
+            _database.FileStorage.SetMetadata(id, new BsonDocument { [ChecksumKey] = Convert.ToHexString(sha.Hash!) });
+        }
     }
 
     public bool DownloadFile(string id, Stream destination)
@@ -142,7 +146,10 @@ public sealed partial class LiteDbStore : ILeedStore
         return true;
     }
 
-    public bool DeleteFile(string id) => _database.FileStorage.Delete(id);
+    public bool DeleteFile(string id)
+    {
+        lock (_writeGate) return _database.FileStorage.Delete(id);
+    }
 
     public IReadOnlyList<string> FileIds(string prefix) =>
         _database.FileStorage.Find(Query.StartsWith("_id", prefix)).Select(file => file.Id).ToList();
@@ -154,9 +161,9 @@ public sealed partial class LiteDbStore : ILeedStore
     /// </remarks>
     public T InTransaction<T>(Func<T> work)
     {
-        // LiteDB transactions are per thread; the gate keeps two writers from interleaving (and is
-        // held by the thread of the outer transaction, so the depth is that thread's).
-        lock (_transactionGate)
+        // LiteDB transactions are per thread; the write gate keeps every other writer out until this
+        // one commits (and is held by the thread of the outer transaction, so the depth is that thread's).
+        lock (_writeGate)
         {
             if (_transactionDepth > 0)
             {

@@ -149,6 +149,17 @@ public sealed class DemonstrationCorruptionTests : IDisposable
     }
 
     [Fact]
+    public void SaveCorrupted_KeepsTheScenarioItsParentWasMadeFor()
+    {
+        (StoredDemonstrationSet version, _) = Corrupt(CorruptionKind.Detour, 0.3);
+
+        Assert.NotNull(_clean.MapHash);
+        Assert.Equal((_clean.MapName, _clean.MapHash, _clean.ScenarioKind, _clean.ScenarioSeed), (version.MapName, version.MapHash, version.ScenarioKind, version.ScenarioSeed));
+        Assert.Equal(_clean.Identity.Source, version.Identity.Source);
+        Assert.Equal(_clean.Identity.Agents, version.Identity.Agents);
+    }
+
+    [Fact]
     public void Corrupting_ACorruptedVersion_DrawsOnlyFromTheAgentsThatAreStillValid()
     {
         var demos = new DemonstrationStore(_store);
