@@ -101,7 +101,8 @@ public sealed class RunToolsBrowserTests(AppServerFixture app)
         await AppServerFixture.GotoReadyAsync(page, $"runs/{id}", "#live-page");
 
         await page.Locator("#live-clone").ClickAsync();
-        await page.WaitForURLAsync($"**/runs/new?from={id}");
+        // On a loaded machine the pages these clicks open (here and after Start) can take longer than the default 15 s to load.
+        await page.WaitForURLAsync($"**/runs/new?from={id}", new() { Timeout = 60_000 });
         await page.Locator("#new-run-page[data-ready='true']").WaitForAsync();
 
         await Expect(page.Locator("#new-run-source")).ToContainTextAsync($"Settings copied from run cloned source ({id})");
@@ -116,7 +117,7 @@ public sealed class RunToolsBrowserTests(AppServerFixture app)
 
         await page.Locator("#run-name").FillAsync("cloned copy");
         await page.Locator("#run-start").ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9]{8}-"));
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/[0-9]{8}-"), new() { Timeout = 60_000 });
         string copyId = page.Url.Split('/')[^1];
         Assert.NotEqual(id, copyId);
         RunSpec copy = Registry.Get(copyId)!.Spec;
