@@ -26,8 +26,8 @@ public sealed class LlmAppServerFixture : AppServerFixture
     public override async Task InitializeAsync()
     {
         Llm = ScriptedOpenAiServer.Start();
-        // Assertions have their own timeout (5 s by default), apart from the page's: a loaded 2-core CI needs 15 s.
-        Microsoft.Playwright.Assertions.SetDefaultExpectTimeout(15_000);
+        // Assertions have their own timeout (5 s by default), apart from the page's.
+        Microsoft.Playwright.Assertions.SetDefaultExpectTimeout(AppServerFixture.WaitMilliseconds);
         await base.InitializeAsync();
     }
 

@@ -15,8 +15,8 @@ public sealed class MapsBrowserTests(AppServerFixture app)
     [Fact]
     public async Task MapsPage_MalformedUploadShowsItsLocatedErrorAndSavesNothing_ThenAMovingAiMapWithItsScenPreviewsAndSaves()
     {
-        // Assertions have their own timeout (5 s by default), apart from the page's: a loaded 2-core CI needs 15 s.
-        SetDefaultExpectTimeout(15_000);
+        // Assertions have their own timeout (5 s by default), apart from the page's.
+        SetDefaultExpectTimeout(AppServerFixture.WaitMilliseconds);
         string folder = Directory.CreateTempSubdirectory("leed-maps-e2e-").FullName;
         string broken = Path.Combine(folder, "broken.map");
         await File.WriteAllTextAsync(broken, "type octile\nheight 3\nwidth 4\nmap\n....\n.X..\n....\n");

@@ -20,7 +20,7 @@ public sealed class MissingMapBrowserTests(AppServerFixture app)
     [Fact]
     public async Task ADeletedMap_IsNamedWithWhatToDo_WhenGeneratingForIt_AndWhenOpeningASetMadeForIt()
     {
-        SetDefaultExpectTimeout(15_000);
+        SetDefaultExpectTimeout(AppServerFixture.WaitMilliseconds);
         var catalog = MapCatalog.For(Store);
         CityMap map = MapImporter.Import(new MapImportRequest(Path.Combine(AppContext.BaseDirectory, "Samples", "sample-town.map")) { Name = Name }).Map;
         catalog.Stored.Save(map, overwrite: true);

@@ -44,7 +44,7 @@ public sealed class SettingsBrowserTests(KeyedLlmAppServerFixture app) : IClassF
     [Fact]
     public async Task TestConnection_SendsTheConfiguredKeyOnlyToTheSavedEndpoint_AndAnotherEndpointGetsOnlyTheKeyTypedForIt()
     {
-        SetDefaultExpectTimeout(15_000);
+        SetDefaultExpectTimeout(AppServerFixture.WaitMilliseconds);
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "settings", "#settings-page");
 
