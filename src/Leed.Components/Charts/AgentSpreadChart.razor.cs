@@ -48,9 +48,14 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
 
     [Parameter] public TimeSpan RedrawInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Events drawn on the line chart as dashed vertical lines (x in environment steps), labelled at the top.</summary>
+    [Parameter] public IReadOnlyList<ChartMarker>? Markers { get; set; }
+
     private PlotlyChart? _lines, _heatmap;
     private readonly List<AgentColumn> _columns = [];
     private IReadOnlyList<AgentColumn>? _builtFrom;
+    private IReadOnlyList<ChartMarker>? _builtMarkers;
+    private bool _markersChanged;
     private int _builtAgents = -1;
     private readonly List<ITrace> _lineTraces = [], _heatmapTraces = [];
     private readonly Layout _lineLayout = new() { AutoSize = true }, _heatmapLayout = new() { AutoSize = true };
@@ -73,7 +78,15 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
 
     protected override void OnParametersSet()
     {
-        if (ReferenceEquals(Columns, _builtFrom) && Agents == _builtAgents) return;
+        bool markersChanged = !ReferenceEquals(Markers, _builtMarkers);
+        _builtMarkers = Markers;
+        if (ReferenceEquals(Columns, _builtFrom) && Agents == _builtAgents)
+        {
+            // Only the markers moved: once drawn, the chart is redrawn after this render; before, the first plot takes them.
+            if (markersChanged && _plotted) _markersChanged = true;
+            else if (markersChanged) Rebuild();
+            return;
+        }
         _builtFrom = Columns;
         _builtAgents = Agents;
         _columns.Clear();
@@ -82,10 +95,15 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
         Rebuild();
     }
 
-    protected override void OnAfterRender(bool firstRender)
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         // The Plotly components draw their first plot themselves from the traces as they are now.
         if (firstRender) _plotted = true;
+        else if (_markersChanged)
+        {
+            _markersChanged = false;
+            await RedrawAsync();
+        }
     }
 
     /// <summary>Adds iterations (call on the renderer's context); the charts follow within <see cref="RedrawInterval"/>.</summary>
@@ -199,8 +217,10 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
         }
         _lineLayout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XAxisTitle } }];
         _lineLayout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = MetricLabel } }];
-        _lineLayout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 10, B = 45 };
+        // Room above the plot for the markers' labels when there are any.
+        _lineLayout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = _builtMarkers is { Count: > 0 } ? 24 : 10, B = 45 };
         _lineLayout.Height = Height;
+        _lineLayout.Shapes = MarkerShapes.Of(_builtMarkers);
         // Beneath the plot, so that the plot keeps the panel's width whatever the number of agents shown.
         _lineLayout.Legend = [new Plotly.Blazor.LayoutLib.Legend
         {

@@ -54,6 +54,9 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     /// <summary>Points drawn per line (and per band) at most; longer ones are downsampled for display.</summary>
     [Parameter] public int MaxPointsPerLine { get; set; } = Downsampling.DefaultMaxPoints;
 
+    /// <summary>Events drawn as dashed vertical lines across the plot, labelled at the top.</summary>
+    [Parameter] public IReadOnlyList<ChartMarker>? Markers { get; set; }
+
     /// <summary>The least time between two pushes of points posted with <see cref="Post"/>; read once.</summary>
     [Parameter] public TimeSpan PushInterval { get; set; } = ThrottledPush.DefaultInterval;
 
@@ -82,6 +85,7 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     // What the current traces were built from.
     private IReadOnlyList<ChartSeries>? _builtSeries;
     private IReadOnlyList<BandSeries>? _builtBands;
+    private IReadOnlyList<ChartMarker>? _builtMarkers;
     private double _builtWeight = -1;
     private (string X, string Y, int Height, bool LegendBelow) _builtLayout;
     private int _builtMaxPoints;
@@ -104,10 +108,11 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         }
         _builtSeries = Series;
 
-        if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || Weight != _builtWeight
+        if (seriesChanged || !ReferenceEquals(Bands, _builtBands) || !ReferenceEquals(Markers, _builtMarkers) || Weight != _builtWeight
             || _builtLayout != (XAxisTitle, YAxisTitle, Height, LegendBelow) || _builtMaxPoints != MaxPointsPerLine)
         {
             _builtBands = Bands;
+            _builtMarkers = Markers;
             _builtWeight = Weight;
             _builtLayout = (XAxisTitle, YAxisTitle, Height, LegendBelow);
             _builtMaxPoints = MaxPointsPerLine;
@@ -278,6 +283,7 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
         _layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new YAxisTitle { Text = PlotlyText.Escape(YAxisTitle) } }];
         _layout.Margin = new Plotly.Blazor.LayoutLib.Margin { L = 60, R = 20, T = 20, B = 50 };
         _layout.Height = Height;
+        _layout.Shapes = MarkerShapes.Of(Markers);
         _layout.Legend = LegendBelow
             ? [new Plotly.Blazor.LayoutLib.Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, X = 0, Y = -0.25m, YAnchor = Plotly.Blazor.LayoutLib.LegendLib.YAnchorEnum.Top }]
             : null;

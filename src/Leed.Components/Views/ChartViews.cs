@@ -15,3 +15,6 @@ public sealed record SeriesDelta(string Key, IReadOnlyList<SeriesPoint> NewPoint
 /// (for example a confidence interval across seeds); all four arrays have one value per X.
 /// </summary>
 public sealed record BandSeries(string Key, string Name, double[] X, double[] Mean, double[] Lower, double[] Upper);
+
+/// <summary>Something that happened at <paramref name="X"/> (for example a demonstration switch), drawn as a dashed vertical line with its label.</summary>
+public sealed record ChartMarker(double X, string Label);

@@ -71,6 +71,8 @@ public static class CommandLine
         root.Subcommands.Add(TrainVerbs.Command());
         root.Subcommands.Add(RunsVerbs.Command());
         root.Subcommands.Add(StoreVerbs.Command());
+        root.Subcommands.Add(EvaluateVerb.Command());
+        root.Subcommands.Add(ExportVerbs.Command());
         root.Subcommands.Add(StudyVerbs.Command());
         root.Subcommands.Add(WorkerVerb.Command());
         root.Subcommands.Add(new Command("bench", "Benchmarks: speed, memory and learning quality, printed as JSON.")

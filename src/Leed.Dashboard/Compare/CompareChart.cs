@@ -2,6 +2,7 @@
 using System.Globalization;
 using Leed.Components.Views;
 using Leed.Engine.Analysis;
+using Leed.Engine.Runs;
 using EmaSmoothing = Leed.Components.Charts.Smoothing;
 
 namespace Leed.Dashboard.Compare;
@@ -34,4 +35,15 @@ public static class CompareChart
     }
 
     public static string AxisTitle(CompareAxis axis) => axis == CompareAxis.GlobalStep ? "environment steps" : "wall time (s)";
+
+    /// <summary>
+    /// The compared runs' demonstration switches as markers on the chosen axis (on the wall-time axis,
+    /// at the clock of the iteration the switch followed), labelled with the run they belong to.
+    /// </summary>
+    public static IReadOnlyList<ChartMarker> EventMarkers(IEnumerable<ComparedRun> runs, CompareAxis axis) =>
+        [.. runs.SelectMany(run => run.Run.Events.Where(happened => happened.Kind == RunEvent.DemonstrationSwitch).Select(happened =>
+            new ChartMarker(axis == CompareAxis.GlobalStep
+                    ? happened.GlobalStep
+                    : run.Iterations.LastOrDefault(metric => metric.Iteration <= happened.Iteration)?.WallSeconds ?? 0,
+                $"{run.Name}: {happened.NewVersion}")))];
 }

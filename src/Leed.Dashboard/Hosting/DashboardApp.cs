@@ -2,6 +2,7 @@
 using Leed.Dashboard.Compare;
 using Leed.Dashboard.Components;
 using Leed.Dashboard.LocalApi;
+using Leed.Dashboard.Runs;
 using Leed.Engine.Storage;
 using MudBlazor.Services;
 
@@ -49,6 +50,7 @@ public static class DashboardApp
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapCompareEndpoints();
+        app.MapRunExportEndpoints();
         Leed.Dashboard.Studies.StudyEndpoints.MapStudyEndpoints(app);
         app.MapLocalApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

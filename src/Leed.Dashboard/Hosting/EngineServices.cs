@@ -24,6 +24,7 @@ public static class EngineServices
         services.AddSingleton(provider => new DemonstrationService(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<IHttpClientFactory>(),
             () => provider.GetRequiredService<LlmSettings>().Current));
         services.AddSingleton(provider => new RunStore(provider.GetRequiredService<ILeedStore>()));
+        services.AddSingleton(provider => new RunEvaluator(provider.GetRequiredService<ILeedStore>()));
         services.AddSingleton(provider => new TrainerWorkloadFactory(provider.GetRequiredService<ILeedStore>(), provider.GetRequiredService<DemonstrationService>()));
         services.AddSingleton<IRunWorkloadFactory>(provider => provider.GetRequiredService<TrainerWorkloadFactory>());
         // Runs belong to the process, not to a browser tab; concurrent runs share the machine's cores.

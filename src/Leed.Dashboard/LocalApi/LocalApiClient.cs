@@ -57,6 +57,15 @@ public sealed class LocalApiClient : IDisposable
     public Task<RunDetails> ShowRunAsync(string id, CancellationToken cancellation = default) =>
         GetAsync<RunDetails>("runs/" + Uri.EscapeDataString(id), cancellation);
 
+    public Task<RunEvaluation> EvaluateAsync(string id, EvaluateCall call, CancellationToken cancellation = default) =>
+        PostAsync<RunEvaluation>("runs/" + Uri.EscapeDataString(id) + "/evaluate", call, cancellation);
+
+    public Task<TensorBoardDownload> TensorBoardAsync(string id, CancellationToken cancellation = default) =>
+        GetAsync<TensorBoardDownload>("runs/" + Uri.EscapeDataString(id) + "/tensorboard", cancellation);
+
+    public Task<IReadOnlyList<string>> StudyRunsAsync(string id, CancellationToken cancellation = default) =>
+        GetAsync<IReadOnlyList<string>>("studies/" + Uri.EscapeDataString(id) + "/runs", cancellation);
+
     public Task<StoreCheckReport> CheckStoreAsync(CancellationToken cancellation = default) => GetAsync<StoreCheckReport>("store/check", cancellation);
 
     /// <summary>Asks the dashboard to write a verified copy of its database to <paramref name="destination"/> (made absolute here).</summary>

@@ -1,6 +1,7 @@
 // What command-line verbs send to a running dashboard's local API, and what comes back.
 using System.Text.Json;
 using Leed.Engine.Demonstrations;
+using Leed.Engine.Export;
 using Leed.Engine.Runs;
 
 namespace Leed.Dashboard.LocalApi;
@@ -100,6 +101,12 @@ public sealed record TrainEvent(string Event, RunSummary? Run = null, JsonElemen
     /// <summary>The run's settings as stored (with <see cref="Queued"/>), for the verb's config.json.</summary>
     public RunSpec? Spec { get; init; }
 }
+
+/// <summary>`evaluate RUN_ID`: greedy episodes, on the run's training scenario or the generated scenario of a seed.</summary>
+public sealed record EvaluateCall(int Episodes, int? ScenarioSeed = null);
+
+/// <summary>`export tensorboard`: what the event file holds (its <c>Path</c> is the file name) and its bytes, written by the verb.</summary>
+public sealed record TensorBoardDownload(TensorBoardFile File, byte[] Content);
 
 /// <summary>`store backup --out FILE`: an absolute path on this machine.</summary>
 public sealed record BackupCall(string Out, bool Overwrite = false);

@@ -34,7 +34,7 @@ public sealed class LocalApiToken
 
 /// <summary>
 /// Endpoints under <see cref="Prefix"/> for `maps import`, `demos generate`, `train`, `runs list`,
-/// `runs show`, `store check` and `store backup`. Each requires <c>Authorization: Bearer TOKEN</c>
+/// `runs show`, `evaluate`, `export tensorboard`, `store check` and `store backup`. Each requires <c>Authorization: Bearer TOKEN</c>
 /// with the token from the owner file, and a connection from this machine (loopback, or the
 /// address the connection came in on).
 /// </summary>
@@ -65,6 +65,9 @@ public static class LocalApiEndpoints
         api.MapPost("/train", TrainAsync);
         api.MapGet("/runs", (RunRegistry registry) => Json(registry.List().Select(RunSummary.Of)));
         api.MapGet("/runs/{id}", ShowRun);
+        api.MapGet("/runs/{id}/tensorboard", TensorBoard);
+        api.MapGet("/studies/{id}/runs", (string id, ILeedStore store) => Json(Leed.Engine.Export.TensorBoardExport.StudyRuns(store, id)));
+        api.MapPost("/runs/{id}/evaluate", (string id, EvaluateCall call, RunEvaluator evaluator) => EvaluateAsync(id, call, evaluator));
         api.MapGet("/store/check", (ILeedStore store) => Json(store.Check()));
         api.MapPost("/store/backup", Backup);
         return app;
@@ -265,6 +268,14 @@ public static class LocalApiEndpoints
         registry.Get(id) is { } run
             ? Json(RunDetails.Of(run, registry.Store.MetricsOf(id).Count))
             : Error(StatusCodes.Status404NotFound, $"No run with id '{id}'. Run `runs list` for the ids.", 2);
+
+    private static async Task<IResult> EvaluateAsync(string id, EvaluateCall call, RunEvaluator evaluator) =>
+        Json(await evaluator.EvaluateAsync(id, call.Episodes, call.ScenarioSeed));
+
+    private static IResult TensorBoard(string id, RunRegistry registry) =>
+        registry.Get(id) is null
+            ? Error(StatusCodes.Status404NotFound, RunRecord.NotFound(id), 2)
+            : Json(Runs.RunExportEndpoints.TensorBoardFile(id, registry));
 
     private static IResult Backup(BackupCall call, ILeedStore store)
     {

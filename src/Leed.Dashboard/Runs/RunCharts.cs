@@ -55,4 +55,9 @@ public static class RunCharts
         }
         return columns;
     }
+
+    /// <summary>The run's demonstration switches as chart markers at their global step (refused switches changed nothing, so they are not drawn).</summary>
+    public static IReadOnlyList<ChartMarker> Markers(RunRecord run) =>
+        [.. run.Events.Where(happened => happened.Kind == RunEvent.DemonstrationSwitch)
+            .Select(happened => new ChartMarker(happened.GlobalStep, happened.NewVersion ?? "demonstrations"))];
 }

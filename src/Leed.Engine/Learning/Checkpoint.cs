@@ -93,6 +93,39 @@ public static class Checkpoint
         return trainer;
     }
 
+    /// <summary>
+    /// Only the policy of a checkpoint: its header, its iteration and its networks (the optimiser and
+    /// random stream are left unread). What evaluation needs: no demonstrations, no training state.
+    /// </summary>
+    /// <param name="maskOffset">Where the action mask starts in this environment's observations.</param>
+    internal static (CheckpointHeader Header, int Iteration, AgentNetworks Networks) LoadPolicy(Stream stream, int observationSize, int maskOffset)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        CheckpointHeader header = ReadHeader(reader);
+        if (header.EnvVersion != EnvConfig.EnvVersion)
+            throw new InvalidDataException($"The checkpoint was trained on environment {header.EnvVersion}; this build runs {EnvConfig.EnvVersion}.");
+        if (header.ObservationSize != observationSize)
+            throw new InvalidDataException($"The checkpoint expects observations of {header.ObservationSize} floats; this environment writes {observationSize}.");
+        int iteration = reader.ReadInt32();
+        reader.ReadInt64(); // global step
+        bool centralized = Algorithms.Parse(header.Algorithm).Info().CentralizedCritic;
+        Hyperparameters hp = header.Hyperparameters;
+        // The initial draw is overwritten by the stored parameters at once.
+        using var generator = new Generator(0);
+        var networks = new AgentNetworks(header.Agents, header.ObservationSize, centralized ? header.StateSize : header.ObservationSize, maskOffset,
+            hp.HiddenSize, hp.HiddenLayers, hp.ShareParameters, generator);
+        try
+        {
+            networks.load(reader);
+        }
+        catch
+        {
+            networks.Dispose();
+            throw;
+        }
+        return (header, iteration, networks);
+    }
+
     private static CheckpointHeader ReadHeader(BinaryReader reader)
     {
         string magic;

@@ -56,6 +56,7 @@ public sealed class RunRecord
     private List<string> _tags = [];
     private List<WorkerSpan> _workers = [];
     private string _notes = "";
+    private List<RunEvent> _events = [];
 
     public string Id { get; set; } = "";
     public RunSpec Spec { get; set; } = new();
@@ -87,6 +88,8 @@ public sealed class RunRecord
     // LiteDB stores an empty string (and may store an empty list) as null: read both back as empty.
     public List<string> Tags { get => _tags; set => _tags = value ?? []; }
     public string Notes { get => _notes; set => _notes = value ?? ""; }
+    /// <summary>What happened to the run while it trained (demonstration switches), oldest first; drawn as markers on its charts.</summary>
+    public List<RunEvent> Events { get => _events; set => _events = value ?? []; }
 
     [LiteDB.BsonIgnore] public double Progress => Spec.Iterations <= 0 ? 0 : Math.Clamp(Iteration / (double)Spec.Iterations, 0, 1);
     /// <summary>The agents to show: the resolved count, else what the spec asked for.</summary>
@@ -101,6 +104,9 @@ public sealed class RunRecord
             "llm" => "LLM",
             _ => "planner, no LLM",
         });
+
+    /// <summary>The one message for a run id that names no run.</summary>
+    public static string NotFound(string id) => $"No run with id '{id}'. The Runs page (or `runs list`) shows the ids.";
 
     [LiteDB.BsonIgnore] public bool IsActive => Status is RunStatus.Queued or RunStatus.Running or RunStatus.Paused;
 }
@@ -129,4 +135,34 @@ public sealed record EpisodeSnapshot(int Iteration, IReadOnlyList<int[]> Positio
 
     /// <summary>The scenario the episode ran on (<see cref="ScenarioKeys.Of"/>); null in snapshots stored before it was recorded.</summary>
     public string? ScenarioKey { get; init; }
+}
+
+/// <summary>
+/// Something that happened to a run between two iterations, recorded with it. <see cref="Iteration"/>
+/// is the last iteration trained before it, so the iterations after it are the first to see it.
+/// </summary>
+public sealed class RunEvent
+{
+    public const string DemonstrationSwitch = "demonstrations";
+    /// <summary>A switch the run refused (the set did not fit); it kept training on its old set.</summary>
+    public const string DemonstrationSwitchRefused = "demonstrations-refused";
+
+    public string Kind { get; set; } = DemonstrationSwitch;
+    public int Iteration { get; set; }
+    public long GlobalStep { get; set; }
+    public DateTime At { get; set; }
+    /// <summary>Who asked for it, as the dashboard knows them.</summary>
+    public string Who { get; set; } = "";
+    public int? OldSetId { get; set; }
+    public int? NewSetId { get; set; }
+    /// <summary>"set 3 v1": the stored set's title.</summary>
+    public string? OldVersion { get; set; }
+    public string? NewVersion { get; set; }
+    /// <summary>Why a refused switch was refused.</summary>
+    public string? Refusal { get; set; }
+
+    /// <summary>One line for a chart marker or a list.</summary>
+    [LiteDB.BsonIgnore] public string Summary => Kind == DemonstrationSwitchRefused
+        ? $"switch to {NewVersion ?? "?"} refused at iteration {Iteration} ({Who}): {Refusal}"
+        : $"{OldVersion ?? "?"} → {NewVersion ?? "?"} at iteration {Iteration} ({Who})";
 }

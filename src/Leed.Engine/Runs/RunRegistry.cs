@@ -96,6 +96,19 @@ public sealed class RunContext : IRunContext
         _activeClock.Start();
     }
 
+    /// <summary>The demonstration set a switch asks for (and who asked), taken once; null when none is pending.</summary>
+    public (int SetId, string Who)? TakeDemonstrationSwitch() => Interlocked.Exchange(ref _active.PendingSwitch, null) is { } request
+        ? (request.SetId, request.Who)
+        : null;
+
+    /// <summary>Records <paramref name="happened"/> with the run, persists it and tells the watchers.</summary>
+    public void RecordEvent(RunEvent happened)
+    {
+        // A new list, not an added item: pages read the events while the run trains.
+        _active.Record.Events = [.. _active.Record.Events, happened];
+        _registry.SetStatus(_active, _active.Record.Status);
+    }
+
     public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);
 
     /// <summary>Shows the run as paused or running without blocking (an executor whose run pauses on another machine).</summary>
@@ -259,6 +272,18 @@ public sealed class RunRegistry : IDisposable
         ActiveRun run = Require(id);
         run.Running.Set();
         if (run.Record.Status == RunStatus.Paused && run.Thread is null) SetStatus(run, RunStatus.Queued);
+    }
+
+    /// <summary>
+    /// Asks an active run to train on stored demonstration set <paramref name="setId"/> from its next
+    /// iteration on (the run checks the set then and records the switch as a <see cref="RunEvent"/>).
+    /// </summary>
+    public void SwitchDemonstrations(string id, int setId, string who)
+    {
+        ActiveRun run = Require(id);
+        if (run.Record.Spec.Demonstrator != "set")
+            throw new InvalidOperationException($"Run {id} does not train on a stored demonstration set ({run.Record.Demonstrations}); only such runs can switch sets.");
+        Interlocked.Exchange(ref run.PendingSwitch, new DemonstrationSwitchRequest(setId, who));
     }
 
     /// <summary>Stops a run (a queued one never starts); its metrics so far stay stored.</summary>
@@ -516,7 +541,10 @@ public sealed class RunRegistry : IDisposable
         public int SnapshotStride { get; set; } = 1;
         public Thread? Thread { get; set; }
         public IRunObserver? Observer { get; init; }
+        public DemonstrationSwitchRequest? PendingSwitch;
     }
+
+    internal sealed record DemonstrationSwitchRequest(int SetId, string Who);
 
     internal sealed class Subscription : IDisposable
     {

@@ -153,6 +153,7 @@ public sealed class RunStore
         Snapshots.DeleteMany(snapshot => snapshot.RunId == runId);
         Series.Delete(runId);
         _store.DeleteFile(CheckpointId(runId));
+        new RunEvaluator(_store).DeleteOf(runId);
         return Runs.Delete(runId);
     });
 

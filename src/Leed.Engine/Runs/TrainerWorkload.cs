@@ -79,7 +79,8 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
         Trainer? trainer = null;
         context.TryLoadCheckpoint(stream => trainer = prepared.ContinueTrainer(stream));
         trainer ??= prepared.CreateTrainer();
-        using (trainer)
+        // The trainer is replaced when the run switches demonstration sets, so it is disposed by hand.
+        try
         {
             // Rows stored after the checkpoint's iteration (a crash, or a lost worker, between two checkpoints) are trained again: they go first.
             context.ContinueFrom(trainer.Iteration, trainer.GlobalStep);
@@ -95,6 +96,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                 while (trainer.Iteration < spec.Iterations)
                 {
                     context.WaitWhilePaused();
+                    if (context.TakeDemonstrationSwitch() is { } request) trainer = SwitchDemonstrations(context, trainer, prepared, request.SetId, request.Who);
                     IterationMetrics metrics = trainer.RunIteration();
                     context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
                     double trained = priorWall + context.ActiveTime.TotalSeconds;
@@ -122,6 +124,57 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                 throw;
             }
         }
+        finally
+        {
+            trainer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Continues the run on another stored set of the same agents: the trainer is rebuilt from its own
+    /// state (networks, optimiser, random stream, weights, iteration and global step), so the checkpoint
+    /// and the metrics go on without a seam; only the environments start fresh episodes. The switch is
+    /// saved (checkpoint and spec) before training goes on, so a restart continues on the new set. A set
+    /// that does not fit is refused and recorded, and the run keeps its old set.
+    /// </summary>
+    private Trainer SwitchDemonstrations(RunContext context, Trainer trainer, PreparedRun prepared, int setId, string who)
+    {
+        var demos = new DemonstrationStore(store);
+        StoredDemonstrationSet? old = context.Spec.DemoSetId is int oldId ? demos.Find(oldId) : null;
+        StoredDemonstrationSet? chosen = demos.Find(setId);
+        var happened = new RunEvent
+        {
+            Iteration = trainer.Iteration, GlobalStep = trainer.GlobalStep, At = DateTime.UtcNow, Who = who,
+            OldSetId = old?.Id, OldVersion = old?.Title, NewSetId = setId, NewVersion = chosen?.Title,
+        };
+        Trainer next;
+        string label;
+        try
+        {
+            (Scenario setScenario, DemonstrationSet set) = demos.LoadForTraining(setId, MapCatalog.For(store), requireValidAgent: true);
+            if (ScenarioKeys.Of(setScenario) != ScenarioKeys.Of(prepared.Scenario))
+                throw new ArgumentException($"{chosen?.Title ?? $"set {setId}"} was made for other agents than this run's; choose a version of the run's own set.");
+            PreparedRun switched = prepared with { Demonstrations = InstructionExecutor.Execute(prepared.Scenario, set).Dataset, DemonstrationLabel = set.Label, SetId = setId };
+            using var state = new MemoryStream();
+            trainer.SaveCheckpoint(state);
+            state.Position = 0;
+            next = switched.ContinueTrainer(state);
+            label = set.Label;
+        }
+        catch (Exception refused) when (refused is ArgumentException or KeyNotFoundException or NoValidAgentException or InvalidDataException)
+        {
+            happened.Kind = RunEvent.DemonstrationSwitchRefused;
+            happened.Refusal = refused.Message;
+            context.RecordEvent(happened);
+            return trainer;
+        }
+        trainer.Dispose();
+        context.Spec.DemoSetId = setId;
+        context.Run.DemonstrationLabel = label;
+        demos.MarkUsed(setId, context.Run.Id);
+        context.SaveCheckpoint(next.Iteration, next.SaveCheckpoint);
+        context.RecordEvent(happened);
+        return next;
     }
 
     private static EpisodeSnapshot ToSnapshot(EpisodeTrace trace, int[] destinations, string scenarioKey) => new(

@@ -76,4 +76,17 @@ public sealed class AgentSpreadChartTests : ComponentTestBase
         Assert.Equal(5, ((Scatter)Traces(chart, 0)[2]).X.Count);
         Assert.Equal(5, ((object[])((HeatMap)Traces(chart, 1).Single()).Z[0]).Length);
     }
+
+    [Fact]
+    public void MarkersGivenAfterTheFirstDraw_AreDrawnOnTheLinePlotAtTheirSteps_NotOnTheHeatmap()
+    {
+        var chart = Render(4, Columns(4, 3));
+        Assert.Null(chart.FindComponents<PlotlyChart>()[0].Instance.Layout.Shapes);
+
+        chart.Render(p => p.Add(c => c.Markers, [new ChartMarker(128, "set 1 v2")]));
+
+        var shape = Assert.Single(chart.FindComponents<PlotlyChart>()[0].Instance.Layout.Shapes);
+        Assert.Equal((128.0, "dash", "set 1 v2"), (Convert.ToDouble(shape.X0), shape.Line.Dash, shape.Label.Text));
+        Assert.Null(chart.FindComponents<PlotlyChart>()[1].Instance.Layout.Shapes);
+    }
 }

@@ -46,7 +46,7 @@ public sealed class CommandLineTests : IDisposable
     {
         Assert.Equal(
             ["system", "maps list", "maps show", "maps import", "maps delete", "demos generate", "demos validate", "demos list", "demos show", "demos corrupt", "train",
-             "runs list", "runs show", "store check", "store backup",
+             "runs list", "runs show", "store check", "store backup", "evaluate", "export tensorboard",
              "study run", "study resume", "study list", "study show", "worker",
              "bench watch", "bench runs-page", "bench env", "bench planner", "bench train", "bench kernel", "bench scaling", "bench memory", "bench learning",
              "bench study", "bench cluster", "help"],

@@ -71,9 +71,11 @@ public sealed class TrainerWorkloadTests : IDisposable
     public void UnwatchedRun_RecordsSnapshotsThroughTraining_WithinTheBudget(double budget, int[] iterations)
     {
         using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store) { SnapshotBudget = budget });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         RunRecord run = registry.Submit(Tiny("ippo", iterations: 5));
 
         WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+        double elapsed = clock.Elapsed.TotalSeconds;
 
         Assert.True(registry.Get(run.Id)!.Status == RunStatus.Completed, registry.Get(run.Id)!.Error);
         Assert.Equal(iterations, registry.Snapshots(run.Id).Select(entry => entry.Iteration));
@@ -82,9 +84,10 @@ public sealed class TrainerWorkloadTests : IDisposable
         Assert.StartsWith($"{PresetMaps.Small} ", first.ScenarioKey);
         Assert.Equal(first.Positions.Count, first.Blocked.Count);
         Assert.Equal(first.Positions.Count, registry.Snapshots(run.Id)[0].Steps);
-        // The time they took is counted, as part of the training time.
+        // The time they took is counted. Not bounded by WallSeconds: that is read at the last iteration, before
+        // the last snapshot is recorded, and on a loaded machine that one snapshot can outlast five tiny iterations.
         RunRecord done = registry.Get(run.Id)!;
-        Assert.InRange(done.SnapshotSeconds, 1e-6, done.WallSeconds);
+        Assert.InRange(done.SnapshotSeconds, 1e-6, elapsed);
     }
 
     [Fact]

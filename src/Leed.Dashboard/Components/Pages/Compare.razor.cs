@@ -55,6 +55,7 @@ public partial class Compare : IDisposable
     private IReadOnlyList<RunRecord> _all = [];
     private IReadOnlyList<PickItem> _groups = [], _runs = [];
     private readonly List<string> _selected = [];
+    private IReadOnlyList<ChartMarker> _markers = [];
     private readonly Dictionary<string, ComparedRun> _loaded = [];
     private string? _appliedLink;
     private string? _search, _problem;
@@ -319,6 +320,7 @@ public partial class Compare : IDisposable
         _comparison = RunComparison.Build(runs, new CompareOptions(_metric, _axis, _threshold, CompareChart.Smoothing(_smoothing)));
         _series = ByGroup ? [] : CompareChart.RunLines(_comparison);
         _bands = ByGroup ? CompareChart.GroupBands(_comparison) : null;
+        _markers = CompareChart.EventMarkers(runs, _axis);
         var panels = new List<MetricPanel> { new(_metric, ChartId, _series, _bands) };
         foreach ((string metric, int index) in _moreMetrics.Where(_metrics.Contains).Select((metric, index) => (metric, index)))
         {

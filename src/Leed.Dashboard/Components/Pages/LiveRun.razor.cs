@@ -35,6 +35,8 @@ public partial class LiveRun : IDisposable
     private IReadOnlyList<ChartSeries> _rewardSeries = [], _lossSeries = [], _trafficSeries = [], _speedSeries = [];
     private IReadOnlyList<AgentColumn> _weightColumns = [];
     private PeriodicTimer? _statusTimer;
+    private IReadOnlyList<ChartMarker> _markers = [];
+    private int _markedEvents = -1;
 
     private int AgentCount => _run?.Agents ?? 0;
 
@@ -53,6 +55,7 @@ public partial class LiveRun : IDisposable
         _weightAgents = AgentCount;
         _weightColumns = _hasWeights ? RunCharts.WeightColumns(metrics, AgentCount) : [];
         _snapshot = Registry.LatestSnapshot(Id);
+        (_markers, _markedEvents) = (RunCharts.Markers(_run), _run.Events.Count);
         _subscription = Registry.Subscribe(Id, OnUpdate);
     }
 
@@ -91,6 +94,7 @@ public partial class LiveRun : IDisposable
     private bool Show(RunRecord run)
     {
         _run = run;
+        if (run.Events.Count != _markedEvents) (_markers, _markedEvents) = (RunCharts.Markers(run), run.Events.Count);
         if (_snapshot is null && !run.IsActive) _snapshot = Registry.LatestSnapshot(Id);
         if (!_hasWeights || _weightAgents == AgentCount) return false;
         _weightAgents = AgentCount;
@@ -107,7 +111,7 @@ public partial class LiveRun : IDisposable
             while (await _statusTimer.WaitForNextTickAsync())
             {
                 RunRecord? latest = Registry.Get(Id);
-                if (latest is null || (latest.Status == _run?.Status && latest.Iteration == _run.Iteration)) continue;
+                if (latest is null || (latest.Status == _run?.Status && latest.Iteration == _run.Iteration && latest.Events.Count == _markedEvents)) continue;
                 await InvokeAsync(() =>
                 {
                     Show(latest);

@@ -39,6 +39,8 @@ public partial class NewRun
 
     [SupplyParameterFromQuery(Name = "set")] public int? SetFromQuery { get; set; }
     [SupplyParameterFromQuery(Name = "map")] public string? MapFromQuery { get; set; }
+    /// <summary>A run whose settings the form starts from ("New run from this one" on its page).</summary>
+    [SupplyParameterFromQuery(Name = "from")] public string? FromQuery { get; set; }
 
     private readonly Form _form = new();
     private IReadOnlyList<CityMap> _maps = [];
@@ -50,6 +52,8 @@ public partial class NewRun
     private bool _ready, _llmConfigured, _mapHasScenario;
     private int _mapAgents;
     private string _llmLabel = "";
+    private RunRecord? _source;
+    private string? _sourceProblem;
 
     private AlgorithmInfo Chosen => Algorithms.Parse(_form.Algorithm).Info();
     private bool NeedsDemonstrations => Chosen.NeedsDemonstrations;
@@ -82,6 +86,48 @@ public partial class NewRun
             OnSetChanged(chosen.Id);
         }
         OnMapChanged(_form.Map);
+        if (FromQuery is not null) CopyFrom(FromQuery);
+    }
+
+    /// <summary>Fills every field with the settings of run <paramref name="id"/>; the run itself is untouched.</summary>
+    private void CopyFrom(string id)
+    {
+        _source = Registry.Get(id);
+        if (_source is null)
+        {
+            _sourceProblem = $"No run with id {id} to copy settings from; the form shows the defaults.";
+            return;
+        }
+        RunSpec spec = _source.Spec;
+        if (Catalog.Find(spec.Map) is null)
+        {
+            _sourceProblem = $"Run {id} trained on map '{spec.Map}', which no longer exists; choose a map. Its other settings are copied.";
+        }
+        else
+        {
+            OnMapChanged(spec.Map);
+            _form.UseMapScenario = _mapHasScenario && spec.Agents <= 0;
+        }
+        if (spec.Agents > 0) _form.Agents = spec.Agents;
+        _form.ScenarioSeed = spec.ScenarioSeed;
+        _form.Algorithm = Algorithms.Find(spec.Algorithm)?.Name ?? _form.Algorithm;
+        if (!string.IsNullOrEmpty(spec.Weight)) _form.Weight = spec.Weight;
+        if (spec.Demonstrator is "planner" or "llm" or "set") _form.Demonstrator = spec.Demonstrator;
+        if (spec.Demonstrator == "set" && spec.DemoSetId is int set)
+        {
+            if (_sets.Any(candidate => candidate.Id == set)) OnSetChanged(set);
+            else _sourceProblem = $"Run {id} trained on demonstration set {set}, which no longer exists; choose a set.";
+        }
+        _form.Iterations = spec.Iterations;
+        _form.Seeds = spec.Seed.ToString(CultureInfo.InvariantCulture);
+        _form.Name = spec.Name;
+        List<string> dropped = [];
+        foreach ((string name, double value) in spec.Hyperparameters)
+        {
+            if (_hyperparameters.ContainsKey(name)) _hyperparameters[name] = double.IsNaN(value) ? "" : HyperparameterValues.Format(value);
+            else if (name != nameof(Hyperparameters.Iterations)) dropped.Add(name);
+        }
+        if (dropped.Count > 0) _sourceProblem = $"Not copied (no longer settings): {string.Join(", ", dropped)}.";
     }
 
     protected override void OnAfterRender(bool firstRender)
