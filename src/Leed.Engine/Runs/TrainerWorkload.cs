@@ -64,16 +64,18 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
             if (spec.Demonstrator == "llm") spec.DemoSetId = setId;
         }
         context.SetPrepared(prepared.DemonstrationLabel, prepared.Scenario, prepared.Summary);
-        Train(prepared, context, factory.CheckpointEvery, factory.SnapshotBudget);
+        Train(prepared, context, factory.CheckpointEvery, factory.SnapshotBudget,
+            trainer => context.TakeDemonstrationSwitch() is { } request ? SwitchDemonstrations(context, trainer, prepared, request.SetId, request.Who) : trainer);
     }
 
     /// <summary>
     /// The training loop of a prepared run, wherever it runs (here, or on a cluster worker): from
     /// its checkpoint when it has one, reporting every iteration, snapshots within
     /// <paramref name="snapshotBudget"/>, and a checkpoint every <paramref name="checkpointEvery"/>
-    /// iterations unless the run says otherwise.
+    /// iterations unless the run says otherwise. Before each iteration <paramref name="beforeIteration"/>
+    /// may hand back another trainer (a switch of demonstration sets, which only a run trained here can take).
     /// </summary>
-    public static void Train(PreparedRun prepared, IRunContext context, int checkpointEvery, double snapshotBudget)
+    public static void Train(PreparedRun prepared, IRunContext context, int checkpointEvery, double snapshotBudget, Func<Trainer, Trainer>? beforeIteration = null)
     {
         RunSpec spec = context.Spec;
         Trainer? trainer = null;
@@ -96,7 +98,7 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                 while (trainer.Iteration < spec.Iterations)
                 {
                     context.WaitWhilePaused();
-                    if (context.TakeDemonstrationSwitch() is { } request) trainer = SwitchDemonstrations(context, trainer, prepared, request.SetId, request.Who);
+                    if (beforeIteration is not null) trainer = beforeIteration(trainer);
                     IterationMetrics metrics = trainer.RunIteration();
                     context.ReportIteration(new MetricRecord(metrics.Iteration, metrics.GlobalStep, priorWall + context.ActiveTime.TotalSeconds, metrics.Values));
                     double trained = priorWall + context.ActiveTime.TotalSeconds;
