@@ -73,9 +73,30 @@ public class AppServerFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>
+    /// Stops every active run named one of <paramref name="names"/>: a test that fails before its own
+    /// Stop click must not leave a long run training in the shared server, slowing every later test.
+    /// </summary>
+    public void StopRunsNamed(params string[] names)
+    {
+        var registry = Services.GetRequiredService<RunRegistry>();
+        foreach (RunRecord run in registry.List().Where(run => run.IsActive && names.Contains(run.Spec.Name)))
+        {
+            try
+            {
+                registry.Stop(run.Id);
+            }
+            catch (Exception finished) when (finished is InvalidOperationException or KeyNotFoundException)
+            {
+                // It finished between the listing and the stop.
+            }
+        }
+    }
+
     /// <summary>A fresh page with the fixture's wait (<see cref="WaitMilliseconds"/>) and animations off (stable screenshots).</summary>
     public async Task<IPage> NewPageAsync()
     {
+        await CloseOldPagesAsync();
         IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
@@ -88,7 +109,37 @@ public class AppServerFixture : IAsyncLifetime
         string console = Path.Combine(ArtifactsDirectory, "browser-console.log");
         page.Console += (_, message) => { lock (this) File.AppendAllText(console, $"[{message.Type}] {page.Url}: {message.Text}\n"); };
         await page.AddInitScriptAsync("document.addEventListener('DOMContentLoaded', () => { const s = document.createElement('style'); s.textContent = '*,*::before,*::after{transition:none!important;animation:none!important}'; document.head.appendChild(s); });");
+        lock (_open) _open.Enqueue(context);
         return page;
+    }
+
+    /// <summary>Pages a test may hold open at once (no test uses more than two); older ones are closed.</summary>
+    private const int PagesKeptOpen = 3;
+
+    private readonly Queue<IBrowserContext> _open = new();
+
+    /// <summary>
+    /// Closes all but the newest pages before a new one opens. The fixture's tests run one after
+    /// another, so an older page belongs to a finished test; left open, each one kept its renderer
+    /// and its live circuit (charts refreshing every second) busy, and by the end of the suite
+    /// about fifty of them loaded a 2-core machine more than the tests did.
+    /// </summary>
+    private async Task CloseOldPagesAsync()
+    {
+        var closing = new List<IBrowserContext>();
+        lock (_open)
+            while (_open.Count >= PagesKeptOpen) closing.Add(_open.Dequeue());
+        foreach (IBrowserContext context in closing)
+        {
+            try
+            {
+                await context.CloseAsync();
+            }
+            catch (PlaywrightException)
+            {
+                // Already closed by its test, or the browser is going away.
+            }
+        }
     }
 
     /// <summary>Navigates and waits until the page's interactive circuit marks it ready.</summary>

@@ -30,44 +30,51 @@ public sealed class RunsBrowserTests(AppServerFixture app)
     [Fact]
     public async Task NewRun_StartLeedOnTheSmallPreset_WatchLiveStop_ThenCompareWithASecondRunAndDownloadTheCsv()
     {
-        IPage page = await app.NewPageAsync();
-        string id = await StartRunAsync(page, app, "browser leed", "3");
+        try
+        {
+            IPage page = await app.NewPageAsync();
+            string id = await StartRunAsync(page, app, "browser leed", "3");
 
-        // The reward chart gains points and the grid draws the agents of an episode snapshot.
-        await WaitForReturnPointsAsync(page, 2);
-        await page.WaitForFunctionAsync("() => { const g = document.querySelector('[data-agents]'); return g && Number(g.getAttribute('data-agents')) > 0; }",
-            null, new PageWaitForFunctionOptions { Timeout = 60_000 });
-        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Running");
-        await Expect(page.Locator("#live-page")).ToContainTextAsync("planner, no LLM");
-        await app.ScreenshotAsync(page, "live-run");
+            // The reward chart gains points and the grid draws the agents of an episode snapshot.
+            await WaitForReturnPointsAsync(page, 2);
+            await page.WaitForFunctionAsync("() => { const g = document.querySelector('[data-agents]'); return g && Number(g.getAttribute('data-agents')) > 0; }",
+                null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            await Expect(page.Locator("#live-status")).ToHaveTextAsync("Running");
+            await Expect(page.Locator("#live-page")).ToContainTextAsync("planner, no LLM");
+            await app.ScreenshotAsync(page, "live-run");
 
-        await page.Locator("#live-stop").ClickAsync();
-        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Stopped", new() { Timeout = 30_000 });
+            await page.Locator("#live-stop").ClickAsync();
+            await Expect(page.Locator("#live-status")).ToHaveTextAsync("Stopped", new() { Timeout = 30_000 });
 
-        // A second run, stopped once it has reported too.
-        string second = await StartRunAsync(page, app, "browser second", "4");
-        await WaitForReturnPointsAsync(page, 1);
-        await page.Locator("#live-stop").ClickAsync();
-        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Stopped", new() { Timeout = 30_000 });
+            // A second run, stopped once it has reported too.
+            string second = await StartRunAsync(page, app, "browser second", "4");
+            await WaitForReturnPointsAsync(page, 1);
+            await page.Locator("#live-stop").ClickAsync();
+            await Expect(page.Locator("#live-status")).ToHaveTextAsync("Stopped", new() { Timeout = 30_000 });
 
-        // The Runs page lists both.
-        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
-        await Expect(page.Locator("body")).ToContainTextAsync("browser leed");
-        await Expect(page.Locator("body")).ToContainTextAsync("browser second");
-        await app.ScreenshotAsync(page, "runs");
+            // The Runs page lists both.
+            await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+            await Expect(page.Locator("body")).ToContainTextAsync("browser leed");
+            await Expect(page.Locator("body")).ToContainTextAsync("browser second");
+            await app.ScreenshotAsync(page, "runs");
 
-        // Compare both and download the CSV: one row per iteration of each run, with the return column.
-        await AppServerFixture.GotoReadyAsync(page, $"compare?runs={id},{second}", "#compare-page");
-        await page.WaitForFunctionAsync("() => { const c = document.getElementById('compare-chart'); return c && c.data && c.data.length >= 2; }");
-        await Expect(page.Locator("#compare-summary")).ToContainTextAsync("browser second");
-        await app.ScreenshotAsync(page, "compare");
-        IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-csv").ClickAsync());
-        string csv = await File.ReadAllTextAsync(await download.PathAsync());
-        string[] lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return", lines[0]);
-        Assert.Contains(lines.Skip(1), line => line.StartsWith(id + ",browser leed,", StringComparison.Ordinal));
-        Assert.Contains(lines.Skip(1), line => line.StartsWith(second + ",browser second,", StringComparison.Ordinal));
-        Assert.All(lines.Skip(1), line => Assert.Equal(9, line.Split(',').Length));
+            // Compare both and download the CSV: one row per iteration of each run, with the return column.
+            await AppServerFixture.GotoReadyAsync(page, $"compare?runs={id},{second}", "#compare-page");
+            await page.WaitForFunctionAsync("() => { const c = document.getElementById('compare-chart'); return c && c.data && c.data.length >= 2; }");
+            await Expect(page.Locator("#compare-summary")).ToContainTextAsync("browser second");
+            await app.ScreenshotAsync(page, "compare");
+            IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#compare-csv").ClickAsync());
+            string csv = await File.ReadAllTextAsync(await download.PathAsync());
+            string[] lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.StartsWith("runId,runName,group,algorithm,seed,iteration,globalStep,wallSeconds,charts/episodic_return", lines[0]);
+            Assert.Contains(lines.Skip(1), line => line.StartsWith(id + ",browser leed,", StringComparison.Ordinal));
+            Assert.Contains(lines.Skip(1), line => line.StartsWith(second + ",browser second,", StringComparison.Ordinal));
+            Assert.All(lines.Skip(1), line => Assert.Equal(9, line.Split(',').Length));
+        }
+        finally
+        {
+            app.StopRunsNamed("browser leed", "browser second");
+        }
     }
 
     [Fact]

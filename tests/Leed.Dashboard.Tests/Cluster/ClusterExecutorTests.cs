@@ -9,8 +9,10 @@ using Orleans.TestingHost;
 
 namespace Leed.Dashboard.Tests.Cluster;
 
-// Cluster tests start silos and worker processes: they run one class at a time, not beside each other.
-[CollectionDefinition(Name)]
+// Cluster tests start silos and worker processes (a coordinator, two workers and Redis train at
+// once): they run one class at a time and after every other collection, alone, so that on a 2-core
+// machine neither they nor the browser tests wait out their timeouts behind each other.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ClusterCollection
 {
     public const string Name = "cluster";
