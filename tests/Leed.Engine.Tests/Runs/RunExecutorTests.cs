@@ -72,6 +72,18 @@ public sealed class RunExecutorTests : IDisposable
     }
 
     [Fact]
+    public void SwitchingDemonstrations_OfARunAnExecutorElsewhereTrains_IsRefusedSayingWhatToDoInstead()
+    {
+        using var registry = new RunRegistry(new RunStore(_store), new NoWorkloads(), new ElsewhereExecutor());
+        RunRecord run = registry.Submit(new RunSpec { Map = "synthetic-small", Agents = 4, Iterations = 4, Demonstrator = "set", DemoSetId = 1 });
+
+        var refused = Assert.Throws<InvalidOperationException>(() => registry.SwitchDemonstrations(run.Id, 2, "tester"));
+
+        Assert.Contains("cluster worker", refused.Message);
+        Assert.Contains("new run from this one", refused.Message);
+    }
+
+    [Fact]
     public void MaxConcurrent_OfTheInProcessRegistry_IsItsExecutorsFixedCapacity()
     {
         using var registry = new RunRegistry(new RunStore(_store), new NoWorkloads(), maxConcurrent: 3);
