@@ -26,6 +26,9 @@ public sealed class ClusterRunExecutor(IGrainFactory grains, WorkerDirectory dir
 
     public int Capacity => directory.Capacity;
 
+    // Workers elsewhere have no store to load a switched demonstration set from.
+    public bool TrainsInThisProcess => false;
+
     public event Action? CapacityChanged
     {
         add => directory.CapacityChanged += value;

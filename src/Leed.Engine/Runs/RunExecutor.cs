@@ -16,6 +16,12 @@ public interface IRunExecutor
     event Action? CapacityChanged;
 
     /// <summary>
+    /// Whether its runs train in this process, beside the store: only such a run can load another
+    /// demonstration set mid-run (<see cref="RunRegistry.SwitchDemonstrations"/>).
+    /// </summary>
+    bool TrainsInThisProcess { get; }
+
+    /// <summary>
     /// Executes one run on the run's own thread: returns when it finished, throws
     /// <see cref="OperationCanceledException"/> when it was stopped, any other exception when it failed.
     /// </summary>
@@ -35,6 +41,8 @@ public sealed class InProcessRunExecutor : IRunExecutor
     }
 
     public int Capacity { get; }
+
+    public bool TrainsInThisProcess => true;
 
     // A fixed capacity never changes.
     public event Action? CapacityChanged { add { } remove { } }

@@ -284,7 +284,7 @@ public sealed class RunRegistry : IDisposable
         if (run.Record.Spec.Demonstrator != "set")
             throw new InvalidOperationException($"Run {id} does not train on a stored demonstration set ({run.Record.Demonstrations}); only such runs can switch sets.");
         // A worker elsewhere has no store to load the new set from: refused rather than left pending for ever.
-        if (_executor is not InProcessRunExecutor)
+        if (!_executor.TrainsInThisProcess)
             throw new InvalidOperationException($"Run {id} trains on a cluster worker, where demonstration sets cannot be switched yet; pause it, then start a new run from this one on the new version.");
         Interlocked.Exchange(ref run.PendingSwitch, new DemonstrationSwitchRequest(setId, who));
     }

@@ -24,6 +24,7 @@ public sealed class RunExecutorTests : IDisposable
         public int Executed;
 
         public int Capacity => Volatile.Read(ref _capacity);
+        public bool TrainsInThisProcess => false;
         public event Action? CapacityChanged;
 
         public void SetCapacity(int capacity)
