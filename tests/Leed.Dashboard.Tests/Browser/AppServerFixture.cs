@@ -149,6 +149,30 @@ public class AppServerFixture : IAsyncLifetime
         await page.Locator($"{readySelector}[data-ready='true']").WaitForAsync();
     }
 
+    /// <summary>
+    /// Opens a MudSelect (its visible combobox) and picks the option with this exact name. An
+    /// opening click that lands while the page re-renders, or before its circuit attaches, is lost
+    /// and the list never appears; the click is repeated until it does, as a person would.
+    /// </summary>
+    public static async Task ChooseAsync(ILocator combobox, string option)
+    {
+        ILocator item = combobox.Page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true });
+        for (int attempt = 1; ; attempt++)
+        {
+            await combobox.ClickAsync();
+            try
+            {
+                await item.WaitForAsync(new LocatorWaitForOptions { Timeout = attempt < 5 ? 5_000 : WaitMilliseconds });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 5)
+            {
+                await combobox.Page.Keyboard.PressAsync("Escape");
+            }
+        }
+        await item.ClickAsync();
+    }
+
     /// <summary>A file of the repository's samples/maps folder, as copied beside the tests.</summary>
     public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "Samples", name);
 

@@ -87,8 +87,7 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
         await page.WaitForFunctionAsync("() => Number(document.getElementById('live-timeline')?.dataset.step) > 0");
 
         // An earlier episode, from the picker.
-        await page.Locator("#live-snapshot").GetByRole(AriaRole.Combobox, new() { Name = "Episode" }).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "iteration 1", Exact = true }).ClickAsync();
+        await AppServerFixture.ChooseAsync(page.Locator("#live-snapshot").GetByRole(AriaRole.Combobox, new() { Name = "Episode" }), "iteration 1");
         await Expect(page.Locator("#live-episode-caption")).ToContainTextAsync("Episode after iteration 1 ·");
         await Expect(page.Locator("#live-snapshot")).ToHaveAttributeAsync("data-follow", "false");
         await Expect(timeline).ToHaveAttributeAsync("data-steps", (firstEpisode.Positions.Count - 1).ToString());

@@ -31,8 +31,7 @@ public sealed class MissingMapBrowserTests(AppServerFixture app)
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "demos", "#demos-page");
         // MudSelect puts the id on its hidden input; the visible combobox beside it opens the list.
-        await page.Locator("#demo-generate-panel").GetByRole(AriaRole.Combobox, new() { Name = "Map" }).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = Name, Exact = true }).ClickAsync();
+        await AppServerFixture.ChooseAsync(page.Locator("#demo-generate-panel").GetByRole(AriaRole.Combobox, new() { Name = "Map" }), Name);
         await Expect(page.Locator("#demo-map")).ToHaveValueAsync(Name);
         Assert.True(catalog.Stored.Delete(Name)); // deleted elsewhere (another tab, the command line) while the form is open
 

@@ -96,8 +96,9 @@ public sealed class ReplayBrowserTests(AppServerFixture app)
         await page.Locator("#live-side-by-side").ClickAsync();
         await page.WaitForURLAsync($"**/replay?left={ids[0]}@1");
         await Expect(page.Locator("#replay-right")).ToContainTextAsync("Choose a run.");
-        await page.Locator("[data-test=replay-right-run]").GetByRole(AriaRole.Combobox).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "scenario seed two (same scenario) · random · synthetic-small", Exact = true }).ClickAsync();
+        await page.Locator("#replay-page[data-ready='true']").WaitForAsync();
+        await AppServerFixture.ChooseAsync(page.Locator("[data-test=replay-right-run]").GetByRole(AriaRole.Combobox),
+            "scenario seed two (same scenario) · random · synthetic-small");
         await page.Locator("#replay-page[data-same-scenario='true']").WaitForAsync();
         await Expect(page.Locator("#replay-right")).ToHaveAttributeAsync("data-run", ids[0]);
     }

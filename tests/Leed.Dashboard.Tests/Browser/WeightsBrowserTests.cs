@@ -60,8 +60,7 @@ public sealed class WeightsBrowserTests(AppServerFixture app)
         Assert.Equal(metrics.Select(metric => metric.Values[MetricNames.AgentWeight(7)]), line.Select(value => value), new ToleranceComparer(1e-9));
 
         // Another from the list; a second click on row 7 takes its line away again.
-        await page.Locator("[data-test=agent-spread-pick]").GetByRole(AriaRole.Combobox).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = "Agent_3", Exact = true }).ClickAsync();
+        await AppServerFixture.ChooseAsync(page.Locator("[data-test=agent-spread-pick]").GetByRole(AriaRole.Combobox), "Agent_3");
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator("#chart-weights")).ToHaveAttributeAsync("data-shown", "3,7");
         await ScreenshotPanelAsync(page, "live-weights-20-agents-two-shown");
