@@ -110,6 +110,10 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
     public async Task Append(IReadOnlyList<AgentColumn> columns)
     {
         if (_disposed || columns.Count == 0) return;
+        // Columns that do not continue the chart (a run continued from an earlier checkpoint, or
+        // columns already read when the page opened) replace those from their iteration on.
+        int from = columns[0].Iteration;
+        _columns.RemoveAll(column => column.Iteration >= from);
         _columns.AddRange(columns);
         TimeSpan since = DateTime.UtcNow - _lastRedraw;
         if (since >= RedrawInterval)

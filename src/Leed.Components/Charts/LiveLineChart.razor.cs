@@ -20,7 +20,8 @@ namespace Leed.Components.Charts;
 /// A line or band longer than <see cref="MaxPointsPerLine"/> is drawn downsampled
 /// (<see cref="Downsampling.LargestTriangleThreeBuckets"/>, the moving average computed on every point
 /// first); appended points are drawn as they come until a line has twice that many, then the chart is
-/// downsampled again. The series given keep every point.
+/// downsampled again. The series given keep every point. A line's x values grow: appended points
+/// at or before a line's last x replace the line from there on (one redraw), never a line drawn back.
 /// </summary>
 public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
 {
@@ -152,7 +153,20 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
                 added = true;
             }
         }
-        if (added)
+        // A line's x grows. Points that do not continue it (a run continued from an earlier
+        // checkpoint, or points already read when the page opened) replace its points from their
+        // first x on; extending the trace would draw a stray line back to them.
+        var rewound = false;
+        foreach (var delta in deltas)
+        {
+            if (delta.NewPoints.Count == 0)
+                continue;
+            var line = _lines.First(l => l.Key == delta.Key);
+            var from = delta.NewPoints[0].X;
+            if (line.Points.Count > 0 && line.Points[^1].X >= from)
+                rewound |= line.Points.RemoveAll(p => p.X >= from) > 0;
+        }
+        if (added || rewound)
         {
             foreach (var delta in deltas)
                 _lines.First(l => l.Key == delta.Key).Points.AddRange(delta.NewPoints);

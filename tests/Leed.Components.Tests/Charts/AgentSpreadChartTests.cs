@@ -78,6 +78,19 @@ public sealed class AgentSpreadChartTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task ColumnsThatDoNotContinueTheChart_ReplaceItFromTheirIteration_SoNoLineIsDrawnBack()
+    {
+        var chart = Render(4, Columns(4, 5));
+
+        // A run continued from its checkpoint after iteration 2 sends iterations 3 and 4 again.
+        await chart.InvokeAsync(() => chart.Instance.Append(Columns(4, 2, from: 3)));
+
+        double[] x = [.. ((Scatter)Traces(chart, 0)[2]).X.Select(Convert.ToDouble)];
+        Assert.Equal([64.0, 128, 192, 256], x);
+        Assert.Equal(4, ((object[])((HeatMap)Traces(chart, 1).Single()).Z[0]).Length);
+    }
+
+    [Fact]
     public void MarkersGivenAfterTheFirstDraw_AreDrawnOnTheLinePlotAtTheirSteps_NotOnTheHeatmap()
     {
         var chart = Render(4, Columns(4, 3));

@@ -121,6 +121,26 @@ public sealed class LiveLineChartTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task PointsThatDoNotContinueALine_ReplaceItFromTheirX_WithOneRedraw_NotAStrayLineBack()
+    {
+        var chart = RenderChart(smoothing: 0.5, series: [Return with { Points = [new(0, 2), new(1, 4), new(2, 6), new(3, 8)] }]);
+
+        // A run continued from an earlier checkpoint: steps 2 and 3 come again, with other values.
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(Return.Key, [new SeriesPoint(2, 1), new SeriesPoint(3, 3)])]));
+
+        Assert.Equal(0, Calls("extendTraces"));
+        Assert.Equal(1, Calls("react"));
+        var raw = (Scatter)Traces(chart)[0];
+        Assert.Equal([0.0, 1, 2, 3], raw.X.Select(Convert.ToDouble));
+        Assert.Equal([2.0, 4, 1, 3], Ys(raw));
+        Assert.Equal(Smoothing.Ema([2.0, 4, 1, 3], 0.5).Select(y => (double)(float)y), Ys(Traces(chart)[1]));
+
+        // A point already drawn arriving again (read when the page opened, then pushed) is drawn once.
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(Return.Key, [new SeriesPoint(3, 3), new SeriesPoint(4, 5)])]));
+        Assert.Equal([0.0, 1, 2, 3, 4], ((Scatter)Traces(chart)[0]).X.Select(Convert.ToDouble));
+    }
+
+    [Fact]
     public void ABand_IsDrawnAsAFilledAreaBetweenLowerAndUpper_UnderItsMeanLine()
     {
         var band = new BandSeries("leed", "LEED (5 seeds)", [0, 1], [1, 2], [0.5, 1.5], [1.5, 2.5]);
