@@ -48,7 +48,22 @@ public static class StudyReport
         {
             text.AppendLine(Invariant($"| {g.Config}{(g.Automatic ? " (added)" : "")} | {g.Agents} | {g.Corruption} | {g.Runs}/{g.Cells} | {Stat(g.FinalReturn, "F1")} | {Stat(g.ArrivalRate, "P0")} | {Number(g.Threshold, "F1")} | {Steps(g.StepsToThreshold, g.Threshold)} | {Seconds(g.WallSecondsToThreshold, g.Threshold)} | {Number(g.NormalisedScore, "F3")} | {PValue(g)} |"));
         }
+        AppendRanking(text, summary.Ranking);
         return text.ToString();
+    }
+
+    /// <summary>With two or more conditions: each configuration's rank per condition and its mean rank.</summary>
+    private static void AppendRanking(StringBuilder text, IReadOnlyList<ConfigRanking> ranking)
+    {
+        if (ranking.Count < 2 || ranking[0].Ranks.Count < 2) return;
+        IReadOnlyList<ConditionRank> conditions = ranking[0].Ranks;
+        text.AppendLine();
+        text.AppendLine(Invariant($"Rank by final team return in each condition (1 = best; * = first with its 95% interval above every other configuration's), and the mean rank over the {conditions.Count} conditions:"));
+        text.AppendLine();
+        text.AppendLine("| config | " + string.Join(" | ", conditions.Select(c => Invariant($"n{c.Agents} {c.Corruption}"))) + " | mean rank | first |");
+        text.AppendLine("|---|" + string.Concat(conditions.Select(_ => "---|")) + "---|---|");
+        foreach (ConfigRanking config in ranking)
+            text.AppendLine(Invariant($"| {config.Config} | {string.Join(" | ", config.Ranks.Select(r => r.Rank + (r.Separated ? "*" : "")))} | {config.MeanRank:F2} | {config.Firsts} |"));
     }
 
     /// <summary>"mean ± sd [lower, upper]", or the mean alone for one seed, in <paramref name="format"/>.</summary>

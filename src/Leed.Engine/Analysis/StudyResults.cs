@@ -34,7 +34,11 @@ public sealed record StudyGroupResult(
 
 /// <summary>A study's summary: <c>{"study", "name", "groups": [...]}</c> in JSON.</summary>
 /// <param name="FinalWindow">Iterations at the end of each run whose returns make its final return: 10% of the budget, at least one.</param>
-public sealed record StudySummary(string Study, string Name, int Iterations, int FinalWindow, string? Reference, IReadOnlyList<StudyGroupResult> Groups);
+public sealed record StudySummary(string Study, string Name, int Iterations, int FinalWindow, string? Reference, IReadOnlyList<StudyGroupResult> Groups)
+{
+    /// <summary>The learning configurations ranked in each condition, best mean rank first (<see cref="StudyRanking"/>).</summary>
+    public IReadOnlyList<ConfigRanking> Ranking => StudyRanking.Of(this);
+}
 
 /// <summary>A group's mean curve of the team return against environment steps, with its 95% band.</summary>
 public sealed record StudyCurve(StudyGroupResult Group, SeedBand Band);
