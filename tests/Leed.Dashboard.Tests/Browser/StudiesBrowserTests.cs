@@ -13,9 +13,13 @@ namespace Leed.Dashboard.Tests.Browser;
 [Collection(BrowserCollection.Name)]
 public sealed class StudiesBrowserTests(AppServerFixture app)
 {
-    /// <summary>2 configurations x 2 seeds x 3 iterations on the small preset, tiny rollouts (an episode ends in the third iteration).</summary>
+    /// <summary>
+    /// LEED with clean and half-dropped demonstrations and IPPO (once, it uses none), 2 seeds x 3 iterations
+    /// on the small preset, tiny rollouts (an episode ends in the third iteration): 6 cells.
+    /// </summary>
     private const string SmallStudy = """
         {"name": "browser-small", "map": "synthetic-small", "agents": [4], "seeds": [1, 2], "iterations": 3, "referencePolicies": false,
+         "corruption": [{"kind": "none", "fraction": 0}, {"kind": "drop", "fraction": 0.5}],
          "configs": [{"name": "leed-dynamic", "algo": "leed", "weight": "dynamic"}, {"name": "ippo", "algo": "ippo"}],
          "hyperparameters": {"Envs": 2, "Steps": 64, "Minibatches": 2, "UpdateEpochs": 1, "HiddenSize": 16}, "reference": "ippo"}
         """;
@@ -34,7 +38,7 @@ public sealed class StudiesBrowserTests(AppServerFixture app)
         await app.ScreenshotAsync(page, "new-study-errors");
 
         await page.Locator("#new-study-json").FillAsync(SmallStudy);
-        await Expect(page.Locator("#new-study-valid")).ToContainTextAsync("4 cells on synthetic-small");
+        await Expect(page.Locator("#new-study-valid")).ToContainTextAsync("6 cells on synthetic-small");
         await app.ScreenshotAsync(page, "new-study-valid");
         await page.Locator("#new-study-start").ClickAsync();
         await page.WaitForURLAsync(new Regex("/studies/[0-9]{8}-"));
@@ -42,13 +46,22 @@ public sealed class StudiesBrowserTests(AppServerFixture app)
         string id = page.Url.Split('/')[^1];
 
         // The grid follows the runs as they finish, without a reload.
-        await Expect(page.Locator("#study-cells .study-cell")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#study-cells .study-cell")).ToHaveCountAsync(6);
         await app.ScreenshotAsync(page, "study-page-running");
-        await Expect(page.Locator("#study-page")).ToHaveAttributeAsync("data-completed", "4", new() { Timeout = 180_000 });
+        await Expect(page.Locator("#study-page")).ToHaveAttributeAsync("data-completed", "6", new() { Timeout = 180_000 });
         await Expect(page.Locator("#study-status")).ToHaveTextAsync("completed");
-        await Expect(page.Locator("#study-cells .study-cell[data-state='completed']")).ToHaveCountAsync(4);
-        await Expect(page.Locator("#study-results tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#study-cells .study-cell[data-state='completed']")).ToHaveCountAsync(6);
+        await Expect(page.Locator("#study-results tbody tr")).ToHaveCountAsync(3);
         await Expect(page.Locator("#study-results tr[data-group='leed-dynamic/n4/none']")).ToHaveAttributeAsync("data-runs", "2");
+        await Expect(page.Locator("#study-results tr[data-group='leed-dynamic/n4/drop-0.5']")).ToHaveAttributeAsync("data-runs", "2");
+        // Both configurations ranked in both conditions (IPPO with its one result), the better mean rank first.
+        ILocator ranking = page.Locator("#study-ranking");
+        await Expect(ranking.Locator("thead th")).ToHaveTextAsync(["Configuration", "4 agents, none", "4 agents, drop-0.5", "Mean rank", "First in"]);
+        await Expect(ranking.Locator("tbody tr")).ToHaveCountAsync(2);
+        double[] meanRanks = [.. (await ranking.Locator("tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(row => row.dataset.meanRank)"))
+            .Select(text => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.True(meanRanks[0] <= meanRanks[1], $"the ranking is best first: {string.Join(", ", meanRanks)}");
+        Assert.Equal(3.0, meanRanks.Sum()); // two configurations, two conditions: ranks 1 and 2 in each (no tie with real returns)
         await page.WaitForFunctionAsync("() => { const c = document.getElementById('study-curves'); return c && c.data && c.data.length >= 3; }",
             null, new PageWaitForFunctionOptions { Timeout = 30_000 });
         await app.ScreenshotAsync(page, "study-page");
@@ -56,9 +69,9 @@ public sealed class StudiesBrowserTests(AppServerFixture app)
         IDownload download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#study-csv").ClickAsync());
         string[] csv = (await File.ReadAllTextAsync(await download.PathAsync())).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(string.Join(',', Engine.Analysis.StudyReport.CsvColumns), csv[0]);
-        Assert.Equal(3, csv.Length);
-        Assert.StartsWith($"{id},leed-dynamic,leed,", csv[1]);
-        Assert.StartsWith($"{id},ippo,ippo,", csv[2]);
+        Assert.Equal(4, csv.Length);
+        Assert.Equal(2, csv.Count(line => line.StartsWith($"{id},leed-dynamic,leed,", StringComparison.Ordinal)));
+        Assert.Single(csv, line => line.StartsWith($"{id},ippo,ippo,", StringComparison.Ordinal));
 
         // The Studies page lists it as done; its runs are ordinary runs on the Runs page, tagged with the study.
         await AppServerFixture.GotoReadyAsync(page, "studies", "#studies-page");

@@ -25,6 +25,7 @@ public sealed partial class StudyPage : IDisposable
     private StudyProgress? _progress;
     private IReadOnlyList<(StoredStudyCell Cell, RunRecord? Run)> _cells = [];
     private StudySummary? _summary;
+    private IReadOnlyList<ConfigRanking> _ranking = [];
     private IReadOnlyList<FigureView> _figures = [];
     private int _summarisedAt = -1;
     private bool _ready, _resuming;
@@ -67,6 +68,7 @@ public sealed partial class StudyPage : IDisposable
         _summarisedAt = finished;
         (StudySummary summary, IReadOnlyList<StudyCurve> curves) = Runner.Results(_study);
         _summary = summary;
+        _ranking = summary.Ranking;
         _figures = StudyFigures.All(_study, summary, curves);
     }
 
