@@ -134,6 +134,9 @@ public partial class Compare : IDisposable
         _threshold = query.Threshold;
         if (query.Metrics.Count > 0) _metric = query.Metrics[0];
         _moreMetrics = [.. query.Metrics.Skip(1)];
+        // Prerendering shows the picker with this selection but draws no chart (Plotly draws in the
+        // circuit): the runs' metrics are read and compared once, by the interactive render.
+        if (!RendererInfo.IsInteractive) return;
         Recompute();
         string[] unknownMetrics = [.. query.Metrics.Where(metric => _selected.Count > 0 && !_metrics.Contains(metric))];
         _problem = string.Join(" ", new[] { selection.Problem }.Concat(problems)
