@@ -3,32 +3,27 @@ using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
 using Leed.Engine.Storage;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Demonstrations;
 
 public sealed class DemonstrationCorruptionTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-corrupt-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-corrupt-");
     private readonly Scenario _scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Medium), 10, seed: 3);
     private readonly StoredDemonstrationSet _clean;
 
     public DemonstrationCorruptionTests()
     {
-        _store = LiteDbStore.Open(_folder);
-        _clean = new DemonstrationStore(_store).SaveNew(_scenario, 3, new PlannerDemonstrator().Generate(_scenario));
+        _clean = new DemonstrationStore(_data.Store).SaveNew(_scenario, 3, new PlannerDemonstrator().Generate(_scenario));
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     private int MaxSteps => new EnvConfig().ResolveMaxSteps(_scenario);
 
     private (StoredDemonstrationSet Version, CorruptionOutcome Outcome) Corrupt(CorruptionKind kind, double fraction, int seed = 7) =>
-        new DemonstrationStore(_store).SaveCorrupted(_clean.Id, kind, fraction, seed, MapCatalog.For(_store));
+        new DemonstrationStore(_data.Store).SaveCorrupted(_clean.Id, kind, fraction, seed, MapCatalog.For(_data.Store));
 
     private AgentValidation Validate(StoredDemonstrationSet set, int agent) =>
         InstructionValidator.ValidateAgent(_scenario, agent, DemonstrationStore.ToDemonstrationSet(set).Agents[agent].Instructions, MaxSteps);
@@ -143,7 +138,7 @@ public sealed class DemonstrationCorruptionTests : IDisposable
         StoredCorruption provenance = version.Corruption!;
         Assert.Equal((_clean.Id, 1, "wait", 0.5, 4, 10), (provenance.ParentId, provenance.ParentVersion, provenance.Kind, provenance.Fraction, provenance.Seed, provenance.Candidates));
         Assert.Contains("corrupted: wait 50% (seed 4)", version.Label);
-        StoredDemonstrationSet reread = new DemonstrationStore(_store).Find(_clean.Id)!;
+        StoredDemonstrationSet reread = new DemonstrationStore(_data.Store).Find(_clean.Id)!;
         Assert.Equal(before, string.Join('\n', reread.Agents.SelectMany(agent => agent.Instructions)));
         Assert.Null(reread.Corruption);
     }
@@ -162,9 +157,9 @@ public sealed class DemonstrationCorruptionTests : IDisposable
     [Fact]
     public void Corrupting_ACorruptedVersion_DrawsOnlyFromTheAgentsThatAreStillValid()
     {
-        var demos = new DemonstrationStore(_store);
+        var demos = new DemonstrationStore(_data.Store);
         (StoredDemonstrationSet dropped, _) = Corrupt(CorruptionKind.Drop, 0.5);
-        (StoredDemonstrationSet twice, CorruptionOutcome outcome) = demos.SaveCorrupted(dropped.Id, CorruptionKind.Detour, 0.4, 1, MapCatalog.For(_store));
+        (StoredDemonstrationSet twice, CorruptionOutcome outcome) = demos.SaveCorrupted(dropped.Id, CorruptionKind.Detour, 0.4, 1, MapCatalog.For(_data.Store));
 
         Assert.Equal(5, outcome.Candidates);
         Assert.Equal(2, outcome.Changed.Count);
@@ -179,6 +174,6 @@ public sealed class DemonstrationCorruptionTests : IDisposable
     public void AFractionOutsideZeroToOne_IsRefusedAndNothingIsStored(double fraction)
     {
         Assert.Throws<CorruptionException>(() => Corrupt(CorruptionKind.Drop, fraction));
-        Assert.Single(new DemonstrationStore(_store).Versions(_clean.Family));
+        Assert.Single(new DemonstrationStore(_data.Store).Versions(_clean.Family));
     }
 }

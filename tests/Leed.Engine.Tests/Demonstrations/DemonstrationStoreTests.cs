@@ -3,31 +3,24 @@ using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
 using Leed.Engine.Storage;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Demonstrations;
 
 public sealed class DemonstrationStoreTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-demos-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-demos-");
     private readonly Scenario _scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 4, seed: 5);
 
-    public DemonstrationStoreTests() => _store = LiteDbStore.Open(_folder);
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public void SaveNew_ThenReopenTheDatabase_ProvenanceAndInstructionsRoundTrip()
     {
         DemonstrationSet set = new PlannerDemonstrator().Generate(_scenario) with { Model = "test-model", EndpointHost = "127.0.0.1", PromptVersion = "p1" };
-        int id = new DemonstrationStore(_store).SaveNew(_scenario, 5, set).Id;
-        _store.Dispose();
+        int id = new DemonstrationStore(_data.Store).SaveNew(_scenario, 5, set).Id;
 
-        using var reopened = LiteDbStore.Open(_folder);
+        LiteDbStore reopened = _data.Reopen();
         StoredDemonstrationSet stored = new DemonstrationStore(reopened).Find(id)!;
         Assert.Equal((1, id), (stored.Version, stored.Family));
         Assert.Equal(("planner", "planner, no LLM", "test-model", "127.0.0.1", "p1"),
@@ -41,7 +34,7 @@ public sealed class DemonstrationStoreTests : IDisposable
     [Fact]
     public void SaveVersion_AnEdit_CreatesVersionTwoAndLeavesVersionOneUnchanged()
     {
-        var demos = new DemonstrationStore(_store);
+        var demos = new DemonstrationStore(_data.Store);
         DemonstrationSet set = new PlannerDemonstrator().Generate(_scenario);
         StoredDemonstrationSet first = demos.SaveNew(_scenario, 5, set);
         string firstText = string.Join('\n', first.Agents[0].Instructions);
@@ -69,7 +62,7 @@ public sealed class DemonstrationStoreTests : IDisposable
     [Fact]
     public void MarkUsed_RecordsTheRunAndNothingElse()
     {
-        var demos = new DemonstrationStore(_store);
+        var demos = new DemonstrationStore(_data.Store);
         StoredDemonstrationSet set = demos.SaveNew(_scenario, 5, new PlannerDemonstrator().Generate(_scenario));
         demos.MarkUsed(set.Id, "run-1");
         demos.MarkUsed(set.Id, "run-1");

@@ -10,9 +10,12 @@ namespace Leed.Engine.Tests.Learning;
 /// 16x16 preset with one torch thread, and every metric except the clock-based <c>charts/SPS</c> is
 /// compared, as text at full precision, with the values recorded from the trainer before it was
 /// split into its neighbouring files. Any change to a loss, a minibatch, a random stream or the
-/// order of draws changes these numbers. They were recorded on x86_64 Linux with libtorch 2.10 (CPU):
-/// another CPU's vector kernels may round float sums differently, in which case re-record them there
-/// from an unchanged trainer (the failure message prints the actual values) before judging a change.
+/// order of draws changes these numbers. They were recorded on x86_64 Linux with libtorch 2.10 (CPU,
+/// AMD EPYC). Another CPU's vector kernels round float sums differently (an Intel Xeon with AVX-512
+/// differs in the 6th to 7th significant digit), so values are compared to a relative 1e-4
+/// (<see cref="Tolerance"/>): far below what a changed loss, minibatch or draw moves them by, and a
+/// discrete outcome (a return, an arrival, an episode count) that a flipped action would change
+/// still has to match to that precision. The failure message prints the actual values.
 /// </summary>
 [Collection(TorchCollection.Name)]
 public sealed class TrainerGoldenTests
@@ -28,7 +31,31 @@ public sealed class TrainerGoldenTests
         string actual = Fingerprint(name);
 
         Assert.True(Golden.TryGetValue(name, out string? expected), $"No recorded metrics for {name}; actual:\n{actual}");
-        Assert.True(expected == actual, $"{name} no longer gives the recorded metrics.\nexpected:\n{expected}\nactual:\n{actual}");
+        string? difference = FirstDifference(expected!, actual);
+        Assert.True(difference is null, $"{name} no longer gives the recorded metrics: {difference}.\nexpected:\n{expected}\nactual:\n{actual}");
+    }
+
+    /// <summary>Relative difference allowed between a recorded and a computed value (plus 1e-7 absolute, for values near zero).</summary>
+    private const double Tolerance = 1e-4;
+
+    /// <summary>Where two fingerprints differ beyond <see cref="Tolerance"/> (iteration, step and metric names must match exactly), or null.</summary>
+    private static string? FirstDifference(string expected, string actual)
+    {
+        string[] want = expected.Split('\n', StringSplitOptions.RemoveEmptyEntries), got = actual.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (want.Length != got.Length) return $"{got.Length} iterations instead of {want.Length}";
+        for (int line = 0; line < want.Length; line++)
+        {
+            string[] w = want[line].Split(' '), g = got[line].Split(' ');
+            if (w.Length != g.Length || w[0] != g[0] || w[1] != g[1]) return $"iteration line {line + 1} has other metrics or progress";
+            for (int k = 2; k < w.Length; k++)
+            {
+                string[] wp = w[k].Split('='), gp = g[k].Split('=');
+                if (wp[0] != gp[0]) return $"iteration {w[0]}: {gp[0]} where {wp[0]} was recorded";
+                double e = double.Parse(wp[1], CultureInfo.InvariantCulture), a = double.Parse(gp[1], CultureInfo.InvariantCulture);
+                if (Math.Abs(a - e) > Tolerance * Math.Abs(e) + 1e-7) return $"iteration {w[0]}: {wp[0]} is {gp[1]}, recorded {wp[1]}";
+            }
+        }
+        return null;
     }
 
     [Fact]
@@ -36,15 +63,21 @@ public sealed class TrainerGoldenTests
     {
         // LEED with the dynamic schedule after two iterations: header, networks, Adam's moments,
         // the generator's state and the weights. Checkpoints written before the trainer was
-        // reorganised must load unchanged, so the bytes it writes must not change either.
+        // reorganised must load unchanged, so the layout it writes must not change either: the
+        // bytes up to the networks exactly, and the total length. (The floats after them round
+        // differently on another CPU, see the class comment; loading them is tested with the checkpoints.)
         using var trainer = new Trainer(LearningFixtures.Small, LearningFixtures.SmallDemos, Algorithm.Leed, null, Small, seed: 7);
         trainer.RunIteration();
         trainer.RunIteration();
         using var stream = new MemoryStream();
         trainer.SaveCheckpoint(stream);
 
-        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream.ToArray()));
-        Assert.Equal(("3239994FBE18CF2F75E75F103A8F9B8F951B4CCA0C79495E4C880FFEA38EAEBE", 1413656L), (hash, stream.Length));
+        stream.Position = 0;
+        (_, int iteration, long globalStep) = Checkpoint.ReadProgress(stream);
+        string prefix = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream.ToArray().AsSpan(0, (int)stream.Position)));
+        const string Prefix = "97B457CE0A435CED6789C18B205DC70D5D9F40985E08FB62E459DADF976FD29A";
+        Assert.True(prefix == Prefix, $"the checkpoint's bytes before the networks changed: SHA-256 {prefix}");
+        Assert.Equal((1413656L, 2, 512L), (stream.Length, iteration, globalStep));
     }
 
     private static string Fingerprint(string name)

@@ -12,16 +12,9 @@ namespace Leed.Engine.Tests.Runs;
 
 public sealed class LlmRunStartTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-llm-run-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-llm-run-");
 
-    public LlmRunStartTests() => _store = LiteDbStore.Open(_folder);
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     private static RunSpec LlmRun() => new()
     {
@@ -30,7 +23,7 @@ public sealed class LlmRunStartTests : IDisposable
     };
 
     /// <summary>The demonstrations service configured for the scripted server, as the dashboard's Settings would configure it.</summary>
-    private DemonstrationService ServiceFor(ScriptedOpenAiServer server) => new(_store, LlmHttp.Shared, () => new LlmOptions
+    private DemonstrationService ServiceFor(ScriptedOpenAiServer server) => new(_data.Store, LlmHttp.Shared, () => new LlmOptions
     {
         Endpoint = server.BaseUrl.ToString(), Model = "test-model", ApiKey = "sk-test", TimeoutSeconds = 10, MaxRetries = 0,
     });
@@ -52,17 +45,17 @@ public sealed class LlmRunStartTests : IDisposable
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, 2); // the run's own scenario (3 agents, scenario seed 2)
         await using var server = ScriptedOpenAiServer.Start().Otherwise(LlmDemonstratorTests.AnswerWhatIsAsked(scenario));
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store, ServiceFor(server)));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store, ServiceFor(server)));
 
         RunRecord done = RunToTheEnd(registry, LlmRun());
 
         Assert.True(done.Status == RunStatus.Completed, done.Error);
         int setId = done.Spec.DemoSetId ?? throw new Xunit.Sdk.XunitException("the run does not name the set the LLM wrote");
-        StoredDemonstrationSet set = new DemonstrationStore(_store).Find(setId)!;
+        StoredDemonstrationSet set = new DemonstrationStore(_data.Store).Find(setId)!;
         Assert.Equal(("llm", "test-model", 3), (set.Demonstrator, set.Model, set.Agents.Count));
         Assert.Equal([done.Id], set.UsedByRuns);
         // Every call that made the set is stored with it: the prompts the server received, in order.
-        IReadOnlyList<LlmCallRecord> transcript = new LlmTranscriptStore(_store).ForSet(setId);
+        IReadOnlyList<LlmCallRecord> transcript = new LlmTranscriptStore(_data.Store).ForSet(setId);
         Assert.Equal(server.Requests.Count, transcript.Count);
         Assert.Equal(server.Requests.Select(request => request.UserPrompt), transcript.Select(call => call.UserPrompt));
         Assert.Contains("LLM test-model", done.DemonstrationLabel);
@@ -72,7 +65,7 @@ public sealed class LlmRunStartTests : IDisposable
     public async Task ARunWithLlmDemonstrationsAtStart_WhereNoAgentIsValid_FailsSayingSo_AndStoresNeitherSetNorTranscript()
     {
         await using var server = ScriptedOpenAiServer.Start().Otherwise(ScriptStep.Reply("""{"agents": []}"""));
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store, ServiceFor(server)));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store, ServiceFor(server)));
 
         RunRecord done = RunToTheEnd(registry, LlmRun());
 
@@ -80,20 +73,20 @@ public sealed class LlmRunStartTests : IDisposable
         Assert.Contains("gave no agent a valid route", done.Error, StringComparison.Ordinal);
         Assert.Contains("nothing was stored", done.Error, StringComparison.Ordinal);
         Assert.NotEmpty(server.Requests);
-        Assert.Empty(new DemonstrationStore(_store).List());
-        Assert.Equal(0, _store.Collection<LiteDB.BsonDocument>(LlmTranscriptStore.CollectionName).Count());
+        Assert.Empty(new DemonstrationStore(_data.Store).List());
+        Assert.Equal(0, _data.Store.Collection<LiteDB.BsonDocument>(LlmTranscriptStore.CollectionName).Count());
         Assert.Null(done.Spec.DemoSetId);
     }
 
     [Fact]
     public void ARunAskingForTheLlm_WithNoLlmConfigured_FailsSayingSo()
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store, new DemonstrationService(_store)));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store, new DemonstrationService(_data.Store)));
 
         RunRecord done = RunToTheEnd(registry, LlmRun());
 
         Assert.Equal(RunStatus.Failed, done.Status);
         Assert.Contains("No LLM is configured", done.Error, StringComparison.Ordinal);
-        Assert.Empty(new DemonstrationStore(_store).List());
+        Assert.Empty(new DemonstrationStore(_data.Store).List());
     }
 }

@@ -5,22 +5,16 @@ using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 using Leed.Engine.Tests.Learning;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;
 
 [Collection(TorchCollection.Name)]
 public sealed class RunEvaluatorTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-evaluate-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-evaluate-");
 
-    public RunEvaluatorTests() => _store = LiteDbStore.Open(_folder);
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     private static RunSpec Tiny(string algorithm, int iterations = 2) => new()
     {
@@ -30,7 +24,7 @@ public sealed class RunEvaluatorTests : IDisposable
 
     private RunRecord Finished(RunSpec spec)
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
         RunRecord run = registry.Submit(spec);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (registry.Get(run.Id)!.Status is not (RunStatus.Completed or RunStatus.Failed))
@@ -88,7 +82,7 @@ public sealed class RunEvaluatorTests : IDisposable
     public void Evaluate_AFinishedRun_OnItsTrainingScenarioAndOnAnotherSeed_StoresBothWithTheRun()
     {
         RunRecord run = Finished(Tiny("leed"));
-        var evaluator = new RunEvaluator(_store);
+        var evaluator = new RunEvaluator(_data.Store);
 
         RunEvaluation own = evaluator.Evaluate(run.Id, episodes: 3);
         RunEvaluation other = evaluator.Evaluate(run.Id, episodes: 2, scenarioSeed: 9);
@@ -103,21 +97,21 @@ public sealed class RunEvaluatorTests : IDisposable
         Assert.Equal(3, other.Agents);
 
         // Kept with the run: a new evaluator (as after a restart) lists them newest first, and they go with the run.
-        IReadOnlyList<RunEvaluation> stored = new RunEvaluator(_store).Of(run.Id);
+        IReadOnlyList<RunEvaluation> stored = new RunEvaluator(_data.Store).Of(run.Id);
         Assert.Equal([9, null], stored.Select(evaluation => evaluation.ScenarioSeed));
         Assert.Equal(own.Return.Mean, stored[1].Return.Mean);
         Assert.Equal(DateTimeKind.Utc, stored[0].EvaluatedAt.Kind);
-        Assert.True(new RunStore(_store).Delete(run.Id));
-        Assert.Empty(new RunEvaluator(_store).Of(run.Id));
+        Assert.True(new RunStore(_data.Store).Delete(run.Id));
+        Assert.Empty(new RunEvaluator(_data.Store).Of(run.Id));
     }
 
     [Fact]
     public void Evaluate_SaysWhatIsWrong_ForAnUnknownRun_ARunWithoutCheckpoint_AReferencePolicyAndBadOptions()
     {
-        var evaluator = new RunEvaluator(_store);
+        var evaluator = new RunEvaluator(_data.Store);
         Assert.Contains("No run with id 'nope'", Assert.Throws<KeyNotFoundException>(() => evaluator.Evaluate("nope", 3)).Message);
 
-        var store = new RunStore(_store);
+        var store = new RunStore(_data.Store);
         var queued = new RunRecord { Id = "never-started", Spec = Tiny("ippo"), Status = RunStatus.Stopped, CreatedAt = DateTime.UtcNow };
         store.Save(queued);
         Assert.Contains("has no checkpoint yet", Assert.Throws<ArgumentException>(() => evaluator.Evaluate(queued.Id, 3)).Message);

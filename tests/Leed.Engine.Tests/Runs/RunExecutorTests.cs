@@ -1,21 +1,15 @@
 // The executor seam: the registry queues by the executor's capacity and stores what any executor reports.
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;
 
 public sealed class RunExecutorTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-executor-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-executor-");
 
-    public RunExecutorTests() => _store = LiteDbStore.Open(_folder);
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     /// <summary>An executor elsewhere: its capacity comes and goes, and it reports iterations it did not train here.</summary>
     private sealed class ElsewhereExecutor : IRunExecutor
@@ -60,7 +54,7 @@ public sealed class RunExecutorTests : IDisposable
     public void Submit_WhileTheExecutorHasNoCapacity_StaysQueuedAndStartsWhenCapacityAppears()
     {
         var executor = new ElsewhereExecutor();
-        using var registry = new RunRegistry(new RunStore(_store), new NoWorkloads(), executor);
+        using var registry = new RunRegistry(new RunStore(_data.Store), new NoWorkloads(), executor);
         RunRecord run = registry.Submit(new RunSpec { Map = "synthetic-small", Agents = 4, Iterations = 4 });
 
         Thread.Sleep(100);
@@ -68,14 +62,14 @@ public sealed class RunExecutorTests : IDisposable
 
         executor.SetCapacity(1);
         WaitUntil(() => registry.Get(run.Id)!.Status == RunStatus.Completed, "the run completes once a slot appears");
-        Assert.Equal([1, 2, 3, 4], new RunStore(_store).MetricsOf(run.Id).Select(metric => metric.Iteration));
+        Assert.Equal([1, 2, 3, 4], new RunStore(_data.Store).MetricsOf(run.Id).Select(metric => metric.Iteration));
         Assert.Equal(1, executor.Executed);
     }
 
     [Fact]
     public void SwitchingDemonstrations_OfARunAnExecutorElsewhereTrains_IsRefusedSayingWhatToDoInstead()
     {
-        using var registry = new RunRegistry(new RunStore(_store), new NoWorkloads(), new ElsewhereExecutor());
+        using var registry = new RunRegistry(new RunStore(_data.Store), new NoWorkloads(), new ElsewhereExecutor());
         RunRecord run = registry.Submit(new RunSpec { Map = "synthetic-small", Agents = 4, Iterations = 4, Demonstrator = "set", DemoSetId = 1 });
 
         var refused = Assert.Throws<InvalidOperationException>(() => registry.SwitchDemonstrations(run.Id, 2, "tester"));
@@ -87,7 +81,7 @@ public sealed class RunExecutorTests : IDisposable
     [Fact]
     public void MaxConcurrent_OfTheInProcessRegistry_IsItsExecutorsFixedCapacity()
     {
-        using var registry = new RunRegistry(new RunStore(_store), new NoWorkloads(), maxConcurrent: 3);
+        using var registry = new RunRegistry(new RunStore(_data.Store), new NoWorkloads(), maxConcurrent: 3);
         Assert.Equal(3, registry.MaxConcurrent);
         Assert.Throws<ArgumentException>(() => new InProcessRunExecutor(new NoWorkloads(), 0));
     }

@@ -5,22 +5,16 @@ using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 using Leed.Engine.Tests.Learning;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;
 
 [Collection(TorchCollection.Name)]
 public sealed class RunInterventionTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-intervene-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-intervene-");
 
-    public RunInterventionTests() => _store = LiteDbStore.Open(_folder);
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     private static void WaitFor(Func<bool> condition, string what)
     {
@@ -37,13 +31,13 @@ public sealed class RunInterventionTests : IDisposable
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, seed: 2);
         DemonstrationSet planned = new PlannerDemonstrator().Generate(scenario);
-        var demos = new DemonstrationStore(_store);
+        var demos = new DemonstrationStore(_data.Store);
         StoredDemonstrationSet v1 = demos.SaveNew(scenario, 2, planned);
         StoredDemonstrationSet v2 = demos.SaveVersion(v1.Id, scenario, planned.Agents,
             [new DemonstrationEdit { Editor = "tester", Agent = 0, Summary = "reviewed", At = DateTime.UtcNow }]);
         StoredDemonstrationSet other = demos.SaveNew(ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, seed: 5), 5,
             new PlannerDemonstrator().Generate(ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, seed: 5)));
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store) { CheckpointEvery = 1000 });
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store) { CheckpointEvery = 1000 });
         RunRecord run = registry.Submit(new RunSpec
         {
             Algorithm = "leed", Map = PresetMaps.Small, Agents = 3, Demonstrator = "set", DemoSetId = v1.Id, Seed = 3, Iterations = 12, Weight = "dynamic",
@@ -76,12 +70,12 @@ public sealed class RunInterventionTests : IDisposable
         Assert.Contains(run.Id, demos.Find(v2.Id)!.UsedByRuns);
 
         // One row per iteration, steps advancing by one rollout each, across both the refusal and the switch.
-        IReadOnlyList<MetricRecord> metrics = new RunStore(_store).MetricsOf(run.Id);
+        IReadOnlyList<MetricRecord> metrics = new RunStore(_data.Store).MetricsOf(run.Id);
         Assert.Equal(Enumerable.Range(1, 12), metrics.Select(metric => metric.Iteration));
         Assert.Equal(Enumerable.Range(1, 12).Select(i => i * 64L), metrics.Select(metric => metric.GlobalStep));
         Assert.True(metrics[switchedAt].Values.ContainsKey("losses/expert_loss"));
 
         // Stored: a new process sees the events and continues on v2.
-        Assert.Equal(2, new RunStore(_store).Find(run.Id)!.Events.Count);
+        Assert.Equal(2, new RunStore(_data.Store).Find(run.Id)!.Events.Count);
     }
 }

@@ -1,22 +1,19 @@
 // The run registry: queueing under a concurrency limit, persistence while running, pause/resume/stop, pushes.
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;
 
 public sealed class RunRegistryTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-runs-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-runs-");
     private readonly GatedWorkloads _workloads = new();
-
-    public RunRegistryTests() => _store = LiteDbStore.Open(_folder);
 
     public void Dispose()
     {
         _workloads.ReleaseAll();
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        _data.Dispose();
     }
 
     /// <summary>A workload whose iterations advance only when the test releases them.</summary>
@@ -73,7 +70,7 @@ public sealed class RunRegistryTests : IDisposable
     [Fact]
     public void Submit_TwoRunsWithOneSlot_SecondWaitsQueuedUntilTheFirstEnds()
     {
-        using var registry = new RunRegistry(new RunStore(_store), _workloads, maxConcurrent: 1);
+        using var registry = new RunRegistry(new RunStore(_data.Store), _workloads, maxConcurrent: 1);
         RunRecord first = registry.Submit(Spec());
         RunRecord second = registry.Submit(Spec());
 
@@ -91,16 +88,16 @@ public sealed class RunRegistryTests : IDisposable
     [Fact]
     public void ReportIteration_WhileRunning_MetricsAreAlreadyInTheDatabase()
     {
-        using var registry = new RunRegistry(new RunStore(_store), _workloads);
+        using var registry = new RunRegistry(new RunStore(_data.Store), _workloads);
         RunRecord run = registry.Submit(Spec(iterations: 5));
         _workloads.Release(run.Id, 2);
         WaitUntil(() => registry.Get(run.Id)!.Iteration == 2, "two iterations are reported");
 
         // A second reader on the same store sees the rows before the run ends.
-        IReadOnlyList<MetricRecord> stored = new RunStore(_store).MetricsOf(run.Id);
+        IReadOnlyList<MetricRecord> stored = new RunStore(_data.Store).MetricsOf(run.Id);
         Assert.Equal([1, 2], stored.Select(metric => metric.Iteration));
         Assert.Equal(20, stored[1].Values["charts/episodic_return"]);
-        RunRecord record = new RunStore(_store).Find(run.Id)!;
+        RunRecord record = new RunStore(_data.Store).Find(run.Id)!;
         Assert.Equal((RunStatus.Running, 20.0, 200L), (record.Status, record.BestReturn!.Value, record.GlobalStep));
         registry.Stop(run.Id);
     }
@@ -108,7 +105,7 @@ public sealed class RunRegistryTests : IDisposable
     [Fact]
     public void PauseResumeStop_StatusFollows_AndStoppedRunKeepsItsMetrics()
     {
-        using var registry = new RunRegistry(new RunStore(_store), _workloads);
+        using var registry = new RunRegistry(new RunStore(_data.Store), _workloads);
         RunRecord run = registry.Submit(Spec(iterations: 100));
         _workloads.Release(run.Id, 1);
         WaitUntil(() => registry.Get(run.Id)!.Iteration == 1, "the first iteration");
@@ -125,14 +122,14 @@ public sealed class RunRegistryTests : IDisposable
 
         registry.Stop(run.Id);
         WaitUntil(() => registry.Get(run.Id)!.Status == RunStatus.Stopped, "the run stops");
-        Assert.Equal(2, new RunStore(_store).MetricsOf(run.Id).Count);
+        Assert.Equal(2, new RunStore(_data.Store).MetricsOf(run.Id).Count);
         Assert.NotNull(registry.Get(run.Id)!.EndedAt);
     }
 
     [Fact]
     public void NewRegistry_RunsLeftActiveByACrash_AreShownInterruptedWithTheirMetrics()
     {
-        var store = new RunStore(_store);
+        var store = new RunStore(_data.Store);
         var crashed = new RunRecord { Id = "crashed", Spec = Spec(), Status = RunStatus.Running, CreatedAt = DateTime.UtcNow, Iteration = 1 };
         store.Save(crashed);
         store.AppendMetric("crashed", new MetricRecord(1, 10, 0.1, new Dictionary<string, double> { ["charts/episodic_return"] = 5 }));
@@ -147,7 +144,7 @@ public sealed class RunRegistryTests : IDisposable
     [Fact]
     public void Subscribe_ManyFastIterations_ArriveCoalescedInFewPushes_AndStopAfterDispose()
     {
-        using var registry = new RunRegistry(new RunStore(_store), _workloads) { PushInterval = TimeSpan.FromMilliseconds(200) };
+        using var registry = new RunRegistry(new RunStore(_data.Store), _workloads) { PushInterval = TimeSpan.FromMilliseconds(200) };
         RunRecord run = registry.Submit(Spec(iterations: 1000));
         var pushes = new List<RunUpdate>();
         IDisposable subscription = registry.Subscribe(run.Id, update => { lock (pushes) pushes.Add(update); });
@@ -176,13 +173,13 @@ public sealed class RunRegistryTests : IDisposable
     [Fact]
     public void Delete_FinishedRun_RemovesItsMetricsToo()
     {
-        using var registry = new RunRegistry(new RunStore(_store), _workloads);
+        using var registry = new RunRegistry(new RunStore(_data.Store), _workloads);
         RunRecord run = registry.Submit(Spec(iterations: 2));
         _workloads.Release(run.Id, 2);
         WaitUntil(() => registry.Get(run.Id)!.Status == RunStatus.Completed, "the run completes");
 
         Assert.True(registry.Delete(run.Id));
         Assert.Null(registry.Get(run.Id));
-        Assert.Empty(new RunStore(_store).MetricsOf(run.Id));
+        Assert.Empty(new RunStore(_data.Store).MetricsOf(run.Id));
     }
 }

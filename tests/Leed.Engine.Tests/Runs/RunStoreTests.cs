@@ -2,27 +2,19 @@
 using LiteDB;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;
 
 public sealed class RunStoreTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-run-store-").FullName;
-    private LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-run-store-");
 
-    public RunStoreTests() => _store = LiteDbStore.Open(_folder);
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     private RunStore Reopened()
     {
-        _store.Dispose();
-        _store = LiteDbStore.Open(_folder);
-        return new RunStore(_store);
+        return new RunStore(_data.Reopen());
     }
 
     /// <summary>An episode like the trainer records: agents wait, drive cell by cell, arrive, and leave the grid.</summary>
@@ -59,7 +51,7 @@ public sealed class RunStoreTests : IDisposable
     [Fact]
     public void RunWithEmptyNotesAndTags_ReadsBackEmpty_NotNull()
     {
-        var runs = new RunStore(_store);
+        var runs = new RunStore(_data.Store);
         runs.Save(new RunRecord { Id = "r1", Spec = new RunSpec { Name = "n" }, Notes = "", Tags = [] });
 
         RunRecord read = Reopened().Find("r1")!;
@@ -72,7 +64,7 @@ public sealed class RunStoreTests : IDisposable
     public void Snapshot_RoundTripsThroughTheDatabaseFile_AndStaysSmall()
     {
         EpisodeSnapshot episode = Episode(iteration: 7);
-        new RunStore(_store).SaveSnapshot("r1", episode);
+        new RunStore(_data.Store).SaveSnapshot("r1", episode);
 
         EpisodeSnapshot read = Reopened().LatestSnapshot("r1")!;
 
@@ -87,7 +79,7 @@ public sealed class RunStoreTests : IDisposable
             Assert.Equal(episode.Blocked[step], read.Blocked[step]);
         }
         // 20 agents x 280 steps: as BSON arrays of numbers this would be ~60 KB; compact, it is a few KB.
-        BsonDocument document = _store.Collection<BsonDocument>(RunStore.SnapshotsCollection).FindById("r1/7");
+        BsonDocument document = _data.Store.Collection<BsonDocument>(RunStore.SnapshotsCollection).FindById("r1/7");
         int bytes = BsonSerializer.Serialize(document).Length;
         Assert.True(bytes < 20 * 280 / 2, $"the stored snapshot takes {bytes} bytes");
     }
@@ -97,12 +89,12 @@ public sealed class RunStoreTests : IDisposable
     {
         // The large preset's longest episode (4 x (96 + 96) steps) with every agent on the road nearly all the time.
         EpisodeSnapshot episode = Episode(iteration: 1, agents: 100, steps: 768);
-        new RunStore(_store).SaveSnapshot("big", episode);
+        new RunStore(_data.Store).SaveSnapshot("big", episode);
 
-        StoredSnapshot stored = _store.Collection<StoredSnapshot>(RunStore.SnapshotsCollection).FindById("big/1");
+        StoredSnapshot stored = _data.Store.Collection<StoredSnapshot>(RunStore.SnapshotsCollection).FindById("big/1");
 
         Assert.True(stored.Bytes < 64 * 1024, $"{stored.Bytes} bytes");
-        Assert.Equal(episode.Positions[500], new RunStore(_store).Snapshot("big", 1)!.Positions[500]);
+        Assert.Equal(episode.Positions[500], new RunStore(_data.Store).Snapshot("big", 1)!.Positions[500]);
     }
 
     [Fact]
@@ -116,7 +108,7 @@ public sealed class RunStoreTests : IDisposable
         var statuses = new MemoryStream();
         using (var deflate = new System.IO.Compression.DeflateStream(statuses, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
             deflate.Write([.. episode.Statuses.SelectMany(step => step)]);
-        _store.Collection<BsonDocument>(RunStore.SnapshotsCollection).Insert(new BsonDocument
+        _data.Store.Collection<BsonDocument>(RunStore.SnapshotsCollection).Insert(new BsonDocument
         {
             ["_id"] = "old/4", ["RunId"] = "old", ["Iteration"] = 4, ["Agents"] = 3, ["Steps"] = 6,
             ["Positions"] = raw.ToArray(), ["Statuses"] = statuses.ToArray(), ["Destinations"] = new BsonArray(episode.Destinations.Select(d => new BsonValue(d))),
@@ -133,7 +125,7 @@ public sealed class RunStoreTests : IDisposable
     [Fact]
     public void Snapshots_PastTheCap_AreThinnedToEvenlySpacedIterations_KeepingTheFirstAndTheLast()
     {
-        var runs = new RunStore(_store) { SnapshotsKeptAtMost = 4 };
+        var runs = new RunStore(_data.Store) { SnapshotsKeptAtMost = 4 };
         int stride = 0;
         for (int iteration = 1; iteration <= 10; iteration++) stride = runs.SaveSnapshot("r1", Episode(iteration, agents: 2, steps: 3));
 
@@ -148,7 +140,7 @@ public sealed class RunStoreTests : IDisposable
     [Fact]
     public void Snapshots_AreKeyedByRunAndIteration_AllAreKept_AndDeletingTheRunRemovesThem()
     {
-        var runs = new RunStore(_store);
+        var runs = new RunStore(_data.Store);
         runs.Save(new RunRecord { Id = "r1", Spec = new RunSpec { Name = "n" } });
         runs.SaveSnapshot("r1", Episode(iteration: 3, agents: 2, steps: 5));
         runs.SaveSnapshot("r1", Episode(iteration: 9, agents: 2, steps: 5));
@@ -156,7 +148,7 @@ public sealed class RunStoreTests : IDisposable
 
         Assert.Equal(9, runs.LatestSnapshot("r1")!.Iteration);
         Assert.Equal([3, 9], runs.SnapshotsOf("r1").Select(s => s.Iteration));
-        Assert.Equal(["r1/3", "r1/9", "r2/4"], _store.Collection<StoredSnapshot>(RunStore.SnapshotsCollection).FindAll().Select(s => s.Id).Order());
+        Assert.Equal(["r1/3", "r1/9", "r2/4"], _data.Store.Collection<StoredSnapshot>(RunStore.SnapshotsCollection).FindAll().Select(s => s.Id).Order());
         Assert.True(runs.Delete("r1"));
         Assert.Null(runs.LatestSnapshot("r1"));
         Assert.Equal(3, runs.LatestSnapshot("r2")!.Destinations.Length);
@@ -165,7 +157,7 @@ public sealed class RunStoreTests : IDisposable
     [Fact]
     public void StoppedRunsMetrics_ReadBackFromColumns_AsTheRowsAre_AndAreReadAgainWhenTheRunGrows()
     {
-        var runs = new RunStore(_store);
+        var runs = new RunStore(_data.Store);
         var run = new RunRecord { Id = "long", Spec = new RunSpec { Name = "n" }, Iteration = 3 };
         runs.Save(run);
         runs.AppendMetric("long", new MetricRecord(1, 64, 1.5, new Dictionary<string, double> { ["charts/episodic_return"] = -5, ["charts/SPS"] = 900 }));
@@ -173,7 +165,7 @@ public sealed class RunStoreTests : IDisposable
         runs.AppendMetric("long", new MetricRecord(3, 192, 4.5, new Dictionary<string, double> { ["charts/episodic_return"] = -2.25, ["losses/entropy"] = 1.5 }));
 
         IReadOnlyList<MetricRecord> first = runs.StoppedMetricsOf(run);
-        Assert.NotNull(_store.Collection<StoredSeries>(RunStore.SeriesCollection).FindById("long"));
+        Assert.NotNull(_data.Store.Collection<StoredSeries>(RunStore.SeriesCollection).FindById("long"));
         IReadOnlyList<MetricRecord> cached = Reopened().StoppedMetricsOf(run);
 
         Assert.Equal(3, cached.Count);
@@ -185,11 +177,11 @@ public sealed class RunStoreTests : IDisposable
         Assert.False(cached[1].Values.ContainsKey("charts/episodic_return")); // absent stays absent
 
         // Continued: a fourth row, and the run's record says so; the columns are built again from the rows.
-        var reopened = new RunStore(_store);
+        var reopened = new RunStore(_data.Store);
         reopened.AppendMetric("long", new MetricRecord(4, 256, 6.0, new Dictionary<string, double> { ["charts/SPS"] = 990 }));
         run.Iteration = 4;
         Assert.Equal([1, 2, 3, 4], reopened.StoppedMetricsOf(run).Select(row => row.Iteration));
         Assert.True(reopened.Delete("long"));
-        Assert.Null(_store.Collection<StoredSeries>(RunStore.SeriesCollection).FindById("long"));
+        Assert.Null(_data.Store.Collection<StoredSeries>(RunStore.SeriesCollection).FindById("long"));
     }
 }

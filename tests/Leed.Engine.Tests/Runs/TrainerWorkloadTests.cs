@@ -7,21 +7,15 @@ using Leed.Engine.Maps.Import;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 using Leed.Engine.Tests.Maps.Import;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;
 
 public sealed class TrainerWorkloadTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-train-run-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-train-run-");
 
-    public TrainerWorkloadTests() => _store = LiteDbStore.Open(_folder);
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _data.Dispose();
 
     private static RunSpec Tiny(string algorithm, int iterations = 3) => new()
     {
@@ -42,7 +36,7 @@ public sealed class TrainerWorkloadTests : IDisposable
     [Fact]
     public void LeedRun_WithPlannerDemonstrations_CompletesWithMetricsSnapshotAndCheckpoint()
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
         RunRecord run = registry.Submit(Tiny("leed"));
         var snapshots = new List<EpisodeSnapshot>();
         using IDisposable watch = registry.Subscribe(run.Id, update => { if (update.Snapshot is not null) lock (snapshots) snapshots.Add(update.Snapshot); });
@@ -51,12 +45,12 @@ public sealed class TrainerWorkloadTests : IDisposable
         RunRecord done = registry.Get(run.Id)!;
         Assert.True(done.Status == RunStatus.Completed, done.Error);
         Assert.Equal("planner, no LLM", done.DemonstrationLabel);
-        IReadOnlyList<MetricRecord> metrics = new RunStore(_store).MetricsOf(run.Id);
+        IReadOnlyList<MetricRecord> metrics = new RunStore(_data.Store).MetricsOf(run.Id);
         Assert.Equal([1, 2, 3], metrics.Select(metric => metric.Iteration));
         Assert.Contains("losses/expert_loss", metrics[^1].Values.Keys);
         Assert.Contains("agents/weight/Agent_2", metrics[^1].Values.Keys);
         Assert.True(metrics[^1].GlobalStep > metrics[0].GlobalStep);
-        Assert.True(new RunStore(_store).LoadCheckpoint(run.Id, new MemoryStream()), "a checkpoint is stored");
+        Assert.True(new RunStore(_data.Store).LoadCheckpoint(run.Id, new MemoryStream()), "a checkpoint is stored");
         lock (snapshots)
         {
             EpisodeSnapshot snapshot = Assert.IsType<EpisodeSnapshot>(snapshots.LastOrDefault());
@@ -70,7 +64,7 @@ public sealed class TrainerWorkloadTests : IDisposable
     [InlineData(1e6, new[] { 1, 2, 3, 4, 5 })] // no limit to speak of: one after every iteration
     public void UnwatchedRun_RecordsSnapshotsThroughTraining_WithinTheBudget(double budget, int[] iterations)
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store) { SnapshotBudget = budget });
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store) { SnapshotBudget = budget });
         var clock = System.Diagnostics.Stopwatch.StartNew();
         RunRecord run = registry.Submit(Tiny("ippo", iterations: 5));
 
@@ -93,7 +87,7 @@ public sealed class TrainerWorkloadTests : IDisposable
     [Fact]
     public void TwoRunsOnOneScenario_ShareAScenarioKey_AnotherScenarioSeedDoesNot()
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
         RunRecord a = registry.Submit(Tiny("ippo", iterations: 1));
         RunRecord b = registry.Submit(Tiny("random", iterations: 1).With(spec => spec.Seed = 9));
         RunRecord c = registry.Submit(Tiny("ippo", iterations: 1).With(spec => spec.ScenarioSeed = 3));
@@ -109,15 +103,14 @@ public sealed class TrainerWorkloadTests : IDisposable
     public void FinishedRun_KeepsItsLastEpisodeSnapshot_AfterTheProcessRestarts()
     {
         RunRecord run;
-        using (var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store)))
+        using (var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store)))
         {
             run = registry.Submit(Tiny("ippo", iterations: 2)); // nobody watches: the last iteration is still recorded
             WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
             Assert.True(registry.Get(run.Id)!.Status == RunStatus.Completed, registry.Get(run.Id)!.Error);
             Assert.Equal(2, registry.LatestSnapshot(run.Id)?.Iteration);
         }
-        _store.Dispose();
-        using LiteDbStore reopened = LiteDbStore.Open(_folder);
+        LiteDbStore reopened = _data.Reopen();
         using var restarted = new RunRegistry(new RunStore(reopened), new TrainerWorkloadFactory(reopened));
 
         EpisodeSnapshot snapshot = restarted.LatestSnapshot(run.Id) ?? throw new Xunit.Sdk.XunitException("no snapshot after the restart");
@@ -136,12 +129,12 @@ public sealed class TrainerWorkloadTests : IDisposable
         {
             Agents = [.. planned.Agents.Select(agent => agent with { Instructions = [.. agent.Instructions, new Wait(agent.Agent, 99_999)] })],
         };
-        StoredDemonstrationSet set = new DemonstrationStore(_store).SaveNew(scenario, 9, stale);
+        StoredDemonstrationSet set = new DemonstrationStore(_data.Store).SaveNew(scenario, 9, stale);
         RunSpec spec = Tiny("leed", iterations: 1);
         spec.Demonstrator = "set";
         spec.DemoSetId = set.Id;
 
-        NoValidAgentException error = Assert.Throws<NoValidAgentException>(() => new TrainerWorkloadFactory(_store).Prepare(spec));
+        NoValidAgentException error = Assert.Throws<NoValidAgentException>(() => new TrainerWorkloadFactory(_data.Store).Prepare(spec));
 
         Assert.StartsWith($"set {set.Family} v1 has no valid agent", error.Message, StringComparison.Ordinal);
         Assert.Contains($"demos show {set.Id}", error.Message, StringComparison.Ordinal);
@@ -151,13 +144,13 @@ public sealed class TrainerWorkloadTests : IDisposable
     public void LeedRun_FromAStoredSet_UsesTheSetsScenarioAndMarksTheSetUsed()
     {
         Scenario scenario = ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 2, seed: 9);
-        var demos = new DemonstrationStore(_store);
+        var demos = new DemonstrationStore(_data.Store);
         StoredDemonstrationSet set = demos.SaveNew(scenario, 9, new PlannerDemonstrator().Generate(scenario));
         RunSpec spec = Tiny("leed", iterations: 1);
         spec.Demonstrator = "set";
         spec.DemoSetId = set.Id;
 
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
         RunRecord run = registry.Submit(spec);
         WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
 
@@ -165,21 +158,21 @@ public sealed class TrainerWorkloadTests : IDisposable
         Assert.True(done.Status == RunStatus.Completed, done.Error);
         Assert.Contains($"set {set.Family} v1", done.DemonstrationLabel);
         Assert.Equal([run.Id], demos.Find(set.Id)!.UsedByRuns);
-        Assert.Contains("agents/weight/Agent_1", new RunStore(_store).MetricsOf(run.Id)[0].Values.Keys);
-        Assert.DoesNotContain("agents/weight/Agent_2", new RunStore(_store).MetricsOf(run.Id)[0].Values.Keys); // the set's 2 agents, not the spec's 3
+        Assert.Contains("agents/weight/Agent_1", new RunStore(_data.Store).MetricsOf(run.Id)[0].Values.Keys);
+        Assert.DoesNotContain("agents/weight/Agent_2", new RunStore(_data.Store).MetricsOf(run.Id)[0].Values.Keys); // the set's 2 agents, not the spec's 3
     }
 
     [Fact]
     public void RunOnAMapsOwnAgents_RecordsTheRealAgentCount_AndNamesItsRunAndGroupByIt()
     {
         MapImportResult imported = MapImporter.Import(new MapImportRequest(Fixtures.Sample("sample-town.map")) { ScenarioPath = Fixtures.Sample("sample-town.scen") });
-        new MapRepository(_store).Save(imported.Map, imported.Scenario);
+        new MapRepository(_data.Store).Save(imported.Map, imported.Scenario);
         int agents = imported.Scenario!.AgentCount;
         RunSpec spec = Tiny("leed", iterations: 1);
         spec.Map = imported.Map.Name;
         spec.Agents = 0; // the map's own agents
 
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
         IReadOnlyList<RunRecord> runs = registry.SubmitGroup(spec, [1, 2]);
 
         Assert.All(runs, run => Assert.Equal(agents, run.Agents));
@@ -189,16 +182,16 @@ public sealed class TrainerWorkloadTests : IDisposable
         Assert.Equal($"leed sample-town n{agents} s5", single.Spec.Name);
         foreach (RunRecord run in runs.Append(single))
             WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
-        RunRecord done = new RunStore(_store).Find(single.Id)!;
+        RunRecord done = new RunStore(_data.Store).Find(single.Id)!;
         Assert.True(done.Status == RunStatus.Completed, done.Error);
         Assert.Equal(agents, done.ResolvedAgents);
-        Assert.Contains(MetricNames.AgentWeight(agents - 1), new RunStore(_store).MetricsOf(single.Id)[0].Values.Keys);
+        Assert.Contains(MetricNames.AgentWeight(agents - 1), new RunStore(_data.Store).MetricsOf(single.Id)[0].Values.Keys);
     }
 
     [Fact]
     public void PausedRun_ReportsWallSecondsWithoutTheTimeItWasPaused()
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
         var total = System.Diagnostics.Stopwatch.StartNew();
         RunRecord run = registry.Submit(Tiny("ippo", iterations: 8));
         WaitFor(() => registry.Get(run.Id)!.Iteration >= 2 || !registry.Get(run.Id)!.IsActive);
@@ -214,7 +207,7 @@ public sealed class TrainerWorkloadTests : IDisposable
 
         RunRecord done = registry.Get(run.Id)!;
         Assert.True(done.Status == RunStatus.Completed, done.Error);
-        IReadOnlyList<MetricRecord> metrics = new RunStore(_store).MetricsOf(run.Id);
+        IReadOnlyList<MetricRecord> metrics = new RunStore(_data.Store).MetricsOf(run.Id);
         double longestStep = metrics.Zip(metrics.Skip(1), (a, b) => b.WallSeconds - a.WallSeconds).Max();
         Assert.True(longestStep < paused.Elapsed.TotalSeconds,
             $"an iteration's wall time ({longestStep:0.00} s) includes the {paused.Elapsed.TotalSeconds:0.00} s pause");
@@ -251,7 +244,7 @@ public sealed class TrainerWorkloadTests : IDisposable
 
     private RunRecord RunToTheEnd(RunSpec spec)
     {
-        using var registry = new RunRegistry(new RunStore(_store), new TrainerWorkloadFactory(_store));
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
         RunRecord run = registry.Submit(spec);
         WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
         return registry.Get(run.Id)!;

@@ -5,6 +5,7 @@ using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Leed.Engine.Storage;
 using Leed.Engine.Studies;
+using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Studies;
 
@@ -17,27 +18,20 @@ public sealed class StudyRunnerTests : IDisposable
          "hyperparameters": {"Envs": 2, "Steps": 64, "Minibatches": 2, "UpdateEpochs": 1, "HiddenSize": 16, "ExpertBatchSize": 16}}
         """;
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("leed-study-").FullName;
-    private readonly LiteDbStore _store;
+    private readonly TempDataFolder _data = new("leed-study-");
 
-    public StudyRunnerTests() => _store = LiteDbStore.Open(_folder);
+    public void Dispose() => _data.Dispose();
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
-
-    private RunRegistry NewRegistry() => new(new RunStore(_store), new TrainerWorkloadFactory(_store));
+    private RunRegistry NewRegistry() => new(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
 
     private StudyRecord Create(StudyRunner runner, string json = Tiny) =>
-        runner.Create(StudyPlanReader.Read(json, "tiny.json", MapCatalog.For(_store)), "tiny.json", json);
+        runner.Create(StudyPlanReader.Read(json, "tiny.json", MapCatalog.For(_data.Store)), "tiny.json", json);
 
     [Fact]
     public async Task AStudy_RunsEveryCellAsATaggedRun_OnTheStudysStoredDemonstrationVersions()
     {
         using RunRegistry registry = NewRegistry();
-        var runner = new StudyRunner(_store, registry);
+        var runner = new StudyRunner(_data.Store, registry);
         StudyRecord study = Create(runner);
         Assert.Equal(6, study.Cells.Count); // leed and demo at two levels, ippo and random once
         Assert.All(study.Cells, cell => Assert.Null(cell.RunId));
@@ -49,7 +43,7 @@ public sealed class StudyRunnerTests : IDisposable
 
         study = runner.Studies.Find(study.Id)!;
         Assert.Equal(study.Cells.Select(cell => cell.Key).Order(), finished.Order());
-        var demos = new DemonstrationStore(_store);
+        var demos = new DemonstrationStore(_data.Store);
         StoredStudyDemoSet clean = study.DemoSets.Single(set => set.Corruption == "none");
         StoredStudyDemoSet dropped = study.DemoSets.Single(set => set.Corruption == "drop-0.34");
         Assert.Equal((1, 2), (clean.Version, dropped.Version));
@@ -89,7 +83,7 @@ public sealed class StudyRunnerTests : IDisposable
         Dictionary<string, (RunStatus Status, int Rows)> before;
         using (RunRegistry first = NewRegistry())
         {
-            var runner = new StudyRunner(_store, first);
+            var runner = new StudyRunner(_data.Store, first);
             StudyRecord study = Create(runner, json);
             studyId = study.Id;
             runner.Start(studyId);
@@ -97,11 +91,11 @@ public sealed class StudyRunnerTests : IDisposable
             // Wait until the first cell has finished and the second has a checkpoint (every 10 iterations), then "crash".
             string second = study.Cells[1].RunId!;
             await WaitUntil(() => first.Get(study.Cells[0].RunId!)!.Status == RunStatus.Completed && first.Get(second)!.Iteration >= 10);
-            before = study.Cells.ToDictionary(cell => cell.Key, cell => (first.Get(cell.RunId!)!.Status, new RunStore(_store).MetricsOf(cell.RunId!).Count));
+            before = study.Cells.ToDictionary(cell => cell.Key, cell => (first.Get(cell.RunId!)!.Status, new RunStore(_data.Store).MetricsOf(cell.RunId!).Count));
         }
         // Disposing the registry stops what was running; a new one (the restarted process) sees the rest as it was left.
         using RunRegistry registry = NewRegistry();
-        var resumed = new StudyRunner(_store, registry);
+        var resumed = new StudyRunner(_data.Store, registry);
         StudyRecord after = resumed.Studies.Find(studyId)!;
         string firstRun = after.Cells[0].RunId!;
         DateTime? firstEnded = registry.Get(firstRun)!.EndedAt;
@@ -121,7 +115,7 @@ public sealed class StudyRunnerTests : IDisposable
             // Exactly one row per iteration in the final timeline, and the cell kept its run id.
             Assert.Equal(30, new ComparedRun(run, registry.Metrics(run.Id)).Iterations.Count);
         }
-        Assert.Equal(before[after.Cells[0].Key].Rows, new RunStore(_store).MetricsOf(firstRun).Count);
+        Assert.Equal(before[after.Cells[0].Key].Rows, new RunStore(_data.Store).MetricsOf(firstRun).Count);
         Assert.True(resumed.Progress(after).Done);
     }
 
@@ -132,10 +126,10 @@ public sealed class StudyRunnerTests : IDisposable
             .Replace("\"corruption\": [{\"kind\": \"none\", \"fraction\": 0}, {\"kind\": \"drop\", \"fraction\": 0.34}],", "");
         Leed.Engine.Env.Scenario scenario = Leed.Engine.Env.ScenarioGenerator.Generate(PresetMaps.Get(PresetMaps.Small), 3, 1); // the study's own scenario (scenarioSeed 1)
         await using var server = Support.ScriptedOpenAiServer.Start().Otherwise(Demonstrations.LlmDemonstratorTests.AnswerWhatIsAsked(scenario));
-        var demonstrations = new DemonstrationService(_store, LlmHttp.Shared,
+        var demonstrations = new DemonstrationService(_data.Store, LlmHttp.Shared,
             () => new Leed.Engine.Hosting.LlmOptions { Endpoint = server.BaseUrl.ToString(), Model = "test-model", ApiKey = "sk-test", TimeoutSeconds = 10, MaxRetries = 0 });
         using RunRegistry registry = NewRegistry();
-        var runner = new StudyRunner(_store, registry, demonstrations);
+        var runner = new StudyRunner(_data.Store, registry, demonstrations);
         StudyRecord study = Create(runner, json);
 
         runner.Start(study.Id);
@@ -143,9 +137,9 @@ public sealed class StudyRunnerTests : IDisposable
         await runner.WaitAsync(study.Id, (_, _) => { }, timeout.Token);
 
         study = runner.Studies.Find(study.Id)!;
-        StoredDemonstrationSet set = new DemonstrationStore(_store).Find(study.DemoSets.Single().SetId)!;
+        StoredDemonstrationSet set = new DemonstrationStore(_data.Store).Find(study.DemoSets.Single().SetId)!;
         Assert.Equal(("llm", "test-model"), (set.Demonstrator, set.Model));
-        Assert.True(new LlmTranscriptStore(_store).CountForSet(set.Id) >= 1);
+        Assert.True(new LlmTranscriptStore(_data.Store).CountForSet(set.Id) >= 1);
         RunRecord leed = registry.Get(study.Cells.Single(cell => cell.Config == "leed").RunId!)!;
         Assert.Equal(RunStatus.Completed, leed.Status);
         Assert.Contains("LLM test-model", leed.DemonstrationLabel);
@@ -156,7 +150,7 @@ public sealed class StudyRunnerTests : IDisposable
     {
         string json = Tiny.Replace("\"agents\": [3]", "\"agents\": [3], \"demonstrations\": \"llm\"");
         using RunRegistry registry = NewRegistry();
-        var runner = new StudyRunner(_store, registry, demonstrations: null);
+        var runner = new StudyRunner(_data.Store, registry, demonstrations: null);
         StudyRecord study = Create(runner, json);
 
         StudyException failure = Assert.Throws<StudyException>(() => runner.Start(study.Id));
