@@ -29,6 +29,8 @@ public sealed class ComparePageTests : IAsyncLifetime
         _ctx.Services.AddMudServices();
         _ctx.Services.AddSingleton(_registry);
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        // As in the app's circuit; the prerender is tested on its own.
+        _ctx.Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -49,6 +51,18 @@ public sealed class ComparePageTests : IAsyncLifetime
     {
         _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("compare" + query);
         return _ctx.Render<ComparePage>();
+    }
+
+    [Fact]
+    public void Prerendering_ShowsTheLinksSelection_ButLeavesTheRunsMetricsToTheCircuit()
+    {
+        _ctx.Renderer.SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        IRenderedComponent<ComparePage> page = Open("?runs=s1,s2");
+
+        Assert.Equal("2 runs selected", page.Find("#compare-selected-count").TextContent.Trim());
+        Assert.Empty(page.FindComponents<PlotlyChart>().SelectMany(chart => chart.Instance.Data));
+        Assert.Empty(page.FindAll("#compare-problem"));
     }
 
     private static void Pick(IRenderedComponent<ComparePage> page, string key) =>
