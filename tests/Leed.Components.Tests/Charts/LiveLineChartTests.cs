@@ -141,6 +141,20 @@ public sealed class LiveLineChartTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task BurstsForADenseAndASparseLine_WithARepeatedPoint_LeaveBothLinesCompleteAndInOrder()
+    {
+        ChartSeries dense = new("demo/agreement", "agreement", [new(1, 0.1)]), sparse = new("charts/arrival_rate", "arrival", []);
+        var chart = RenderChart(smoothing: 0, series: [dense, sparse]);
+
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(dense.Key, [new(2, 0.2), new(3, 0.3)]), new SeriesDelta(sparse.Key, [new(3, 0.5)])]));
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(dense.Key, [new(3, 0.3), new(4, 0.4), new(5, 0.5)])]));
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(dense.Key, [new(6, 0.6)]), new SeriesDelta(sparse.Key, [new(6, 0.7)])]));
+
+        Assert.Equal([1.0, 2, 3, 4, 5, 6], ((Scatter)Traces(chart)[0]).X.Select(Convert.ToDouble));
+        Assert.Equal([3.0, 6], ((Scatter)Traces(chart)[1]).X.Select(Convert.ToDouble));
+    }
+
+    [Fact]
     public void ABand_IsDrawnAsAFilledAreaBetweenLowerAndUpper_UnderItsMeanLine()
     {
         var band = new BandSeries("leed", "LEED (5 seeds)", [0, 1], [1, 2], [0.5, 1.5], [1.5, 2.5]);

@@ -58,6 +58,8 @@ public sealed class WorkersBrowserTests(ClusterAppServerFixture app) : IClassFix
         await busy.Locator(".worker-runs a").First.ClickAsync();
         await page.Locator("#live-page[data-ready='true']").WaitForAsync();
         await Expect(page.Locator("#live-workers")).ToContainTextAsync("(iterations 1–", new() { Timeout = 60_000 });
+        // The remote run's curves stream in like a local run's: every chart has drawn its lines before the screenshot.
+        await page.WaitForFunctionAsync("() => ['chart-return', 'chart-losses', 'chart-traffic', 'chart-sps'].every(id => { const c = document.getElementById(id); return c && c.data && c.data.some(trace => trace.x.length >= 2); })");
         await app.ScreenshotAsync(page, "live-run-worker-spans");
         registry.Stop(run.Id);
 
