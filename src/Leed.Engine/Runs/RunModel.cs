@@ -24,8 +24,8 @@ public sealed class RunSpec
     public string Demonstrator { get; set; } = "planner";
     /// <summary>The stored set: chosen ("set"), or the one an "llm" run generated and stored when it first started (a restart reuses it).</summary>
     public int? DemoSetId { get; set; }
-    /// <summary>LEED weight schedule: fixed:w, decay, or dynamic.</summary>
-    public string Weight { get; set; } = "dynamic";
+    /// <summary>LEED's weight schedule (see <see cref="Learning.WeightSchedules"/>; default <see cref="Learning.WeightSchedules.DefaultSpec"/>).</summary>
+    public string Weight { get; set; } = Learning.WeightSchedules.DefaultSpec;
     public int Seed { get; set; } = 1;
     public int Iterations { get; set; } = 100;
     /// <summary>Iterations between checkpoints (and one after the last, and one when stopped); null for the registry's default (10).</summary>

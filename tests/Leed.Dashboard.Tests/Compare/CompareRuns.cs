@@ -18,7 +18,7 @@ internal static class CompareRuns
         var run = new RunRecord
         {
             Id = id,
-            Spec = new RunSpec { Name = name, Algorithm = algorithm, Map = "grid-6x6", Seed = seed, Group = group, Iterations = returns.Length },
+            Spec = new RunSpec { Name = name, Algorithm = algorithm, Weight = "dynamic", Map = "grid-6x6", Seed = seed, Group = group, Iterations = returns.Length },
             Status = RunStatus.Completed,
             CreatedAt = new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc).AddMinutes(seed),
             Iteration = returns.Length,

@@ -66,7 +66,7 @@ public sealed class TrainerGoldenTests
         // reorganised must load unchanged, so the layout it writes must not change either: the
         // bytes up to the networks exactly, and the total length. (The floats after them round
         // differently on another CPU, see the class comment; loading them is tested with the checkpoints.)
-        using var trainer = new Trainer(LearningFixtures.Small, LearningFixtures.SmallDemos, Algorithm.Leed, null, Small, seed: 7);
+        using var trainer = new Trainer(LearningFixtures.Small, LearningFixtures.SmallDemos, Algorithm.Leed, WeightSchedules.Parse("dynamic"), Small, seed: 7);
         trainer.RunIteration();
         trainer.RunIteration();
         using var stream = new MemoryStream();
@@ -84,7 +84,7 @@ public sealed class TrainerGoldenTests
     {
         (Algorithm algorithm, Hyperparameters hp, IWeightSchedule? weights) = name switch
         {
-            "leed" => (Algorithm.Leed, Small, null),
+            "leed" => (Algorithm.Leed, Small, WeightSchedules.Parse("dynamic")),                      // recorded when dynamic was the default
             "leed-shared-fixed" => (Algorithm.Leed, Small with { ShareParameters = true, Minibatches = 4 }, WeightSchedules.Parse("fixed:0.5")),
             _ => (Algorithms.Parse(name), Small, (IWeightSchedule?)null),
         };

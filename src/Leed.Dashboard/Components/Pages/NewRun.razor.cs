@@ -23,7 +23,7 @@ public partial class NewRun
         public int ScenarioSeed { get; set; } = 1;
         public bool UseMapScenario { get; set; }
         public string Algorithm { get; set; } = Algorithms.Default.Name;
-        public string Weight { get; set; } = "dynamic";
+        public string Weight { get; set; } = WeightSchedules.DefaultSpec;
         public string Demonstrator { get; set; } = "planner";
         public int? DemoSetId { get; set; }
         public int Iterations { get; set; } = 50;
