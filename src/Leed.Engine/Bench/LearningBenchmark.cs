@@ -33,7 +33,7 @@ public sealed record LearningTargets(
 public static class LearningBenchmark
 {
     /// <summary>
-    /// LEED (dynamic, the default schedule), IPPO, MAPPO, LEED with fixed weights 0.1 / 0.5 / 1.0, then
+    /// LEED (dynamic, the paper's schedule), IPPO, MAPPO, LEED with fixed weights 0.1 / 0.5 / 1.0, then
     /// two sensitivity checks (the decay schedule, and the dynamic schedule with a floor of 0.5; the
     /// "dynamic >= best fixed" target is judged on leed-dynamic only), BC, and the two reference policies.
     /// </summary>
