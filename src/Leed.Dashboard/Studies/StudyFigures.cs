@@ -41,18 +41,18 @@ public static class StudyFigures
             string at = plan.Agents.Count > 1 ? $" n{agents}" : "";
             foreach (StudyConfig config in plan.Configs.Where(config => config.Algorithm.NeedsDemonstrations))
             {
-                StudyGroupResult? clean = Find(summary, config.Name, agents, CorruptionLevel.None.Label);
+                StudyGroupResult? clean = summary.Find(config.Name, agents, CorruptionLevel.None.Label);
                 foreach (var kind in plan.Corruption.Where(level => !level.IsNone).GroupBy(level => level.Kind!.Value))
                 {
                     var points = new List<(double X, SeedStat Stat)>();
                     if (clean?.FinalReturn is { } zero) points.Add((0, zero));
                     foreach (CorruptionLevel level in kind.OrderBy(level => level.Fraction))
-                        if (Find(summary, config.Name, agents, level.Label)?.FinalReturn is { } stat) points.Add((level.Fraction, stat));
+                        if (summary.Find(config.Name, agents, level.Label)?.FinalReturn is { } stat) points.Add((level.Fraction, stat));
                     traces.Add(Points($"{config.Name} {Engine.Demonstrations.DemonstrationCorruption.Name(kind.Key)}{at}", points));
                 }
             }
             foreach (StudyConfig config in plan.Configs.Where(config => !config.Algorithm.NeedsDemonstrations))
-                if (Find(summary, config.Name, agents, CorruptionLevel.None.Label)?.FinalReturn is { } flat)
+                if (summary.Find(config.Name, agents, CorruptionLevel.None.Label)?.FinalReturn is { } flat)
                     traces.Add(new FigureTrace($"{config.Name}{at} (no demonstrations)", FigureTraceKind.Reference, [0, 1], [flat.Mean]));
         }
         return new FigureView(CorruptionId, $"{summary.Name}: final team return against corrupted demonstrations", "share of agents with a corrupted demonstration",
@@ -67,7 +67,7 @@ public static class StudyFigures
         foreach (StudyConfig config in plan.Configs)
         {
             string level = config.Algorithm.NeedsDemonstrations ? plan.Corruption[0].Label : CorruptionLevel.None.Label;
-            var points = plan.Agents.Order().Select(agents => (X: (double)agents, Stat: Find(summary, config.Name, agents, level)?.FinalReturn))
+            var points = plan.Agents.Order().Select(agents => (X: (double)agents, Stat: summary.Find(config.Name, agents, level)?.FinalReturn))
                 .Where(point => point.Stat is not null).Select(point => (point.X, point.Stat!)).ToList();
             traces.Add(Points(config.Name, points));
         }
@@ -79,9 +79,6 @@ public static class StudyFigures
     private static FigureTrace Points(string name, List<(double X, SeedStat Stat)> points) => new(name, FigureTraceKind.Points,
         [.. points.Select(point => point.X)], [.. points.Select(point => point.Stat.Mean)],
         [.. points.Select(point => point.Stat.Ci95[0])], [.. points.Select(point => point.Stat.Ci95[1])]);
-
-    private static StudyGroupResult? Find(StudySummary summary, string config, int agents, string corruption) =>
-        summary.Groups.FirstOrDefault(group => group.Config == config && group.Agents == agents && group.Corruption == corruption);
 
     /// <summary>A file-name-safe stem for exports, e.g. <c>study-20261201-101500-ab12</c>.</summary>
     public static string FileStem(StudyRecord study) => string.Create(CultureInfo.InvariantCulture, $"study-{study.Id}");

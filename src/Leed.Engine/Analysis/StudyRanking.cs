@@ -1,5 +1,6 @@
 // A study's configurations ranked by final team return in each condition, with their mean rank over the conditions and where a win is clear.
 using Leed.Engine.Learning;
+using Leed.Engine.Studies;
 
 namespace Leed.Engine.Analysis;
 
@@ -31,12 +32,12 @@ public static class StudyRanking
     {
         (int Agents, string Corruption)[] conditions = [.. summary.Groups
             .Select(group => (group.Agents, group.Corruption)).Distinct()
-            .OrderBy(condition => condition.Agents).ThenBy(condition => condition.Corruption == "none" ? "" : condition.Corruption, StringComparer.Ordinal)];
+            .OrderBy(condition => condition.Agents).ThenBy(condition => condition.Corruption == CorruptionLevel.None.Label ? "" : condition.Corruption, StringComparer.Ordinal)];
 
         StudyGroupResult? InCondition(string config, int agents, string corruption) =>
-            summary.Groups.FirstOrDefault(group => group.Config == config && group.Agents == agents && group.Corruption == corruption && group.FinalReturn is not null)
-            ?? summary.Groups.FirstOrDefault(group => group.Config == config && group.Agents == agents && group.Corruption == "none"
-                && group.FinalReturn is not null && Algorithms.Find(group.Algorithm) is { NeedsDemonstrations: false });
+            summary.Find(config, agents, corruption) is { FinalReturn: not null } group ? group
+            : summary.Find(config, agents, CorruptionLevel.None.Label) is { FinalReturn: not null } clean && Algorithms.Find(clean.Algorithm) is { NeedsDemonstrations: false } ? clean
+            : null;
 
         string[] ranked = [.. summary.Groups
             .Where(group => !group.Automatic && Algorithms.Find(group.Algorithm) is { IsReference: false })

@@ -38,6 +38,10 @@ public sealed record StudySummary(string Study, string Name, int Iterations, int
 {
     /// <summary>The learning configurations ranked in each condition, best mean rank first (<see cref="StudyRanking"/>).</summary>
     public IReadOnlyList<ConfigRanking> Ranking => StudyRanking.Of(this);
+
+    /// <summary>The group of <paramref name="config"/> at this agent count and corruption level, or null.</summary>
+    public StudyGroupResult? Find(string config, int agents, string corruption) =>
+        Groups.FirstOrDefault(group => group.Config == config && group.Agents == agents && group.Corruption == corruption);
 }
 
 /// <summary>A group's mean curve of the team return against environment steps, with its 95% band.</summary>
