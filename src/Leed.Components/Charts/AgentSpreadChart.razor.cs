@@ -113,7 +113,8 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
         // Columns that do not continue the chart (a run continued from an earlier checkpoint, or
         // columns already read when the page opened) replace those from their iteration on.
         int from = columns[0].Iteration;
-        _columns.RemoveAll(column => column.Iteration >= from);
+        if (_columns.Count > 0 && _columns[^1].Iteration >= from)
+            _columns.RemoveAll(column => column.Iteration >= from);
         _columns.AddRange(columns);
         TimeSpan since = DateTime.UtcNow - _lastRedraw;
         if (since >= RedrawInterval)

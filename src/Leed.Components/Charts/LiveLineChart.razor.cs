@@ -164,7 +164,10 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
             var line = _lines.First(l => l.Key == delta.Key);
             var from = delta.NewPoints[0].X;
             if (line.Points.Count > 0 && line.Points[^1].X >= from)
-                rewound |= line.Points.RemoveAll(p => p.X >= from) > 0;
+            {
+                line.Points.RemoveAll(p => p.X >= from);
+                rewound = true;
+            }
         }
         if (added || rewound)
         {
