@@ -2,7 +2,6 @@
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
-using Leed.Engine.Storage;
 using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Demonstrations;

@@ -4,7 +4,6 @@ using Leed.Engine.Env;
 using Leed.Engine.Hosting;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Leed.Engine.Tests.Demonstrations;
 using Leed.Engine.Tests.Support;
 

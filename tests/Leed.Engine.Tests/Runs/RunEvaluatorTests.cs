@@ -3,7 +3,6 @@ using Leed.Engine.Env;
 using Leed.Engine.Learning;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Leed.Engine.Tests.Learning;
 using Leed.Engine.Tests.Support;
 

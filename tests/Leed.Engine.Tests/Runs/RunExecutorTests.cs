@@ -1,6 +1,5 @@
 // The executor seam: the registry queues by the executor's capacity and stores what any executor reports.
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;

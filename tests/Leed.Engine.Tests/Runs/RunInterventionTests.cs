@@ -3,7 +3,6 @@ using Leed.Engine.Demonstrations;
 using Leed.Engine.Env;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Leed.Engine.Tests.Learning;
 using Leed.Engine.Tests.Support;
 

@@ -1,6 +1,5 @@
 // The run registry: queueing under a concurrency limit, persistence while running, pause/resume/stop, pushes.
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;

@@ -1,7 +1,6 @@
 // Runs in LiteDB: empty notes survive a round trip, episode snapshots are stored compactly per run and iteration, listed and thinned.
 using LiteDB;
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Leed.Engine.Tests.Support;
 
 namespace Leed.Engine.Tests.Runs;

@@ -3,7 +3,6 @@ using Leed.Engine.Analysis;
 using Leed.Engine.Demonstrations;
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
-using Leed.Engine.Storage;
 using Leed.Engine.Studies;
 using Leed.Engine.Tests.Support;
 
