@@ -21,5 +21,4 @@ internal static class HeldScalars
     public static readonly Scalar Half = 0.5;
     public static readonly Scalar MaskedLogit = AgentNetworks.MaskedLogit;
     public static readonly Scalar TinyAdvantageScale = 1e-8;
-    public static readonly Scalar TinyNorm = 1e-6;
 }

@@ -30,7 +30,8 @@ public sealed class Trainer : IDisposable
     private readonly VectorCityEnv _env;
     private readonly AgentNetworks _networks;
     private readonly EnsembleAdam _optimizer;
-    private readonly Scalar _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm;
+    private readonly Scalar _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient;
+    private readonly float _maxGradNorm;
     private readonly int _usableAgents;          // agents with a usable demonstration (at least 1), for the expert-loss metric
     private readonly Generator _generator;
     private readonly PreparedDemonstrations? _demos;
@@ -90,7 +91,7 @@ public sealed class Trainer : IDisposable
         _slices = _networks.Slices(_hp.MinibatchSize, _optimizer.GradientOf, sliceBytes);
         (_clip, _negativeClip) = (_hp.ClipCoefficient, -_hp.ClipCoefficient);
         (_ratioLow, _ratioHigh) = (1 - _hp.ClipCoefficient, 1 + _hp.ClipCoefficient);
-        (_entropyCoefficient, _valueCoefficient, _maxGradNorm) = (_hp.EntropyCoefficient, _hp.ValueCoefficient, _hp.MaxGradNorm);
+        (_entropyCoefficient, _valueCoefficient, _maxGradNorm) = (_hp.EntropyCoefficient, _hp.ValueCoefficient, (float)_hp.MaxGradNorm);
 
         if (demonstrations is not null)
         {
@@ -465,7 +466,7 @@ public sealed class Trainer : IDisposable
     {
         _networks.Dispose();
         _optimizer.Dispose();
-        foreach (Scalar scalar in new[] { _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient, _maxGradNorm })
+        foreach (Scalar scalar in new[] { _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient })
             scalar.Dispose();
         _generator.Dispose();
         _demos?.Dispose();

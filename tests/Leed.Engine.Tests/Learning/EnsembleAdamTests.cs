@@ -64,4 +64,59 @@ public sealed class EnsembleAdamTests
         Assert.Equal(3, restored.Steps);
         Assert.True(first.allclose(second));
     }
+
+    [Fact]
+    public void ClipGradientNormPerMember_ScalesEachMemberToTheNormLibtorchComputes_AndLeavesSmallOnesAlone()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        // Three members; member 1's gradients are tiny (under the norm), the others large.
+        var weight = new Parameter(zeros(3, 7, 5));
+        var bias = new Parameter(zeros(3, 1, 5));
+        using var adam = new EnsembleAdam([weight, bias]);
+        adam.ZeroGrad();
+        Tensor memberScale = tensor(new float[] { 3f, 0.01f, 40f }).view(-1, 1, 1);
+        Tensor weightGradient = randn(3, 7, 5, generator: generator).mul(memberScale), biasGradient = randn(3, 1, 5, generator: generator).mul(memberScale);
+        weight.mul(weightGradient).sum().add(bias.mul(biasGradient).sum()).backward();
+
+        adam.ClipGradientNormPerMember(0.5f);
+
+        Tensor norms = weightGradient.square().sum([1, 2]).add(biasGradient.square().sum([1, 2])).sqrt();       // [3]
+        Tensor expectedScale = norms.add(1e-6).reciprocal().mul(0.5).clamp_max(1).view(-1, 1, 1);
+        Assert.True(weight.grad!.allclose(weightGradient.mul(expectedScale), rtol: 1e-5, atol: 1e-8));
+        Assert.True(bias.grad!.allclose(biasGradient.mul(expectedScale), rtol: 1e-5, atol: 1e-8));
+        Tensor clippedNorms = weight.grad!.square().sum([1, 2]).add(bias.grad!.square().sum([1, 2])).sqrt();
+        Assert.Equal(0.5, clippedNorms[0].item<float>(), 4);
+        Assert.Equal(norms[1].item<float>(), clippedNorms[1].item<float>(), 6);                                   // under the norm: untouched
+        Assert.Equal(0.5, clippedNorms[2].item<float>(), 4);
+    }
+
+    [Fact]
+    public void EnsembleAdam_OnALargeOddSizedModel_TakesTheSameStepsAsTorchSharpsAdam()
+    {
+        // Sizes that are no multiple of the vector width, and enough elements for the vectorised loop.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(12);
+        Tensor start = randn(7, 33, 13, generator: generator);
+        Tensor startBias = randn(7, 1, 3, generator: generator);
+        var ours = new Parameter(start.clone());
+        var oursBias = new Parameter(startBias.clone());
+        var theirs = new Parameter(start.clone());
+        var theirsBias = new Parameter(startBias.clone());
+        using var adam = new EnsembleAdam([ours, oursBias], epsilon: 1e-5);
+        using var reference = optim.Adam([theirs, theirsBias], lr: 0.003, eps: 1e-5);
+        for (int step = 0; step < 20; step++)
+        {
+            Tensor target = randn(7, 33, 13, generator: generator);
+            adam.ZeroGrad();
+            reference.zero_grad();
+            ours.sub(target).square().sum().add(oursBias.sum()).backward();
+            theirs.sub(target).square().sum().add(theirsBias.sum()).backward();
+            adam.Step(0.003);
+            reference.step();
+        }
+        Assert.True(ours.allclose(theirs, rtol: 1e-5, atol: 1e-6));
+        Assert.True(oursBias.allclose(theirsBias, rtol: 1e-5, atol: 1e-6));
+        Assert.False(oursBias.allclose(startBias, rtol: 1e-3, atol: 1e-3));
+    }
 }
