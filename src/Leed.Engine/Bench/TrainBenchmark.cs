@@ -21,6 +21,10 @@ public sealed record TimeSplit(double Environment, double RolloutForward, double
 /// <param name="KernelFractionCpu">The same ratio per CPU second instead of per wall second (loop FLOPs per process CPU
 /// second over kernel FLOPs per CPU second): what the code's overhead costs in work, which other processes taking the
 /// cores changes much less than the wall-clock ratio.</param>
+/// <param name="KernelFractionSpread">The ratio per iteration, each iteration's loop GFLOP/s over the kernel slice
+/// measured right after it: how steady the ratio was over the run (a machine whose speed changes shows it here).</param>
+/// <param name="KernelSlices">How the kernel was measured: one short slice after every measured iteration (and one
+/// before the first), together about <see cref="TrainBenchmark.KernelShare"/> of the loop's time.</param>
 /// <param name="CpuUtilisation">Process CPU seconds per wall second while measuring (2.0 = both threads busy all the time).
 /// Well below the thread count means other processes took the cores and the wall-clock figures understate the code.</param>
 public sealed record TrainBenchmarkResult(
@@ -28,7 +32,20 @@ public sealed record TrainBenchmarkResult(
     long AgentSteps, double AgentStepsPerSecond, double SecondsPerIteration, TimeSplit Split,
     double KernelGflopPerSecond, double LoopGflopPerSecond, double KernelFraction, double GflopPerIteration,
     double CpuSeconds, double CpuUtilisation, double KernelCpuUtilisation, long Parameters, string EnvVersion,
-    double KernelGflopPerCpuSecond, double LoopGflopPerCpuSecond, double KernelFractionCpu);
+    double KernelGflopPerCpuSecond, double LoopGflopPerCpuSecond, double KernelFractionCpu,
+    Spread KernelFractionSpread, int KernelSlices);
+
+/// <summary>The smallest, median and largest of a set of values.</summary>
+public sealed record Spread(double Min, double Median, double Max)
+{
+    public static Spread Of(IReadOnlyCollection<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        if (sorted.Length == 0) return new Spread(0, 0, 0);
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        return new Spread(Math.Round(sorted[0], 3), Math.Round(median, 3), Math.Round(sorted[^1], 3));
+    }
+}
 
 /// <summary>FLOPs done by repeated kernel passes, and the wall and process CPU seconds they took.</summary>
 public sealed record KernelMeasurement(double Flops, double WallSeconds, double CpuSeconds)
@@ -42,37 +59,54 @@ public sealed record KernelMeasurement(double Flops, double WallSeconds, double 
 
 public static class TrainBenchmark
 {
+    /// <summary>The kernel's measuring time as a share of the loop's: each slice lasts this share of the iteration before it.</summary>
+    public const double KernelShare = 0.25;
+
     /// <summary>
     /// Trains for about <paramref name="seconds"/> (or exactly <paramref name="iterations"/>) after one
     /// warm-up iteration (JIT, first allocations) and reports the measured iterations only. LEED and BC
     /// use the built-in planner's demonstrations (generated before the clock starts).
+    /// <para>
+    /// The kernel ceiling is measured in short slices between the iterations (one before the first and
+    /// one after each, a quarter of the iteration's time), so the loop and its ceiling see the same
+    /// machine: on a virtual machine whose speed drifts by tens of percent within a minute, a ceiling
+    /// measured only before and after the loop made the ratio swing as much. The loop's time and CPU
+    /// seconds are those of the iterations alone.
+    /// </para>
     /// </summary>
     public static TrainBenchmarkResult Run(CityMap map, int agents, double seconds, Algorithm algorithm = Algorithm.Leed,
         Hyperparameters? hyperparameters = null, int seed = 1, Action<string>? log = null, int? iterations = null)
     {
         Hyperparameters hp = (hyperparameters ?? new Hyperparameters()) with { Iterations = 1_000_000 };
         using Trainer trainer = WarmTrainer(map, agents, algorithm, hp, seed);
-        // The kernel is measured half before and half after the loop, so a change in the machine's
-        // load during the run weighs on both sides of the ratio alike.
         int observationSize = trainer.Networks.ObservationSize;
         int? stateSize = algorithm.Info().CentralizedCritic ? trainer.Networks.CriticInputSize : null;
-        KernelMeasurement kernelBefore = MeasureKernel(agents, observationSize, stateSize, hp, seed, seconds: 1.0);
+        using var probe = new KernelProbe(agents, observationSize, stateSize, hp, seed);
+        double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
         TrainerTimings timings = trainer.Timings;
         double[] before = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
 
         using var process = Process.GetCurrentProcess();
-        TimeSpan cpuBefore = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
+        KernelMeasurement kernel = probe.Measure(seconds: 0.25);
+        var fractions = new List<double>();
+        double wall = 0, cpu = 0;
         int measured = 0;
-        while (iterations is int wanted ? measured < wanted : measured < 2 || clock.Elapsed.TotalSeconds < seconds)
+        while (iterations is int wanted ? measured < wanted : measured < 2 || wall < seconds)
         {
+            process.Refresh();
+            TimeSpan cpuBefore = process.TotalProcessorTime;
+            long start = Stopwatch.GetTimestamp();
             trainer.RunIteration();
+            double iterationWall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            process.Refresh();
+            cpu += (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+            wall += iterationWall;
             measured++;
-            log?.Invoke($"iteration {measured}: {clock.Elapsed.TotalSeconds:F1} s");
+            KernelMeasurement slice = probe.Measure(seconds: iterationWall * KernelShare);
+            kernel += slice;
+            fractions.Add(flopsPerIteration / iterationWall / 1e9 / slice.GflopPerSecond);
+            log?.Invoke($"iteration {measured}: {wall:F1} s training, this one {flopsPerIteration / iterationWall / 1e9:F1} GFLOP/s against the kernel's {slice.GflopPerSecond:F1}");
         }
-        double wall = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         double[] after = [timings.Environment, timings.RolloutForward, timings.UpdateForward, timings.Backward, timings.Optimizer, timings.Other];
         double[] spent = [.. after.Select((value, k) => value - before[k])];
         double total = spent.Sum();
@@ -81,14 +115,13 @@ public static class TrainBenchmark
         double Share(double part) => Math.Round(part / total, 3);
 
         long agentSteps = (long)measured * hp.GlobalStepsPerIteration * agents;
-        double flopsPerIteration = IterationFlops(trainer, algorithm, hp);
-        KernelMeasurement kernel = kernelBefore + MeasureKernel(agents, observationSize, stateSize, hp, seed, seconds: 1.0);
         double loop = flopsPerIteration * measured / wall / 1e9, loopPerCpu = flopsPerIteration * measured / cpu / 1e9;
         return new TrainBenchmarkResult(map.Name, agents, hp.Envs, hp.Steps, algorithm.Name(), torch.get_num_threads(), measured, R(wall),
             agentSteps, Math.Round(agentSteps / wall), Math.Round(wall / measured, 4), split,
             Math.Round(kernel.GflopPerSecond, 1), Math.Round(loop, 1), Math.Round(loop / kernel.GflopPerSecond, 3), Math.Round(flopsPerIteration / 1e9, 2),
             R(cpu), Math.Round(cpu / wall, 2), kernel.CpuUtilisation, trainer.ParameterCount, EnvConfig.EnvVersion,
-            Math.Round(kernel.GflopPerCpuSecond, 1), Math.Round(loopPerCpu, 1), Math.Round(loopPerCpu / kernel.GflopPerCpuSecond, 3));
+            Math.Round(kernel.GflopPerCpuSecond, 1), Math.Round(loopPerCpu, 1), Math.Round(loopPerCpu / kernel.GflopPerCpuSecond, 3),
+            Spread.Of(fractions), measured + 1);
     }
 
     /// <summary>
@@ -144,42 +177,77 @@ public static class TrainBenchmark
 
     /// <summary>
     /// Forward + backward of the actor and critic ensembles on one minibatch, repeated for about
-    /// <paramref name="seconds"/>, computed as the training loop computes them: with
-    /// <paramref name="stateSize"/> null the critic reads the observations and both networks run in
-    /// one <see cref="AgentNetworks.LogitsAndValues(Tensor)"/> pass; otherwise the critic reads a state of that size.
+    /// <paramref name="seconds"/> after a warm-up (see <see cref="KernelProbe"/>).
     /// </summary>
     public static KernelMeasurement MeasureKernel(int agents, int observationSize, int? stateSize, Hyperparameters hp, int seed, double seconds = 2.0)
     {
+        using var probe = new KernelProbe(agents, observationSize, stateSize, hp, seed);
+        return probe.Measure(seconds);
+    }
+}
+
+/// <summary>
+/// The training loop's kernel ceiling: forward + backward of the actor and critic ensembles on one
+/// minibatch, computed as the training loop computes them: with a null state size the critic reads
+/// the observations and both networks run in one <see cref="AgentNetworks.LogitsAndValues(Tensor)"/>
+/// pass; otherwise the critic reads a state of that size. Its own networks and inputs, warmed up when made.
+/// </summary>
+public sealed class KernelProbe : IDisposable
+{
+    private readonly Generator _generator;
+    private readonly AgentNetworks _networks;
+    private readonly Tensor _observations, _criticInputs;   // [N, mb, O], [N, mb, C]
+    private readonly Scalar _one = 1; // held for the whole probe: TorchSharp may free a temporary Scalar mid-call
+    private readonly bool _centralized;
+    private readonly double _flopsPerPass;
+
+    public KernelProbe(int agents, int observationSize, int? stateSize, Hyperparameters hp, int seed)
+    {
         int criticInputSize = stateSize ?? observationSize;
-        using var generator = new Generator((ulong)seed);
-        using var networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
-            hp.HiddenSize, hp.HiddenLayers, hp.ShareParameters, generator);
+        _centralized = stateSize is not null;
+        _generator = new Generator((ulong)seed);
+        _networks = new AgentNetworks(agents, observationSize, criticInputSize, observationSize - Maps.Directions.ActionCount,
+            hp.HiddenSize, hp.HiddenLayers, hp.ShareParameters, _generator);
         int rows = hp.MinibatchSize;
-        using Scalar one = 1; // held for the whole benchmark: TorchSharp may free a temporary Scalar mid-call
-        using var observations = rand(agents, rows, observationSize, generator: generator);    // [N, mb, O]
-        using var criticInputs = rand(agents, rows, criticInputSize, generator: generator);    // [N, mb, C]
-        void Pass()
-        {
-            using var scope = NewDisposeScope();
-            networks.zero_grad();
-            (Tensor logits, Tensor values) = stateSize is null
-                ? networks.LogitsAndValues(observations)
-                : (networks.Logits(observations), networks.Values(criticInputs));
-            Tensor loss = logits.log_softmax(-1).sum().add(values.sum(), one);
-            loss.backward();
-        }
+        _observations = rand(agents, rows, observationSize, generator: _generator).DetachFromDisposeScope();
+        _criticInputs = rand(agents, rows, criticInputSize, generator: _generator).DetachFromDisposeScope();
+        int id = hp.ShareParameters ? agents : 0;
+        _flopsPerPass = (double)agents * rows * (TrainBenchmark.TrainingFlops(observationSize + id, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount)
+            + TrainBenchmark.TrainingFlops(criticInputSize + id, hp.HiddenSize, hp.HiddenLayers, 1));
         for (int warm = 0; warm < 3; warm++) Pass();
+    }
+
+    /// <summary>Passes for about <paramref name="seconds"/> (at least two), with their FLOPs, wall and process CPU seconds.</summary>
+    public KernelMeasurement Measure(double seconds)
+    {
         using var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         int passes = 0;
-        while (passes < 5 || clock.Elapsed.TotalSeconds < seconds) { Pass(); passes++; }
+        while (passes < 2 || clock.Elapsed.TotalSeconds < seconds) { Pass(); passes++; }
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        int id = hp.ShareParameters ? agents : 0;
-        double flops = (double)agents * rows * (TrainingFlops(observationSize + id, hp.HiddenSize, hp.HiddenLayers, Maps.Directions.ActionCount)
-            + TrainingFlops(criticInputSize + id, hp.HiddenSize, hp.HiddenLayers, 1));
-        return new KernelMeasurement(flops * passes, wall, cpu);
+        return new KernelMeasurement(_flopsPerPass * passes, wall, cpu);
+    }
+
+    private void Pass()
+    {
+        using var scope = NewDisposeScope();
+        _networks.zero_grad();
+        (Tensor logits, Tensor values) = _centralized
+            ? (_networks.Logits(_observations), _networks.Values(_criticInputs))
+            : _networks.LogitsAndValues(_observations);
+        Tensor loss = logits.log_softmax(-1).sum().add(values.sum(), _one);
+        loss.backward();
+    }
+
+    public void Dispose()
+    {
+        _observations.Dispose();
+        _criticInputs.Dispose();
+        _networks.Dispose();
+        _generator.Dispose();
+        _one.Dispose();
     }
 }
