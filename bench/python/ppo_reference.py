@@ -444,6 +444,7 @@ def main():
     values_buf = torch.zeros(T, E, N)
 
     next_obs = torch.from_numpy(env.reset())
+    last_terms = {}
     timings = dict(environment=0.0, rolloutForward=0.0, updateForward=0.0, backward=0.0, optimizer=0.0, other=0.0)
 
     def iteration(number):
@@ -535,6 +536,12 @@ def main():
                     for p in params:
                         p.grad.mul_(coef)
                 optimizer.step()
+                with torch.no_grad():  # the last minibatch's terms, as CleanRL reports them
+                    live = mb_alive.sum().clamp(min=1.0)
+                    last_terms.update(policyLoss=pg_loss.mean().item(), valueLoss=v_loss.mean().item(),
+                                      entropy=entropy_loss.mean().item(),
+                                      approxKl=(((ratio - 1) - logratio) * mb_alive).sum().item() / live.item(),
+                                      clipFraction=(((ratio - 1.0).abs() > args.clip).float() * mb_alive).sum().item() / live.item())
                 timings["updateForward"] += t1 - t0
                 timings["backward"] += t3 - t2
                 timings["optimizer"] += (t2 - t1) + (time.perf_counter() - t3)
@@ -582,6 +589,7 @@ def main():
         "parameters": sum(p.numel() for p in params), "observationSize": O,
         "scenario": {"seed": args.seed, "minDistance": min_distance, "origins": origin.tolist(),
                      "destinations": destination.tolist(), "departures": departure.tolist()},
+        "lastMinibatch": {k: round(v, 5) for k, v in last_terms.items()},
         "episodesFinished": len(team), "meanTeamReturn": round(float(np.mean(team)), 1) if team else None,
         "python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
         "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
