@@ -21,7 +21,7 @@ public static class StudyFigures
         return figures;
     }
 
-    /// <summary>A condition as the ranking table heads it: <c>20 agents, detour-0.3</c>.</summary>
+    /// <summary>A panel's title as the ranking table heads a condition: <c>20 agents, detour-0.3</c> (or a kind of corruption, <c>20 agents, detour</c>).</summary>
     public static string Condition(int agents, string corruption) => $"{agents} agents, {corruption}";
 
     /// <summary>
@@ -106,7 +106,7 @@ public static class StudyFigures
                         traces.Add(new FigureTrace($"{config.Name} (no demonstrations)", FigureTraceKind.Reference, [0, 1], [flat.Mean]) { Panel = panel, Series = series });
                     }
                 }
-                panels.Add($"{agents} agents, {DemonstrationCorruption.Name(kind)}");
+                panels.Add(Condition(agents, DemonstrationCorruption.Name(kind)));
                 scales.Add(agents);
             }
         }
