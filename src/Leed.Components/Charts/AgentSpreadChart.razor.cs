@@ -36,6 +36,9 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
     /// <summary>The columns so far; a different list replaces what is drawn (later ones come through <see cref="Append"/>).</summary>
     [Parameter] public IReadOnlyList<AgentColumn> Columns { get; set; } = [];
 
+    /// <summary>Said above the charts while there is no column yet (why, and when there will be); null says nothing.</summary>
+    [Parameter] public string? EmptyText { get; set; }
+
     /// <summary>The metric's short name, for the axis, the legend and the hover text (for example w_i).</summary>
     [Parameter] public string MetricLabel { get; set; } = "w_i";
 
@@ -110,12 +113,15 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
     public async Task Append(IReadOnlyList<AgentColumn> columns)
     {
         if (_disposed || columns.Count == 0) return;
+        bool wasEmpty = _columns.Count == 0;
         // Columns that do not continue the chart (a run continued from an earlier checkpoint, or
         // columns already read when the page opened) replace those from their iteration on.
         int from = columns[0].Iteration;
         if (_columns.Count > 0 && _columns[^1].Iteration >= from)
             _columns.RemoveAll(column => column.Iteration >= from);
         _columns.AddRange(columns);
+        // Appends draw without rendering the component; the empty message must still go.
+        if (wasEmpty && EmptyText is not null) StateHasChanged();
         TimeSpan since = DateTime.UtcNow - _lastRedraw;
         if (since >= RedrawInterval)
         {

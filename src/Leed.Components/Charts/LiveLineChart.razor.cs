@@ -58,6 +58,18 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     /// <summary>Events drawn as dashed vertical lines across the plot, labelled at the top.</summary>
     [Parameter] public IReadOnlyList<ChartMarker>? Markers { get; set; }
 
+    /// <summary>
+    /// Said above the chart while no line or band has a point, e.g. why there is nothing yet and when
+    /// there will be; null says nothing. It goes as soon as the first point arrives.
+    /// </summary>
+    [Parameter] public string? EmptyText { get; set; }
+
+    /// <summary>
+    /// The lines <see cref="EmptyText"/> is about: it shows while none of them has a point, even if
+    /// other lines have some (a chart whose lines arrive at different times). Null: every line and band.
+    /// </summary>
+    [Parameter] public IReadOnlyCollection<string>? EmptyKeys { get; set; }
+
     /// <summary>The least time between two pushes of points posted with <see cref="Post"/>; read once.</summary>
     [Parameter] public TimeSpan PushInterval { get; set; } = ThrottledPush.DefaultInterval;
 
@@ -92,6 +104,10 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private int _builtMaxPoints;
 
     private double Weight => Math.Clamp(Smoothing, 0, Charts.Smoothing.MaxWeight);
+
+    private bool HasPoints => EmptyKeys is { } keys
+        ? _lines.Any(line => keys.Contains(line.Key) && line.Points.Count > 0)
+        : _lines.Any(line => line.Points.Count > 0) || (Bands ?? []).Any(band => band.X.Length > 0);
 
     protected override void OnInitialized()
     {
@@ -143,6 +159,15 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     {
         if (_disposed || deltas.Count == 0)
             return;
+        var wasEmpty = !HasPoints;
+        await ExtendAsync(deltas);
+        // Appends draw without rendering the component; the empty message must still go.
+        if (wasEmpty && HasPoints && EmptyText is not null)
+            StateHasChanged();
+    }
+
+    private async Task ExtendAsync(IReadOnlyList<SeriesDelta> deltas)
+    {
 
         var added = false;
         foreach (var delta in deltas)

@@ -29,6 +29,8 @@ public sealed partial class FigureChart : ComponentBase
         _layout.Title = layout.Title;
         _layout.XAxis = layout.XAxis;
         _layout.YAxis = layout.YAxis;
+        _layout.Annotations = layout.Annotations;
+        _layout.Legend = layout.Legend;
         _layout.Margin = layout.Margin;
         _layout.Height = layout.Height;
         _layout.AutoSize = layout.AutoSize;

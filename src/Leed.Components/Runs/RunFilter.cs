@@ -82,6 +82,43 @@ public static class RunFilter
     }
 }
 
+/// <summary>
+/// What the run table's filters are set to: the search text, the metric of the threshold and its
+/// minimum. The page keeps it in its address (<c>?q=…&amp;metric=LastReturn&amp;min=50</c>), so a
+/// reload or a shared link shows the same rows.
+/// </summary>
+public sealed record RunFilterState(string? Search = null, RunMetric Metric = RunMetric.BestReturn, double? Minimum = null)
+{
+    /// <summary>Longest search text kept (the box takes no more): enough for any run's words, and an address stays short.</summary>
+    public const int MaxSearchLength = 200;
+
+    public static readonly RunFilterState None = new();
+
+    /// <summary>The search text as the address spells it: null when empty.</summary>
+    public string? Query => string.IsNullOrEmpty(Search) ? null : Search;
+
+    /// <summary>The metric as the address spells it: null for the default (Best return).</summary>
+    public string? MetricName => Metric == RunMetric.BestReturn ? null : Metric.ToString();
+
+    /// <summary>The minimum as the address spells it (invariant culture, round-trip), or null.</summary>
+    public string? MinimumText => Minimum?.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The filters an address asks for. Each value stands alone and is ignored when it is not one the
+    /// table could have written: a search longer than <see cref="MaxSearchLength"/>, a metric that is
+    /// not a name of <see cref="RunMetric"/> (numbers included), a minimum that is not a finite number.
+    /// A stale or hand-edited link then opens with the rest of its filters rather than failing.
+    /// </summary>
+    public static RunFilterState Parse(string? search, string? metric, string? minimum)
+    {
+        string? text = string.IsNullOrEmpty(search) || search.Length > MaxSearchLength ? null : search;
+        RunMetric parsedMetric = metric is not null && Enum.GetNames<RunMetric>().FirstOrDefault(name => string.Equals(name, metric, StringComparison.OrdinalIgnoreCase)) is { } name
+            ? Enum.Parse<RunMetric>(name) : RunMetric.BestReturn;
+        double? parsedMinimum = double.TryParse(minimum, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value) ? value : null;
+        return new RunFilterState(text, parsedMetric, parsedMinimum);
+    }
+}
+
 /// <summary>Turns the tag editor's text into tags and back.</summary>
 public static class TagText
 {

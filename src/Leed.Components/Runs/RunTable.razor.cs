@@ -12,8 +12,8 @@ namespace Leed.Components.Runs;
 /// The runs list: sortable columns, a search box that matches any column, a minimum on one
 /// metric, multi-select, tags and notes edited in place, and a delete button. It never changes
 /// <see cref="Rows"/> itself: edits and deletions are raised for the page to apply (and confirm).
-/// Rows are paged, so a thousand runs render one page at a time. The sort is the page's to keep
-/// (in its address); the chosen columns are kept in the browser's local storage, per browser.
+/// Rows are paged, so a thousand runs render one page at a time. The sort and the filters are the
+/// page's to keep (in its address); the chosen columns are kept in the browser's local storage, per browser.
 /// </summary>
 public sealed partial class RunTable : ComponentBase
 {
@@ -45,6 +45,12 @@ public sealed partial class RunTable : ComponentBase
     /// <summary>Raised when a header click changes the sort (null when the grid is no longer sorted).</summary>
     [Parameter] public EventCallback<RunSort?> SortChanged { get; set; }
 
+    /// <summary>The filters to show; a new value replaces what the search box and threshold hold, unless it is one the table raised itself.</summary>
+    [Parameter] public RunFilterState? Filter { get; set; }
+
+    /// <summary>Raised with every change of the search text, the metric or the minimum.</summary>
+    [Parameter] public EventCallback<RunFilterState> FilterChanged { get; set; }
+
     /// <summary>The local storage key of the hidden columns, as a JSON array of column titles.</summary>
     public const string ColumnsStorageKey = "leed.runs.hiddenColumns";
 
@@ -67,6 +73,10 @@ public sealed partial class RunTable : ComponentBase
     private string? _search;
     private RunMetric _metric = RunMetric.BestReturn;
     private double? _minimum;
+    private RunFilterState? _givenFilter;
+    // Filters raised to the page and not yet given back. The page's address catches up a round trip
+    // later; by then a fast typist has typed on, and applying the older text would drop keystrokes.
+    private readonly Queue<RunFilterState> _raisedFilters = new();
     private (string RunId, EditedField Field)? _editing;
     private string _draft = "";
     // The rows as they were when an edit began. The page refreshes its rows while runs train, and a
@@ -85,6 +95,7 @@ public sealed partial class RunTable : ComponentBase
 
     protected override void OnParametersSet()
     {
+        ApplyGivenFilter();
         if (Sort == _givenSort)
             return;
         _givenSort = Sort;
@@ -146,11 +157,50 @@ public sealed partial class RunTable : ComponentBase
 
     private bool IsShown(RunRow row) => RunFilter.Matches(row, _search, _metric, _minimum);
 
-    private void OnSearchChanged(string? text) => _search = text;
+    private void ApplyGivenFilter()
+    {
+        if (Filter == _givenFilter)
+            return;
+        _givenFilter = Filter;
+        if (Filter is not null && _raisedFilters.Contains(Filter))
+        {
+            // Our own change coming back: drop it and the older ones before it.
+            while (_raisedFilters.Dequeue() != Filter) { }
+            return;
+        }
+        _raisedFilters.Clear();
+        RunFilterState given = Filter ?? RunFilterState.None;
+        (_search, _metric, _minimum) = (given.Search, given.Metric, given.Minimum);
+    }
 
-    private void OnMetricChanged(RunMetric metric) => _metric = metric;
+    private Task OnSearchChanged(string? text)
+    {
+        _search = text is { Length: > RunFilterState.MaxSearchLength } ? text[..RunFilterState.MaxSearchLength] : text;
+        return RaiseFilterAsync();
+    }
 
-    private void OnMinimumChanged(double? minimum) => _minimum = minimum;
+    private Task OnMetricChanged(RunMetric metric)
+    {
+        _metric = metric;
+        return RaiseFilterAsync();
+    }
+
+    private Task OnMinimumChanged(double? minimum)
+    {
+        _minimum = minimum is { } value && !double.IsFinite(value) ? null : minimum;
+        return RaiseFilterAsync();
+    }
+
+    private async Task RaiseFilterAsync()
+    {
+        var state = new RunFilterState(string.IsNullOrEmpty(_search) ? null : _search, _metric, _minimum);
+        if (!FilterChanged.HasDelegate)
+            return;
+        _raisedFilters.Enqueue(state);
+        // A page that never gives filters back must not grow the queue for ever.
+        while (_raisedFilters.Count > 64) _raisedFilters.Dequeue();
+        await FilterChanged.InvokeAsync(state);
+    }
 
     private async Task OnGridSelectionChanged(HashSet<RunRow> selected)
     {

@@ -7,8 +7,16 @@ using Leed.Engine.Runs;
 namespace Leed.Dashboard.Runs;
 
 /// <summary>One chart of the Live run page: which metrics it plots, under which names.</summary>
-public sealed record ChartSpec(string Id, string Title, string YAxis, IReadOnlyList<(string Metric, string Name)> Lines)
+/// <param name="Shows">What the chart shows, as the subject of "appear(s)": e.g. "arrival and congestion appear".</param>
+/// <param name="AfterEpisode">Its metrics exist once an episode has finished (else once an iteration has).</param>
+public sealed record ChartSpec(string Id, string Title, string YAxis, IReadOnlyList<(string Metric, string Name)> Lines, string Shows, bool AfterEpisode)
 {
+    /// <summary>What the chart says while it has no point: why, and when it will (for a run still <paramref name="active"/>).</summary>
+    public string EmptyText(bool active) => RunCharts.EmptyText(Shows, AfterEpisode ? "episode" : "iteration", active);
+
+    /// <summary>The metrics <see cref="EmptyText"/> is about, when the chart has others that come sooner; null: all of its lines.</summary>
+    public IReadOnlyList<string>? AwaitedMetrics { get; init; }
+
     /// <summary>The chart's initial series from a run's metrics so far (x = environment steps).</summary>
     public IReadOnlyList<ChartSeries> Series(IReadOnlyList<MetricRecord> metrics) =>
         [.. Lines.Select(line => new ChartSeries(line.Metric, line.Name, Points(metrics, line.Metric)))];
@@ -25,18 +33,33 @@ public sealed record ChartSpec(string Id, string Title, string YAxis, IReadOnlyL
 public static class RunCharts
 {
     public static ChartSpec Reward { get; } = new("chart-return", "Team return", "return",
-        [(MetricNames.EpisodicReturn, "episodic return")]);
+        [(MetricNames.EpisodicReturn, "episodic return")], "the team return appears", AfterEpisode: true);
 
     public static ChartSpec Losses { get; } = new("chart-losses", "Losses", "loss",
-        [(MetricNames.PolicyLoss, "policy"), (MetricNames.ValueLoss, "value"), (MetricNames.Entropy, "entropy"), (MetricNames.ExpertLoss, "expert")]);
+        [(MetricNames.PolicyLoss, "policy"), (MetricNames.ValueLoss, "value"), (MetricNames.Entropy, "entropy"), (MetricNames.ExpertLoss, "expert")], "the losses appear", AfterEpisode: false);
 
     public static ChartSpec Traffic { get; } = new("chart-traffic", "Arrival and congestion", "share",
-        [(MetricNames.ArrivalRate, "arrival rate"), (MetricNames.Congestion, "congestion"), (MetricNames.DemoAgreement, "agreement with demonstrations")]);
+        [(MetricNames.ArrivalRate, "arrival rate"), (MetricNames.Congestion, "congestion"), (MetricNames.DemoAgreement, "agreement with demonstrations")], "arrival and congestion appear", AfterEpisode: true)
+    {
+        // The agreement with the demonstrations is measured every iteration; the others need a finished episode.
+        AwaitedMetrics = [MetricNames.ArrivalRate, MetricNames.Congestion],
+    };
 
     public static ChartSpec Speed { get; } = new("chart-sps", "Speed", "environment steps / s",
-        [(MetricNames.StepsPerSecond, "SPS")]);
+        [(MetricNames.StepsPerSecond, "SPS")], "the speed appears", AfterEpisode: false);
 
     public const string WeightsId = "chart-weights", WeightsTitle = "Expert-loss weight per agent (w_i)";
+
+    /// <summary>What the w_i chart says while it has no iteration.</summary>
+    public static string WeightsEmptyText(bool active) => EmptyText("the weights appear", "iteration", active);
+
+    /// <summary>
+    /// An empty chart's message, in the words the app's other empty panels use ("No … yet: …"); a
+    /// run that has ended without one says so rather than promising it.
+    /// </summary>
+    public static string EmptyText(string shows, string unit, bool active) => active
+        ? $"No {unit} has finished yet: {shows} after the first finished {unit}."
+        : $"No {unit} finished in this run: {shows} only after a finished {unit}.";
 
     /// <summary>
     /// The LEED signature chart's data: per iteration, every agent's expert-loss weight w_i (NaN where it

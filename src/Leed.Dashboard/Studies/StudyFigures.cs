@@ -1,7 +1,8 @@
-// A study's figures as view records: curves with bands per group, final return against the corruption level, and against the agent count.
+// A study's figures as view records: curves with bands per configuration in one panel per condition, final return against the corruption level, and against the agent count.
 using System.Globalization;
 using Leed.Components.Views;
 using Leed.Engine.Analysis;
+using Leed.Engine.Demonstrations;
 using Leed.Engine.Studies;
 
 namespace Leed.Dashboard.Studies;
@@ -14,62 +15,121 @@ public static class StudyFigures
     public static IReadOnlyList<FigureView> All(StudyRecord study, StudySummary summary, IReadOnlyList<StudyCurve> curves)
     {
         StudyPlan plan = study.Plan();
-        var figures = new List<FigureView> { Curves(summary, curves) };
+        var figures = new List<FigureView> { Curves(plan, summary, curves) };
         if (plan.Corruption.Count > 1) figures.Add(FinalVersusCorruption(plan, summary));
         if (plan.Agents.Count > 1) figures.Add(FinalVersusAgents(plan, summary));
         return figures;
     }
 
-    public static FigureView Curves(StudySummary summary, IReadOnlyList<StudyCurve> curves) => new(CurvesId,
-        $"{summary.Name}: team return per group",
-        "environment steps", "team return (5-iteration trailing mean)",
-        [.. curves.Where(curve => curve.Band.X.Length > 0).Select(curve => new FigureTrace(
-            $"{curve.Group.Key} ({curve.Band.Seeds} seed{(curve.Band.Seeds == 1 ? "" : "s")})", FigureTraceKind.Band,
-            curve.Band.X, curve.Band.Mean, curve.Band.Lower, curve.Band.Upper))],
-        Caption: "Each line is a group's mean over its completed seeds, each seed smoothed by a 5-iteration trailing mean; the band is the 95% Student-t interval of that mean, drawn where every seed has data.");
+    /// <summary>A panel's title as the ranking table heads a condition: <c>20 agents, detour-0.3</c> (or a kind of corruption, <c>20 agents, detour</c>).</summary>
+    public static string Condition(int agents, string corruption) => $"{agents} agents, {corruption}";
 
     /// <summary>
-    /// One line per configuration that uses demonstrations and corruption kind (at each agent
-    /// count), from the clean level (fraction 0) up; configurations without demonstrations are
-    /// dashed reference lines.
+    /// Small multiples: one panel per condition (agent count x corruption level, in the plan's order)
+    /// with a line and band per configuration, each configuration in the same colour in every panel
+    /// (its place in the plan, as in the other figures). A configuration without demonstrations ran
+    /// once, on the clean level: its curve stands in every panel of its agent count. A study of one
+    /// condition is one plot, its condition in the title.
+    /// </summary>
+    public static FigureView Curves(StudyPlan plan, StudySummary summary, IReadOnlyList<StudyCurve> curves)
+    {
+        var panels = new List<string>();
+        var scales = new List<int>();
+        var placed = new List<(StudyConfig Config, int Series, StudyCurve Curve, int Panel)>();
+        foreach (int agents in plan.Agents)
+            foreach (CorruptionLevel level in plan.Corruption)
+            {
+                bool any = false;
+                for (int series = 0; series < plan.Configs.Count; series++)
+                {
+                    StudyConfig config = plan.Configs[series];
+                    string corruption = config.Algorithm.NeedsDemonstrations ? level.Label : CorruptionLevel.None.Label;
+                    StudyCurve? curve = curves.FirstOrDefault(curve => curve.Group.Config == config.Name && curve.Group.Agents == agents && curve.Group.Corruption == corruption);
+                    if (curve is null || curve.Band.X.Length == 0) continue;
+                    placed.Add((config, series, curve, panels.Count));
+                    any = true;
+                }
+                if (!any) continue;
+                panels.Add(Condition(agents, level.Label));
+                scales.Add(agents);
+            }
+        // One name per configuration, for its one legend entry: the seeds it has in every panel.
+        var names = placed.GroupBy(entry => entry.Series).ToDictionary(group => group.Key, group =>
+        {
+            int fewest = group.Min(entry => entry.Curve.Band.Seeds), most = group.Max(entry => entry.Curve.Band.Seeds);
+            string seeds = fewest == most ? $"{most} seed{(most == 1 ? "" : "s")}" : $"{fewest}-{most} seeds";
+            return $"{group.First().Config.Name} ({seeds})";
+        });
+        FigureTrace[] traces = [.. placed.Select(entry => new FigureTrace(names[entry.Series], FigureTraceKind.Band,
+            entry.Curve.Band.X, entry.Curve.Band.Mean, entry.Curve.Band.Lower, entry.Curve.Band.Upper) { Panel = entry.Panel, Series = entry.Series })];
+        const string smoothing = "Each line is a configuration's mean over its completed seeds, each seed smoothed by a 5-iteration trailing mean; the band is the 95% Student-t interval of that mean, drawn where every seed has data.";
+        if (panels.Count <= 1)
+            return new FigureView(CurvesId, $"{summary.Name}: team return per configuration{(panels.Count == 1 ? $" ({panels[0]})" : "")}",
+                "environment steps", "team return (5-iteration trailing mean)", [.. traces.Select(trace => trace with { Panel = 0 })], Caption: smoothing);
+        return new FigureView(CurvesId, $"{summary.Name}: team return per configuration, one panel per condition",
+            "environment steps", "team return", traces,
+            Caption: $"One panel per condition (agents, corruption of the demonstrations); panels of one agent count share their axes (team return sums over agents); "
+                + $"a configuration keeps its colour in every panel and figure, and one without demonstrations shows its clean curve in each panel of its agent count. {smoothing}")
+        { Panels = panels, PanelScales = scales };
+    }
+
+    /// <summary>
+    /// Final return against the share of corrupted demonstrations: one panel per agent count and
+    /// corruption kind (one plot when there is one of each), a line per configuration that uses
+    /// demonstrations from the clean level (fraction 0) up, and the configurations without
+    /// demonstrations as dashed reference lines; colours as in <see cref="Curves"/>.
     /// </summary>
     public static FigureView FinalVersusCorruption(StudyPlan plan, StudySummary summary)
     {
         var traces = new List<FigureTrace>();
+        var panels = new List<string>();
+        var scales = new List<int>();
+        CorruptionKind[] kinds = [.. plan.Corruption.Where(level => !level.IsNone).Select(level => level.Kind!.Value).Distinct()];
         foreach (int agents in plan.Agents)
         {
-            string at = plan.Agents.Count > 1 ? $" n{agents}" : "";
-            foreach (StudyConfig config in plan.Configs.Where(config => config.Algorithm.NeedsDemonstrations))
+            foreach (CorruptionKind kind in kinds)
             {
-                StudyGroupResult? clean = summary.Find(config.Name, agents, CorruptionLevel.None.Label);
-                foreach (var kind in plan.Corruption.Where(level => !level.IsNone).GroupBy(level => level.Kind!.Value))
+                int panel = panels.Count;
+                for (int series = 0; series < plan.Configs.Count; series++)
                 {
-                    var points = new List<(double X, SeedStat Stat)>();
-                    if (clean?.FinalReturn is { } zero) points.Add((0, zero));
-                    foreach (CorruptionLevel level in kind.OrderBy(level => level.Fraction))
-                        if (summary.Find(config.Name, agents, level.Label)?.FinalReturn is { } stat) points.Add((level.Fraction, stat));
-                    traces.Add(Points($"{config.Name} {Engine.Demonstrations.DemonstrationCorruption.Name(kind.Key)}{at}", points));
+                    StudyConfig config = plan.Configs[series];
+                    if (config.Algorithm.NeedsDemonstrations)
+                    {
+                        var points = new List<(double X, SeedStat Stat)>();
+                        if (summary.Find(config.Name, agents, CorruptionLevel.None.Label)?.FinalReturn is { } zero) points.Add((0, zero));
+                        foreach (CorruptionLevel level in plan.Corruption.Where(level => level.Kind == kind).OrderBy(level => level.Fraction))
+                            if (summary.Find(config.Name, agents, level.Label)?.FinalReturn is { } stat) points.Add((level.Fraction, stat));
+                        traces.Add(Points(config.Name, points) with { Panel = panel, Series = series });
+                    }
+                    else if (summary.Find(config.Name, agents, CorruptionLevel.None.Label)?.FinalReturn is { } flat)
+                    {
+                        traces.Add(new FigureTrace($"{config.Name} (no demonstrations)", FigureTraceKind.Reference, [0, 1], [flat.Mean]) { Panel = panel, Series = series });
+                    }
                 }
+                panels.Add(Condition(agents, DemonstrationCorruption.Name(kind)));
+                scales.Add(agents);
             }
-            foreach (StudyConfig config in plan.Configs.Where(config => !config.Algorithm.NeedsDemonstrations))
-                if (summary.Find(config.Name, agents, CorruptionLevel.None.Label)?.FinalReturn is { } flat)
-                    traces.Add(new FigureTrace($"{config.Name}{at} (no demonstrations)", FigureTraceKind.Reference, [0, 1], [flat.Mean]));
         }
-        return new FigureView(CorruptionId, $"{summary.Name}: final team return against corrupted demonstrations", "share of agents with a corrupted demonstration",
-            "final team return (mean, 95% CI)", traces,
-            Caption: "Final return: each run's mean over its last 10% of iterations, then the mean over seeds with its 95% Student-t interval. Fraction 0 is the clean set; dashed lines are configurations that use no demonstrations.");
+        const string caption = "Final return: each run's mean over its last 10% of iterations, then the mean over seeds with its 95% Student-t interval. Fraction 0 is the clean set; dashed lines are configurations that use no demonstrations.";
+        const string title = "final team return against corrupted demonstrations", xTitle = "share of agents with a corrupted demonstration", yTitle = "final team return (mean, 95% CI)";
+        if (panels.Count <= 1)
+            return new FigureView(CorruptionId, $"{summary.Name}: {title}{(panels.Count == 1 ? $" ({panels[0]})" : "")}", xTitle, yTitle, traces, Caption: caption);
+        return new FigureView(CorruptionId, $"{summary.Name}: {title}, one panel per kind", xTitle, yTitle, traces,
+            Caption: $"One panel per agent count and kind of corruption; panels of one agent count share their axes; colours as in the curves. {caption}")
+            { Panels = panels, PanelScales = scales };
     }
 
-    /// <summary>One line per configuration across the agent counts, on the clean demonstrations (or the plan's first level).</summary>
+    /// <summary>One line per configuration across the agent counts, on the clean demonstrations (or the plan's first level); colours as in <see cref="Curves"/>.</summary>
     public static FigureView FinalVersusAgents(StudyPlan plan, StudySummary summary)
     {
         var traces = new List<FigureTrace>();
-        foreach (StudyConfig config in plan.Configs)
+        for (int series = 0; series < plan.Configs.Count; series++)
         {
+            StudyConfig config = plan.Configs[series];
             string level = config.Algorithm.NeedsDemonstrations ? plan.Corruption[0].Label : CorruptionLevel.None.Label;
             var points = plan.Agents.Order().Select(agents => (X: (double)agents, Stat: summary.Find(config.Name, agents, level)?.FinalReturn))
                 .Where(point => point.Stat is not null).Select(point => (point.X, point.Stat!)).ToList();
-            traces.Add(Points(config.Name, points));
+            traces.Add(Points(config.Name, points) with { Series = series });
         }
         return new FigureView(AgentsId, $"{summary.Name}: final team return against the number of agents", "agents (log scale)",
             "final team return (mean, 95% CI)", traces, LogX: true,

@@ -32,7 +32,7 @@ public static partial class StudyPng
             foreach (FigureView figure in figures)
             {
                 string page = Path.Combine(work, figure.Id + ".html");
-                await File.WriteAllTextAsync(page, Html(plotly, PlotlyFigure.Json(figure)), cancellation);
+                await File.WriteAllTextAsync(page, Html(plotly, PlotlyFigure.Json(figure), PlotlyFigure.Size(figure)), cancellation);
                 byte[] png = await RenderAsync(executable, page, work, cancellation);
                 string file = Path.Combine(folder, figure.Id + ".png");
                 await File.WriteAllBytesAsync(file, png, cancellation);
@@ -46,11 +46,11 @@ public static partial class StudyPng
         return written;
     }
 
-    private static string Html(string plotly, string figureJson) => $$"""
+    private static string Html(string plotly, string figureJson, (int Width, int Height) size) => $$"""
         <!doctype html><html><head><meta charset="utf-8"><script>{{plotly}}</script></head>
         <body><div id="figure"></div><script>
         const figure = {{figureJson}};
-        Plotly.toImage({ data: figure.data, layout: figure.layout }, { format: 'png', width: {{PlotlyFigure.Width}}, height: {{PlotlyFigure.Height}}, scale: 2 })
+        Plotly.toImage({ data: figure.data, layout: figure.layout }, { format: 'png', width: {{size.Width}}, height: {{size.Height}}, scale: 2 })
           .then(url => { document.body.setAttribute('data-png', url); })
           .catch(error => { document.body.setAttribute('data-error', String(error)); });
         </script></body></html>

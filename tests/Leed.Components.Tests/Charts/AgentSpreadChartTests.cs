@@ -102,4 +102,16 @@ public sealed class AgentSpreadChartTests : ComponentTestBase
         Assert.Equal((128.0, "dash", "set 1 v2"), (Convert.ToDouble(shape.X0), shape.Line.Dash, shape.Label.Text));
         Assert.Null(chart.FindComponents<PlotlyChart>()[1].Instance.Layout.Shapes);
     }
+
+    [Fact]
+    public async Task NoIterationYet_SaysWhy_UntilTheFirstColumnArrives()
+    {
+        var chart = Ctx.Render<AgentSpreadChart>(p => p.Add(c => c.Id, "w").Add(c => c.Agents, 4).Add(c => c.Columns, Array.Empty<AgentColumn>())
+            .Add(c => c.RedrawInterval, TimeSpan.Zero).Add(c => c.EmptyText, "No iteration has finished yet."));
+        Assert.Equal("No iteration has finished yet.", chart.Find("[data-chart-empty=w]").TextContent.Trim());
+
+        await chart.InvokeAsync(() => chart.Instance.Append(Columns(4, 1)));
+
+        chart.WaitForAssertion(() => Assert.Empty(chart.FindAll("[data-chart-empty]")));
+    }
 }

@@ -275,4 +275,47 @@ public sealed class LiveLineChartTests : ComponentTestBase
     [InlineData(null, "")]
     public void PlotlyTextEscape_LeavesNothingPlotlyWouldReadAsMarkupOrAnEntity(string? text, string expected) =>
         Assert.Equal(expected, PlotlyText.Escape(text));
+
+    [Fact]
+    public async Task AChartWithNoPointYet_SaysWhy_AndTheMessageGoesWithTheFirstAppendedPoint()
+    {
+        var arrival = new ChartSeries("metrics/arrival_rate", "arrival rate", []);
+        var chart = Ctx.Render<LiveLineChart>(p => p.Add(c => c.Id, "traffic").Add(c => c.Series, [arrival])
+            .Add(c => c.EmptyText, "No episode has finished yet: arrival appears after the first finished episode."));
+
+        Assert.Equal("No episode has finished yet: arrival appears after the first finished episode.", chart.Find("[data-chart-empty=traffic]").TextContent.Trim());
+        Assert.Single(chart.FindComponents<PlotlyChart>()); // the chart stays in place, ready for its points
+
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(arrival.Key, [new SeriesPoint(384, 0.5)])]));
+
+        chart.WaitForAssertion(() => Assert.Empty(chart.FindAll("[data-chart-empty]")));
+        Assert.Equal(1, Calls("extendTraces"));
+    }
+
+    [Fact]
+    public void AChartWithPoints_OrWithoutAnEmptyText_SaysNothing()
+    {
+        var withPoints = Ctx.Render<LiveLineChart>(p => p.Add(c => c.Id, "a").Add(c => c.Series, [Return]).Add(c => c.EmptyText, "nothing yet"));
+        var withoutText = Ctx.Render<LiveLineChart>(p => p.Add(c => c.Id, "b").Add(c => c.Series, [new ChartSeries("k", "k", [])]));
+
+        Assert.Empty(withPoints.FindAll("[data-chart-empty]"));
+        Assert.Empty(withoutText.FindAll("[data-chart-empty]"));
+    }
+
+    [Fact]
+    public async Task AMessageAboutSomeLines_StaysWhileOnlyTheOthersHavePoints()
+    {
+        var agreement = new ChartSeries("agreement", "agreement", [new(128, 0.4)]);
+        var arrival = new ChartSeries("arrival", "arrival rate", []);
+        var chart = Ctx.Render<LiveLineChart>(p => p.Add(c => c.Id, "traffic").Add(c => c.Series, [agreement, arrival])
+            .Add(c => c.EmptyText, "No episode has finished yet.").Add(c => c.EmptyKeys, ["arrival"]));
+
+        Assert.Single(chart.FindAll("[data-chart-empty=traffic]"));
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta("agreement", [new SeriesPoint(256, 0.5)])]));
+        chart.Render();
+        Assert.Single(chart.FindAll("[data-chart-empty=traffic]"));
+
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta("arrival", [new SeriesPoint(384, 0.25)])]));
+        chart.WaitForAssertion(() => Assert.Empty(chart.FindAll("[data-chart-empty]")));
+    }
 }

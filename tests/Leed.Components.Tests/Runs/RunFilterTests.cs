@@ -41,4 +41,39 @@ public sealed class RunFilterTests
     {
         Assert.Equal(tags, TagText.Parse(text));
     }
+
+    [Theory]
+    [InlineData("leed sweep", "LastReturn", "50", "leed sweep", RunMetric.LastReturn, 50.0)]
+    [InlineData("\"[(.*+?^$|\\", "steps", "-1.5e3", "\"[(.*+?^$|\\", RunMetric.Steps, -1500.0)] // any text; metric names ignore case
+    [InlineData("städte 東京 🚗", null, null, "städte 東京 🚗", RunMetric.BestReturn, null)]
+    [InlineData(null, "7", "NaN", null, RunMetric.BestReturn, null)]          // a number is not a metric name; NaN is no threshold
+    [InlineData("", "Nonsense", "Infinity", null, RunMetric.BestReturn, null)]
+    [InlineData(null, "Progress", "1,5", null, RunMetric.Progress, null)]      // a comma is not the decimal point of an address
+    [InlineData(null, "", "abc", null, RunMetric.BestReturn, null)]
+    public void AnAddress_GivesTheFiltersItNames_AndIgnoresWhatTheTableCouldNotHaveWritten(
+        string? q, string? metric, string? min, string? search, RunMetric expectedMetric, double? minimum)
+    {
+        Assert.Equal(new RunFilterState(search, expectedMetric, minimum), RunFilterState.Parse(q, metric, min));
+    }
+
+    [Fact]
+    public void ASearchLongerThanTheBoxTakes_IsIgnored_AndOneAtTheLimitKept()
+    {
+        string limit = new('x', RunFilterState.MaxSearchLength);
+        Assert.Equal(limit, RunFilterState.Parse(limit, null, null).Search);
+        Assert.Null(RunFilterState.Parse(limit + "x", null, null).Search);
+    }
+
+    [Theory]
+    [InlineData(50.0)]
+    [InlineData(-1234.5678)]
+    [InlineData(0.1)]
+    [InlineData(1e-7)]
+    public void TheFilters_SurviveTheirAddressUnchanged(double minimum)
+    {
+        var state = new RunFilterState("ippo «quoted» [x]", RunMetric.LastReturn, minimum);
+        Assert.Equal(state, RunFilterState.Parse(state.Query, state.MetricName, state.MinimumText));
+        Assert.Equal(RunFilterState.None, RunFilterState.Parse(RunFilterState.None.Query, RunFilterState.None.MetricName, RunFilterState.None.MinimumText));
+        Assert.Null(RunFilterState.None.MetricName); // the default metric is not written
+    }
 }

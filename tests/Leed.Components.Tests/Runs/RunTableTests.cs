@@ -29,10 +29,14 @@ public sealed class RunTableTests : ComponentTestBase
 
     private readonly List<RunSort?> _sorts = [];
 
-    private IRenderedComponent<RunTable> RenderTable(IReadOnlyList<RunRow>? rows = null, RunSort? sort = null) =>
+    private readonly List<RunFilterState> _filters = [];
+
+    private IRenderedComponent<RunTable> RenderTable(IReadOnlyList<RunRow>? rows = null, RunSort? sort = null, RunFilterState? filter = null) =>
         Ctx.Render<RunTable>(p => p
             .Add(c => c.Rows, rows ?? Runs)
             .Add(c => c.Sort, sort)
+            .Add(c => c.Filter, filter)
+            .Add(c => c.FilterChanged, f => _filters.Add(f))
             .Add(c => c.SortChanged, s => _sorts.Add(s))
             .Add(c => c.OnDeleteRequested, run => _deleted.Add(run))
             .Add(c => c.OnTagsChanged, edit => _tagEdits.Add(edit))
@@ -259,5 +263,55 @@ public sealed class RunTableTests : ComponentTestBase
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         table.Find("input[data-test=run-minimum]").Input("990");
         Assert.Equal(10, Names(table).Length);
+    }
+
+    [Fact]
+    public void FiltersFromTheAddress_ShowOnlyTheirRows_AndFillTheSearchBox()
+    {
+        var table = RenderTable(filter: new RunFilterState("leed", RunMetric.BestReturn, 50));
+
+        table.WaitForAssertion(() => Assert.Equal(["Run 0001"], Names(table)));
+        Assert.Equal("leed", table.Find("input[data-test=run-search]").GetAttribute("value"));
+        Assert.Equal("50", table.Find("input[data-test=run-minimum]").GetAttribute("value"));
+    }
+
+    [Fact]
+    public void TypingAndSettingAThreshold_TellThePageEachNewFilter()
+    {
+        var table = RenderTable();
+
+        table.Find("input[data-test=run-search]").Input("leed");
+        table.Find("input[data-test=run-minimum]").Input("50");
+
+        table.WaitForAssertion(() => Assert.Equal(
+            [new RunFilterState("leed"), new RunFilterState("leed", RunMetric.BestReturn, 50)], _filters));
+    }
+
+    [Fact]
+    public void AnOlderFilterComingBackFromThePage_DoesNotUndoWhatWasTypedSince()
+    {
+        var table = RenderTable();
+        table.Find("input[data-test=run-search]").Input("m");
+        table.Find("input[data-test=run-search]").Input("mappo");
+
+        // The page's address catches up with the first keystroke only now.
+        table.Render(p => p.Add(c => c.Filter, new RunFilterState("m")));
+
+        Assert.Equal("mappo", table.Find("input[data-test=run-search]").GetAttribute("value"));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0003"], Names(table)));
+    }
+
+    [Fact]
+    public void AFilterThePageChanges_ReplacesTheTablesOwn_AndNoneClearsIt()
+    {
+        var table = RenderTable();
+        table.Find("input[data-test=run-search]").Input("ippo");
+
+        table.Render(p => p.Add(c => c.Filter, new RunFilterState("mappo")));  // e.g. the browser's back button
+        table.WaitForAssertion(() => Assert.Equal(["Run 0003"], Names(table)));
+
+        table.Render(p => p.Add(c => c.Filter, (RunFilterState?)null));
+        table.WaitForAssertion(() => Assert.Equal(4, Names(table).Length));
+        Assert.True(string.IsNullOrEmpty(table.Find("input[data-test=run-search]").GetAttribute("value")));
     }
 }

@@ -1,4 +1,4 @@
-// Live run in a real browser: a run on an imported map's own .scen agents shows their real count, and a finished run's kept episodes replay and scrub after a restart.
+// Live run in a real browser: a run on an imported map's own .scen agents shows their real count, a finished run's kept episodes replay and scrub after a restart, and charts with nothing to draw yet say why.
 using Leed.Engine.Maps;
 using Leed.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +52,60 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
             await Expect(row.Locator("td[data-label='Agents']")).ToHaveTextAsync(agents.ToString());
             await Expect(row.Locator("td[data-label='Group']")).ToContainTextAsync($"-n{agents}-");
         }
+    }
+
+    [Fact]
+    public async Task ChartsWithNothingToDrawYet_SayWhy_AndFillInAsTheRunTrains()
+    {
+        var registry = app.Services.GetRequiredService<RunRegistry>();
+        // Paused before its first iteration: every chart is empty. 32 steps an iteration, so an episode takes several.
+        RunRecord run = registry.Submit(AppServerFixture.TinyRun("empty charts", PresetMaps.Small, agents: 4, iterations: 300));
+        registry.Pause(run.Id);
+        try
+        {
+            IPage page = await app.NewPageAsync();
+            await AppServerFixture.GotoReadyAsync(page, $"runs/{run.Id}", "#live-page");
+            ILocator traffic = page.Locator("[data-chart-empty=chart-traffic]");
+            await Expect(traffic).ToHaveTextAsync("No episode has finished yet: arrival and congestion appear after the first finished episode.");
+            await Expect(page.Locator("[data-chart-empty=chart-return]")).ToHaveTextAsync("No episode has finished yet: the team return appears after the first finished episode.");
+            await Expect(page.Locator("[data-chart-empty=chart-losses]")).ToHaveTextAsync("No iteration has finished yet: the losses appear after the first finished iteration.");
+            await Expect(page.Locator("[data-chart-empty=chart-sps]")).ToHaveTextAsync("No iteration has finished yet: the speed appears after the first finished iteration.");
+            await Expect(page.Locator("[data-chart-empty=chart-weights]")).ToHaveTextAsync("No iteration has finished yet: the weights appear after the first finished iteration.");
+            Assert.Empty(registry.Metrics(run.Id));
+            await app.ScreenshotAsync(page, "live-run-empty-charts");
+
+            registry.Resume(run.Id);
+            // The losses come with the first iteration, arrival and congestion with the first finished episode; each message goes then, without a reload.
+            await Expect(page.Locator("[data-chart-empty=chart-losses]")).ToHaveCountAsync(0, new() { Timeout = 90_000 });
+            await Expect(page.Locator("[data-chart-empty=chart-sps]")).ToHaveCountAsync(0);
+            await Expect(page.Locator("[data-chart-empty=chart-weights]")).ToHaveCountAsync(0);
+            // LEED's agreement with its demonstrations is drawn from the first iteration; the message stays until arrival and congestion come.
+            await page.WaitForFunctionAsync("() => { const c = document.getElementById('chart-traffic'); return c && c.data && c.data.some(t => t.x.length > 0); }");
+            // The page first, then the store: an episode may finish in between, never the other way round.
+            int stillSaid = await traffic.CountAsync();
+            bool episodeDone = registry.Metrics(run.Id).Any(record => record.Values.ContainsKey(Engine.Learning.MetricNames.ArrivalRate));
+            Assert.True(stillSaid == 1 || episodeDone, "the traffic chart's message went with the agreement line, before any episode finished");
+            await Expect(traffic).ToHaveCountAsync(0, new() { Timeout = 120_000 });
+            await Expect(page.Locator("[data-chart-empty=chart-return]")).ToHaveCountAsync(0);
+            await page.WaitForFunctionAsync("() => { const c = document.getElementById('chart-traffic'); return c && c.data && c.data[0].x.length > 0; }");
+            Assert.Contains(registry.Metrics(run.Id), record => record.Values.ContainsKey(Engine.Learning.MetricNames.ArrivalRate));
+            await app.ScreenshotAsync(page, "live-run-charts-filled");
+        }
+        finally
+        {
+            app.StopRunsNamed("empty charts");
+        }
+
+        // A run that ended before any episode finished says so, rather than promising one.
+        string[] ended = await app.TrainAsync(AppServerFixture.TinyRun("no episode", PresetMaps.Small, agents: 4, iterations: 1));
+        Assert.DoesNotContain(registry.Metrics(ended[0]), record => record.Values.ContainsKey(Engine.Learning.MetricNames.ArrivalRate));
+        IPage done = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(done, $"runs/{ended[0]}", "#live-page");
+        await Expect(done.Locator("[data-chart-empty=chart-traffic]")).ToHaveTextAsync(
+            "No episode finished in this run: arrival and congestion appear only after a finished episode.");
+        await Expect(done.Locator("[data-chart-empty=chart-losses]")).ToHaveCountAsync(0);
+        await done.WaitForFunctionAsync("() => { const c = document.getElementById('chart-losses'); return c && c.data && c.data[0].x.length > 0; }");
+        await app.ScreenshotAsync(done, "live-run-ended-without-episode");
     }
 
     /// <summary>A dashboard on a data folder it does not delete, so that a second one can take over the folder.</summary>

@@ -1,4 +1,4 @@
-// The Runs table in a real browser: the search box on runs with no notes, tags or group, a note typed at full speed, the fit at 1440 pixels, the column chooser, and the sort and chosen columns kept across a reload.
+// The Runs table in a real browser: the search box on runs with no notes, tags or group, a note typed at full speed, the fit at 1440 pixels, the column chooser, the sort and filters kept in the address and the chosen columns in the browser across a reload, and odd search text.
 using Leed.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -132,6 +132,17 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
     private static async Task ExpectNamesAsync(IPage page, string prefix, params string[] names) =>
         await Expect(Rows(page, prefix).Locator("td[data-label=Name]")).ToHaveTextAsync(names);
 
+    // In any order: runs stored in one test share their creation time.
+    private static async Task ExpectRowsAsync(IPage page, string prefix, params string[] names)
+    {
+        await Expect(Rows(page, prefix)).ToHaveCountAsync(names.Length);
+        foreach (string name in names) await Expect(Rows(page, name)).ToHaveCountAsync(1);
+    }
+
+    // The address follows the box a round trip after each keystroke; a reload before it would load an older search.
+    private static async Task ExpectSearchInAddressAsync(IPage page, string text) =>
+        await page.WaitForFunctionAsync("text => new URL(location.href).searchParams.get('q') === text", text);
+
     private static ILocator Header(IPage page, string title) =>
         page.Locator(".leed-run-table thead th", new() { Has = page.Locator("span.sortable-column-header", new() { HasTextString = title }) });
 
@@ -154,10 +165,10 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
 
         // Sort as a researcher does: click the header, then again for the other way round.
         await Header(page, "Agents").Locator("span.sortable-column-header").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/runs\?sort=Agents&dir=asc$"));
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($@"/runs\?q={prefix}&sort=Agents&dir=asc$"));
         await ExpectNamesAsync(page, prefix, $"{prefix} leed", $"{prefix} mappo", $"{prefix} ippo");
         await Header(page, "Agents").Locator("span.sortable-column-header").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/runs\?sort=Agents&dir=desc$"));
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($@"/runs\?q={prefix}&sort=Agents&dir=desc$"));
         await ExpectNamesAsync(page, prefix, $"{prefix} ippo", $"{prefix} mappo", $"{prefix} leed");
 
         // Hide a column shown by default and show one hidden by default.
@@ -194,7 +205,107 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         await Expect(other.Locator("#blazor-error-ui")).ToBeHiddenAsync();
         await app.ScreenshotAsync(other, "runs-unknown-sort");
         await Header(other, "Agents").Locator("span.sortable-column-header").ClickAsync();
-        await Expect(other).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/runs\?sort=Agents&dir=asc$"));
+        await Expect(other).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($@"/runs\?sort=Agents&dir=asc&q={prefix}$"));
         await ExpectNamesAsync(other, prefix, $"{prefix} leed", $"{prefix} mappo", $"{prefix} ippo");
+    }
+
+    [Fact]
+    public async Task TheSearchAndThreshold_StayInTheAddress_SoAReloadOrASharedLinkShowsTheSameRows()
+    {
+        string prefix = "zquery" + Guid.NewGuid().ToString("N")[..6];
+        string[] ids = StoreFinishedRuns(prefix, "leed", "ippo", "mappo");
+        long[] steps = [100, 5_000, 9_000];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            RunRecord run = Registry.Get(ids[i])!;
+            run.GlobalStep = steps[i];
+            Registry.Store.Save(run);
+        }
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+
+        // Filter as a researcher does: type the words, pick a metric, give its minimum.
+        await page.Locator("input[data-test=run-search]").PressSequentiallyAsync(prefix);
+        await Expect(Rows(page, prefix)).ToHaveCountAsync(3);
+        await AppServerFixture.ChooseAsync(page.GetByRole(AriaRole.Combobox, new() { Name = "Metric" }), "Steps");
+        await page.Locator("input[data-test=run-minimum]").FillAsync("1000");
+        await ExpectRowsAsync(page, prefix, $"{prefix} ippo", $"{prefix} mappo");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($@"/runs\?q={prefix}&metric=Steps&min=1000$"));
+
+        await page.ReloadAsync();
+        await page.Locator("#runs-page[data-ready='true']").WaitForAsync();
+        await ExpectRowsAsync(page, prefix, $"{prefix} ippo", $"{prefix} mappo");
+        await Expect(page.Locator("input[data-test=run-search]")).ToHaveValueAsync(prefix);
+        await Expect(page.Locator("input[data-test=run-minimum]")).ToHaveValueAsync("1000");
+        await app.ScreenshotAsync(page, "runs-filtered-after-reload");
+
+        // A shared link, with a second word, in a fresh browser.
+        IPage other = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(other, $"runs?q={prefix}%20mappo&metric=steps&min=1000&sort=Name&dir=desc", "#runs-page");
+        await ExpectRowsAsync(other, prefix, $"{prefix} mappo");
+
+        // Values the table could not have written are ignored, one by one, and the page stays up.
+        await AppServerFixture.GotoReadyAsync(other, $"runs?q={prefix}&metric=7&min=abc", "#runs-page");
+        await ExpectRowsAsync(other, prefix, $"{prefix} leed", $"{prefix} ippo", $"{prefix} mappo");
+        await AppServerFixture.GotoReadyAsync(other, $"runs?q={prefix}&metric=Steps&min=NaN", "#runs-page");
+        await ExpectRowsAsync(other, prefix, $"{prefix} leed", $"{prefix} ippo", $"{prefix} mappo");
+        await AppServerFixture.GotoReadyAsync(other, $"runs?q={new string('x', 201)}&metric=Steps&min=5000", "#runs-page");
+        await Expect(other.Locator("input[data-test=run-search]")).ToHaveValueAsync("");
+        await Expect(Rows(other, prefix)).ToHaveCountAsync(2);
+        await Expect(other.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+    }
+
+    [Theory]
+    [InlineData("\"")]
+    [InlineData("'\"[({*+?.^$|\\")]
+    [InlineData("<b>x</b> & %20 %zz ?q=1#frag")]
+    [InlineData("städte 東京 🚗 \u0301")]
+    [InlineData("]]]) ((( [a-z]+ .*")]
+    public async Task OddSearchText_NeverBreaksThePage_AndSurvivesAReload(string text)
+    {
+        string prefix = "zodd" + Guid.NewGuid().ToString("N")[..6];
+        StoreFinishedRuns(prefix, "ippo");
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+        ILocator search = page.Locator("input[data-test=run-search]");
+
+        // The odd words first, so that each is looked for; the last word matches no run.
+        text += " nomatch" + prefix;
+        await search.PressSequentiallyAsync(text);
+        await Expect(page.Locator("body")).ToContainTextAsync("No run matches.");
+        await ExpectSearchInAddressAsync(page, text);
+        await page.ReloadAsync();
+        await page.Locator("#runs-page[data-ready='true']").WaitForAsync();
+        await Expect(search).ToHaveValueAsync(text);
+        await Expect(page.Locator("body")).ToContainTextAsync("No run matches.");
+
+        // The page is still live: the run's own name finds it again.
+        await search.FillAsync(prefix);
+        await Expect(Rows(page, prefix)).ToHaveCountAsync(1);
+        await Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task AVeryLongSearch_IsCutAtTheBoxsLimit_AndThePageStaysUp()
+    {
+        string prefix = "zlong" + Guid.NewGuid().ToString("N")[..6];
+        StoreFinishedRuns(prefix, "ippo");
+        IPage page = await app.NewPageAsync();
+        await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
+        ILocator search = page.Locator("input[data-test=run-search]");
+
+        await search.FillAsync(prefix + " " + string.Concat(Enumerable.Repeat("ünïcödé[.*] ", 400)));
+        await Expect(page.Locator("body")).ToContainTextAsync("No run matches.");
+        string value = await search.InputValueAsync();
+        Assert.True(value.Length <= Leed.Components.Runs.RunFilterState.MaxSearchLength, $"the box holds {value.Length} characters");
+        Assert.StartsWith(prefix, value, StringComparison.Ordinal);
+        await ExpectSearchInAddressAsync(page, value);
+        await page.ReloadAsync();
+        await page.Locator("#runs-page[data-ready='true']").WaitForAsync();
+        await Expect(search).ToHaveValueAsync(value);
+        await app.ScreenshotAsync(page, "runs-long-search");
+        await search.FillAsync(prefix);
+        await Expect(Rows(page, prefix)).ToHaveCountAsync(1);
+        await Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
     }
 }

@@ -1,4 +1,4 @@
-// The Runs page: every run in a sortable, filterable table; tags, notes, delete, compare. The sort lives in the address.
+// The Runs page: every run in a sortable, filterable table; tags, notes, delete, compare. The sort and the filters live in the address.
 using Leed.Components.Runs;
 using Leed.Components.Views;
 using Leed.Dashboard.Views;
@@ -19,6 +19,15 @@ public partial class Runs : IDisposable
 
     /// <summary><c>asc</c> or <c>desc</c>.</summary>
     [SupplyParameterFromQuery(Name = "dir")] public string? SortDirectionText { get; set; }
+
+    /// <summary>The search text (<c>?q=…</c>); longer than the box takes, it is ignored.</summary>
+    [SupplyParameterFromQuery(Name = "q")] public string? SearchText { get; set; }
+
+    /// <summary>The threshold's metric (<c>?metric=LastReturn</c>), a <see cref="RunMetric"/> name; anything else is ignored.</summary>
+    [SupplyParameterFromQuery(Name = "metric")] public string? MetricText { get; set; }
+
+    /// <summary>The threshold (<c>?min=50</c>), an invariant-culture number; anything else is ignored. Text, not double: a malformed number must not fail the page.</summary>
+    [SupplyParameterFromQuery(Name = "min")] public string? MinimumText { get; set; }
 
     private IReadOnlyList<RunRow> _rows = [];
     private IReadOnlyCollection<RunRow> _selected = [];
@@ -70,6 +79,16 @@ public partial class Runs : IDisposable
     {
         if (sort == Sort) return;
         var query = new Dictionary<string, object?> { ["sort"] = sort?.Column, ["dir"] = sort?.Direction };
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(query), new NavigationOptions { ReplaceHistoryEntry = true });
+    }
+
+    private RunFilterState Filter => RunFilterState.Parse(SearchText, MetricText, MinimumText);
+
+    // Replaces the history entry too: each keystroke is not a page to go back to.
+    private void OnFilterChanged(RunFilterState filter)
+    {
+        if (filter == Filter) return;
+        var query = new Dictionary<string, object?> { ["q"] = filter.Query, ["metric"] = filter.MetricName, ["min"] = filter.MinimumText };
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(query), new NavigationOptions { ReplaceHistoryEntry = true });
     }
 

@@ -95,7 +95,10 @@ public sealed partial class StudyPage : IDisposable
         {
             // Plotly.Blazor loads plotly.js as the global Plotly, whose downloadImage saves a drawn chart found by its DOM id.
             foreach (FigureView figure in _figures.Where(figure => !figure.IsEmpty))
-                await JS.InvokeAsync<string>("Plotly.downloadImage", figure.Id, new { format = "png", filename = $"{StudyFigures.FileStem(_study)}-{figure.Id}", width = 900, height = 460 });
+            {
+                (int width, int height) = Leed.Components.Figures.PlotlyFigure.Size(figure);
+                await JS.InvokeAsync<string>("Plotly.downloadImage", figure.Id, new { format = "png", filename = $"{StudyFigures.FileStem(_study)}-{figure.Id}", width, height });
+            }
         }
         catch (JSException)
         {
