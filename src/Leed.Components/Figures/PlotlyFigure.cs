@@ -123,8 +123,8 @@ public static class PlotlyFigure
         return xs.Length == 0 ? null : (xs.Min(), xs.Max());
     }
 
-    private static bool SameScale(FigureView figure, int panel, int other) =>
-        (figure.PanelScales.Count > panel ? figure.PanelScales[panel] : 0) == (figure.PanelScales.Count > other ? figure.PanelScales[other] : 0);
+    /// <summary>The y range a panel shares (<see cref="FigureView.PanelScales"/>; 0 where it says none).</summary>
+    private static int ScaleOf(FigureView figure, int panel) => figure.PanelScales.Count > panel ? figure.PanelScales[panel] : 0;
 
     /// <summary>Plotly's names of a panel's axes: <c>x</c> and <c>y</c> for the first, <c>x2</c> and <c>y2</c> for the second, and so on.</summary>
     private static (string X, string Y) Axes(FigureView figure, int panel)
@@ -212,9 +212,9 @@ public static class PlotlyFigure
             (string x, string y) = Axes(figure, panel);
             bool lowestInColumn = panel + columns >= panels;
             // The first panel of the same scale, whose y range this one takes; its own when it is the first.
-            int scale = figure.PanelScales.Count > panel ? figure.PanelScales[panel] : 0;
-            int first = Enumerable.Range(0, panel + 1).First(other => (figure.PanelScales.Count > other ? figure.PanelScales[other] : 0) == scale);
-            bool ownRange = first == panel, leftOfRange = column == 0 || !SameScale(figure, panel, panel - 1);
+            int scale = ScaleOf(figure, panel);
+            int first = Enumerable.Range(0, panel + 1).First(other => ScaleOf(figure, other) == scale);
+            bool ownRange = first == panel, leftOfRange = column == 0 || ScaleOf(figure, panel - 1) != scale;
             xAxes.Add(new Plotly.Blazor.LayoutLib.XAxis
             {
                 Domain = [left, left + panelWidth], Anchor = y, Matches = panel == 0 ? null : "x",

@@ -43,7 +43,7 @@ public static class StudyFigures
                 for (int series = 0; series < plan.Configs.Count; series++)
                 {
                     StudyConfig config = plan.Configs[series];
-                    string corruption = config.Algorithm.NeedsDemonstrations ? level.Label : CorruptionLevel.None.Label;
+                    string corruption = config.CorruptionIn(level.Label);
                     StudyCurve? curve = curves.FirstOrDefault(curve => curve.Group.Config == config.Name && curve.Group.Agents == agents && curve.Group.Corruption == corruption);
                     if (curve is null || curve.Band.X.Length == 0) continue;
                     placed.Add((config, series, curve, panels.Count));
@@ -126,7 +126,7 @@ public static class StudyFigures
         for (int series = 0; series < plan.Configs.Count; series++)
         {
             StudyConfig config = plan.Configs[series];
-            string level = config.Algorithm.NeedsDemonstrations ? plan.Corruption[0].Label : CorruptionLevel.None.Label;
+            string level = config.CorruptionIn(plan.Corruption[0].Label);
             var points = plan.Agents.Order().Select(agents => (X: (double)agents, Stat: summary.Find(config.Name, agents, level)?.FinalReturn))
                 .Where(point => point.Stat is not null).Select(point => (point.X, point.Stat!)).ToList();
             traces.Add(Points(config.Name, points) with { Series = series });

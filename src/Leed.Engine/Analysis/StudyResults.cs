@@ -98,7 +98,7 @@ public static class StudyResults
 
         // Configurations without demonstrations ran once, under "none": they count in every corruption level of their agent count.
         Group? InCondition(StudyConfig? config, int agents, string corruption) =>
-            config is null ? null : Find(config.Name, agents, config.Algorithm.NeedsDemonstrations ? corruption : CorruptionLevel.None.Label);
+            config is null ? null : Find(config.Name, agents, config.CorruptionIn(corruption));
 
         StudyConfig? random = plan.Configs.FirstOrDefault(config => config.Algorithm.Algorithm == Algorithm.Random);
         StudyConfig? demo = plan.Configs.FirstOrDefault(config => config.Algorithm.Algorithm == Algorithm.Demo);

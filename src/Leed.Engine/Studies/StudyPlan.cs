@@ -26,6 +26,13 @@ public sealed record StudyConfig(string Name, AlgorithmInfo Algorithm, string? W
 
     /// <summary>A learning algorithm other than LEED (no weight schedule): what "baseline" means for the threshold.</summary>
     public bool IsBaseline => Algorithm.Learns && !Algorithm.UsesWeightSchedule;
+
+    /// <summary>
+    /// The corruption label of this configuration's runs in a condition of <paramref name="corruption"/>:
+    /// that label when it uses demonstrations; otherwise the clean level, where it ran once and which
+    /// stands for it in every corruption level of its agent count.
+    /// </summary>
+    public string CorruptionIn(string corruption) => Algorithm.NeedsDemonstrations ? corruption : CorruptionLevel.None.Label;
 }
 
 /// <summary>
