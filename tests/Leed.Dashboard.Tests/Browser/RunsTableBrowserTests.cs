@@ -31,6 +31,17 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         return [.. ids];
     }
 
+    /// <summary>Changes each stored run (with its place in <paramref name="ids"/>) and stores it again.</summary>
+    private void EditEach(string[] ids, Action<RunRecord, int> edit)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            RunRecord run = Registry.Get(ids[i])!;
+            edit(run, i);
+            Registry.Store.Save(run);
+        }
+    }
+
     private static ILocator Rows(IPage page, string prefix) => page.Locator("table tbody tr.mud-table-row", new() { HasText = prefix });
 
     [Fact]
@@ -99,14 +110,12 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
     {
         string prefix = "zwide" + Guid.NewGuid().ToString("N")[..6];
         string[] ids = StoreFinishedRuns(prefix, "leed", "ippo");
-        foreach (string id in ids)
+        EditEach(ids, (run, _) =>
         {
-            RunRecord run = Registry.Get(id)!;
             run.Spec.Group = "leed-synthetic-small-3-1201101500";
             run.Tags = ["baseline", "paper"];
             run.Notes = "a note long enough to take some room in its column";
-            Registry.Store.Save(run);
-        }
+        });
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
         await Expect(Rows(page, prefix)).ToHaveCountAsync(2);
@@ -152,12 +161,7 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         string prefix = "zsort" + Guid.NewGuid().ToString("N")[..6];
         string[] ids = StoreFinishedRuns(prefix, "leed", "ippo", "mappo");
         int[] agents = [3, 12, 7];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            RunRecord run = Registry.Get(ids[i])!;
-            run.Spec.Agents = agents[i];
-            Registry.Store.Save(run);
-        }
+        EditEach(ids, (run, i) => run.Spec.Agents = agents[i]);
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
         await page.Locator("input[data-test=run-search]").FillAsync(prefix);
@@ -215,12 +219,7 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         string prefix = "zquery" + Guid.NewGuid().ToString("N")[..6];
         string[] ids = StoreFinishedRuns(prefix, "leed", "ippo", "mappo");
         long[] steps = [100, 5_000, 9_000];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            RunRecord run = Registry.Get(ids[i])!;
-            run.GlobalStep = steps[i];
-            Registry.Store.Save(run);
-        }
+        EditEach(ids, (run, i) => run.GlobalStep = steps[i]);
         IPage page = await app.NewPageAsync();
         await AppServerFixture.GotoReadyAsync(page, "runs", "#runs-page");
 
