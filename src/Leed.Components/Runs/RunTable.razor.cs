@@ -126,7 +126,11 @@ public sealed partial class RunTable : ComponentBase, IAsyncDisposable
         {
             // Only once interactive: a prerendered page has no circuit to tell of the new address.
             _addressQuery = await JS.InvokeAsync<IJSObjectReference>("import", AddressQueryModulePath);
-            if (_disposed) return;
+            if (_disposed)
+            {
+                await _addressQuery.DisposeAsync();
+                return;
+            }
             await _addressQuery.InvokeVoidAsync("bind", _searchBox, SearchQueryName);
             _searchInAddress = true;
         }
