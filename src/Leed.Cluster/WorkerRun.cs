@@ -119,6 +119,10 @@ internal sealed class WorkerRun : IRunContext
         }
     }
 
+    // The coordinator's wall time for the run is the last row's it receives: this end-of-loop clock does
+    // not travel in the progress answer yet, so a cluster run's wall time still ends at its last row.
+    public void ReportTrainedSeconds(double wallSeconds) { }
+
     // Every snapshot goes to the coordinator, which stores and thins it; the recording time counts against this run's budget here.
     public void ReportSnapshot(EpisodeSnapshot snapshot, TimeSpan recording)
     {

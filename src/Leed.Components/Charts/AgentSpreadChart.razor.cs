@@ -36,7 +36,7 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
     /// <summary>The columns so far; a different list replaces what is drawn (later ones come through <see cref="Append"/>).</summary>
     [Parameter] public IReadOnlyList<AgentColumn> Columns { get; set; } = [];
 
-    /// <summary>Said above the charts while there is no column yet (why, and when there will be); null says nothing.</summary>
+    /// <summary>Said in the charts' place (they are hidden, no empty axes) while there is no column yet: why, and when there will be; null says nothing.</summary>
     [Parameter] public string? EmptyText { get; set; }
 
     /// <summary>The metric's short name, for the axis, the legend and the hover text (for example w_i).</summary>
@@ -66,6 +66,8 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
     private IReadOnlyCollection<int> _shown = [];
     private DateTime _lastRedraw = DateTime.MinValue;
     private bool _plotted, _redrawScheduled, _subscribed, _disposed;
+
+    private bool ShowsPlaceholder => EmptyText is not null && _columns.Count == 0;
 
     private string LinesId => $"{Id}-lines";
     private string HeatmapId => $"{Id}-heatmap";

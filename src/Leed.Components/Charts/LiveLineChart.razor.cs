@@ -59,8 +59,10 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     [Parameter] public IReadOnlyList<ChartMarker>? Markers { get; set; }
 
     /// <summary>
-    /// Said above the chart while no line or band has a point, e.g. why there is nothing yet and when
-    /// there will be; null says nothing. It goes as soon as the first point arrives.
+    /// Said while no line or band has a point, e.g. why there is nothing yet and when there will be; null
+    /// says nothing. While the chart has no point at all it is said in the chart's place (a placeholder
+    /// of the chart's size, no empty axes); while only other lines than <see cref="EmptyKeys"/> have
+    /// points, above the chart. It goes, and the chart shows, as soon as the points it is about arrive.
     /// </summary>
     [Parameter] public string? EmptyText { get; set; }
 
@@ -107,7 +109,12 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
 
     private bool HasPoints => EmptyKeys is { } keys
         ? _lines.Any(line => keys.Contains(line.Key) && line.Points.Count > 0)
-        : _lines.Any(line => line.Points.Count > 0) || (Bands ?? []).Any(band => band.X.Length > 0);
+        : HasAnyPoint;
+
+    private bool HasAnyPoint => _lines.Any(line => line.Points.Count > 0) || (Bands ?? []).Any(band => band.X.Length > 0);
+
+    /// <summary>Nothing to draw and something to say: the placeholder stands where the (hidden) chart is.</summary>
+    private bool ShowsPlaceholder => EmptyText is not null && !HasAnyPoint;
 
     protected override void OnInitialized()
     {
@@ -159,10 +166,10 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     {
         if (_disposed || deltas.Count == 0)
             return;
-        var wasEmpty = !HasPoints;
+        var was = (HasPoints, HasAnyPoint);
         await ExtendAsync(deltas);
-        // Appends draw without rendering the component; the empty message must still go.
-        if (wasEmpty && HasPoints && EmptyText is not null)
+        // Appends draw without rendering the component; the message must still go and the chart show.
+        if (EmptyText is not null && was != (HasPoints, HasAnyPoint))
             StateHasChanged();
     }
 

@@ -15,8 +15,10 @@ namespace Leed.Components.Runs;
 /// Rows are paged, so a thousand runs render one page at a time. The sort and the filters are the
 /// page's to keep (in its address); the chosen columns are kept in the browser's local storage, per browser.
 /// </summary>
-public sealed partial class RunTable : ComponentBase
+public sealed partial class RunTable : ComponentBase, IAsyncDisposable
 {
+    public const string AddressQueryModulePath = "./_content/Leed.Components/addressQuery.js";
+
     private enum EditedField { Tags, Notes }
 
     private static readonly int[] PageSizeOptions = [25, 50, 100];
@@ -45,11 +47,23 @@ public sealed partial class RunTable : ComponentBase
     /// <summary>Raised when a header click changes the sort (null when the grid is no longer sorted).</summary>
     [Parameter] public EventCallback<RunSort?> SortChanged { get; set; }
 
-    /// <summary>The filters to show; a new value replaces what the search box and threshold hold, unless it is one the table raised itself.</summary>
+    /// <summary>
+    /// The filters to show; a new value replaces what the search box and threshold hold, unless it is
+    /// one the table raised itself, or (with <see cref="SearchQueryName"/>) a new search alone, which
+    /// the box wrote into the address itself.
+    /// </summary>
     [Parameter] public RunFilterState? Filter { get; set; }
 
     /// <summary>Raised with every change of the search text, the metric or the minimum.</summary>
     [Parameter] public EventCallback<RunFilterState> FilterChanged { get; set; }
+
+    /// <summary>
+    /// The query parameter of the page's address that holds the search text, when the page keeps it
+    /// there. Then the box writes it into the address itself, in the browser, at every keystroke
+    /// (through the page's navigation, so <see cref="Filter"/> follows): the page's own write comes a
+    /// server round trip later, and a reload in between would bring back the previous search.
+    /// </summary>
+    [Parameter] public string? SearchQueryName { get; set; }
 
     /// <summary>The local storage key of the hidden columns, as a JSON array of column titles.</summary>
     public const string ColumnsStorageKey = "leed.runs.hiddenColumns";
@@ -63,6 +77,10 @@ public sealed partial class RunTable : ComponentBase
 
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
+    private ElementReference _searchBox;
+    private IJSObjectReference? _addressQuery;
+    // The box writes its text into the page's address (SearchQueryName), once the script is bound.
+    private bool _searchInAddress, _disposed;
     private readonly HashSet<string> _hidden = [.. HiddenByDefault];
     private MudDataGrid<RunRow>? _grid;
     // What the grid is sorted by now, as last applied from Sort or reported by the grid; and the
@@ -104,6 +122,18 @@ public sealed partial class RunTable : ComponentBase
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender && SearchQueryName is not null)
+        {
+            // Only once interactive: a prerendered page has no circuit to tell of the new address.
+            _addressQuery = await JS.InvokeAsync<IJSObjectReference>("import", AddressQueryModulePath);
+            if (_disposed)
+            {
+                await _addressQuery.DisposeAsync();
+                return;
+            }
+            await _addressQuery.InvokeVoidAsync("bind", _searchBox, SearchQueryName);
+            _searchInAddress = true;
+        }
         if (firstRender && await SavedHiddenColumnsAsync() is { } saved)
         {
             _hidden.Clear();
@@ -161,11 +191,18 @@ public sealed partial class RunTable : ComponentBase
     {
         if (Filter == _givenFilter)
             return;
+        RunFilterState? previous = _givenFilter;
         _givenFilter = Filter;
         if (Filter is not null && _raisedFilters.Contains(Filter))
         {
             // Our own change coming back: drop it and the older ones before it.
             while (_raisedFilters.Dequeue() != Filter) { }
+            return;
+        }
+        if (_searchInAddress && Filter is not null && previous is not null && Filter with { Search = previous.Search } == previous)
+        {
+            // Only the search moved: the box wrote it into the address itself, ahead of its keystroke,
+            // and has held it (or typed on) since. Setting the box to it could drop what was typed after.
             return;
         }
         _raisedFilters.Clear();
@@ -255,4 +292,19 @@ public sealed partial class RunTable : ComponentBase
         RunStatus.Paused or RunStatus.Stopped => Color.Secondary,
         _ => Color.Default,
     };
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        if (_addressQuery is null) return;
+        try
+        {
+            await _addressQuery.InvokeVoidAsync("unbind", _searchBox);
+            await _addressQuery.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser is gone, and the box with it.
+        }
+    }
 }

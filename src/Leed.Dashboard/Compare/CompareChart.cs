@@ -18,7 +18,15 @@ public static class CompareChart
         [.. comparison.Runs.Select(curve => new ChartSeries(
             string.Create(CultureInfo.InvariantCulture, $"{curve.Run.Id}|{comparison.Options.Metric}|{comparison.Options.Axis}|{curve.Raw.Count}"),
             string.IsNullOrWhiteSpace(curve.Run.Name) ? curve.Run.Id : curve.Run.Name,
-            [.. curve.Raw.X.Zip(curve.Raw.Y, (x, y) => new SeriesPoint(x, y))]))];
+            Points(curve.Raw)))];
+
+    private static SeriesPoint[] Points(MetricSeries series)
+    {
+        // One array of the known length: 20 runs of 10,000 iterations are 200,000 points, and Zip grows a list for them.
+        var points = new SeriesPoint[series.Count];
+        for (int i = 0; i < points.Length; i++) points[i] = new SeriesPoint(series.X[i], series.Y[i]);
+        return points;
+    }
 
     /// <summary>One mean line with its 95% band per group, named by its configuration and the seeds behind it.</summary>
     public static IReadOnlyList<BandSeries> GroupBands(Comparison comparison) =>

@@ -79,7 +79,19 @@ public sealed class ComparedRun
     public double WallSeconds => Iterations.Count > 0 ? Iterations[^1].WallSeconds : Run.WallSeconds;
 
     /// <summary>Every metric name this run has at least one value of.</summary>
-    public IEnumerable<string> MetricNames => Iterations.SelectMany(row => row.Values.Keys).Distinct();
+    public IEnumerable<string> MetricNames
+    {
+        get
+        {
+            // A plain loop into one set: over 10,000 rows the LINQ chain's per-row enumerators cost more than the names.
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            var order = new List<string>();
+            foreach (MetricRecord row in Iterations)
+                foreach (string name in row.Values.Keys)
+                    if (names.Add(name)) order.Add(name);
+            return order;
+        }
+    }
 
     /// <summary>
     /// The iterations that have a finite value of <paramref name="metric"/> (an iteration in which

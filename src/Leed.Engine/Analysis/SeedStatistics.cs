@@ -131,6 +131,7 @@ public static class SeedStatistics
     public static SeedBand Band(IReadOnlyList<MetricSeries> seeds)
     {
         MetricSeries[] withData = [.. seeds.Where(seed => seed.Count > 0)];
+        if (withData.Length == 1 && OneSeedBand(withData[0]) is { } alone) return alone;
         double[] grid = CommonGrid([.. withData.Select(seed => seed.X)]);
         if (grid.Length == 0) return SeedBand.Empty with { Seeds = withData.Length };
         double[][] values = [.. withData.Select(seed => Interpolate(seed.X, seed.Y, grid))];
@@ -144,6 +145,33 @@ public static class SeedStatistics
             (mean[i], lower[i], upper[i]) = MeanInterval(atPoint);
         }
         return new SeedBand(grid, mean, lower, upper, withData.Length);
+    }
+
+    /// <summary>
+    /// <see cref="Band"/> of one seed whose x never decreases (every run's series), in one pass: its
+    /// grid is its own x without repeats, read where x repeats at the later point, and a mean of one
+    /// value is its own band. The general path sorts and searches, which a Compare of 20 single runs
+    /// of 10,000 iterations paid for 20 lines it draws as they are. Null when x decreases somewhere.
+    /// </summary>
+    private static SeedBand? OneSeedBand(MetricSeries seed)
+    {
+        double[] x = seed.X, y = seed.Y;
+        if (x.Length != y.Length) throw new ArgumentException($"The series has {x.Length} x values but {y.Length} y values.");
+        int distinct = 1;
+        for (int i = 1; i < x.Length; i++)
+        {
+            if (x[i] < x[i - 1]) return null;
+            if (x[i] != x[i - 1]) distinct++;
+        }
+        var grid = new double[distinct];
+        var mean = new double[distinct];
+        int at = -1;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (at < 0 || x[i] != grid[at]) grid[++at] = x[i];
+            mean[at] = y[i];
+        }
+        return new SeedBand(grid, mean, (double[])mean.Clone(), (double[])mean.Clone(), 1);
     }
 
     /// <summary>Iterations in the trailing mean that smooths a seed's curve before steps to threshold are read (studies and the learning benchmark).</summary>

@@ -70,6 +70,12 @@ public interface IRunContext
     void WaitWhilePaused();
 
     void ReportIteration(MetricRecord metrics);
+
+    /// <summary>
+    /// The run's training time when this attempt's loop ends (summed over restarts, without pauses), so
+    /// that its wall time also covers what follows its last iteration's row: the last snapshot and checkpoint.
+    /// </summary>
+    void ReportTrainedSeconds(double wallSeconds);
     /// <summary>Keeps an episode snapshot that took <paramref name="recording"/> to record (adding to <see cref="RunRecord.SnapshotSeconds"/>).</summary>
     void ReportSnapshot(EpisodeSnapshot snapshot, TimeSpan recording);
 

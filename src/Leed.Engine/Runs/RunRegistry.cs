@@ -111,6 +111,9 @@ public sealed class RunContext : IRunContext
 
     public void ReportIteration(MetricRecord metrics) => _registry.OnIteration(_active, metrics);
 
+    /// <summary>The run's wall time as the loop ends; stored with the run when it finishes.</summary>
+    public void ReportTrainedSeconds(double wallSeconds) => _registry.OnTrained(_active, wallSeconds);
+
     /// <summary>Shows the run as paused or running without blocking (an executor whose run pauses on another machine).</summary>
     public void ReportPaused(bool paused)
     {
@@ -374,6 +377,12 @@ public sealed class RunRegistry : IDisposable
         }
         lock (run.Subscribers) foreach (Subscription subscription in run.Subscribers) subscription.Enqueue(metrics);
         run.Observer?.OnIteration(record, metrics);
+    }
+
+    internal void OnTrained(ActiveRun run, double wallSeconds)
+    {
+        // Never back: a clock read after the last row's is later than it.
+        run.Record.WallSeconds = Math.Max(run.Record.WallSeconds, wallSeconds);
     }
 
     internal void ContinueFrom(ActiveRun run, int iteration, long globalStep)

@@ -125,6 +125,11 @@ public sealed class TrainerWorkload(TrainerWorkloadFactory factory, ILeedStore s
                 if (trainer.Iteration > checkpointed) context.SaveCheckpoint(trainer.Iteration, trainer.SaveCheckpoint);
                 throw;
             }
+            finally
+            {
+                // The last row's clock was read before its snapshot and checkpoint: the run's wall time covers them too.
+                context.ReportTrainedSeconds(priorWall + context.ActiveTime.TotalSeconds);
+            }
         }
         finally
         {

@@ -104,14 +104,22 @@ public sealed class AgentSpreadChartTests : ComponentTestBase
     }
 
     [Fact]
-    public async Task NoIterationYet_SaysWhy_UntilTheFirstColumnArrives()
+    public async Task NoIterationYet_SaysWhyInTheChartsPlace_UntilTheFirstColumnArrives()
     {
         var chart = Ctx.Render<AgentSpreadChart>(p => p.Add(c => c.Id, "w").Add(c => c.Agents, 4).Add(c => c.Columns, Array.Empty<AgentColumn>())
             .Add(c => c.RedrawInterval, TimeSpan.Zero).Add(c => c.EmptyText, "No iteration has finished yet."));
         Assert.Equal("No iteration has finished yet.", chart.Find("[data-chart-empty=w]").TextContent.Trim());
+        Assert.NotNull(chart.Find("[data-chart-placeholder=w]"));
+        // Both the band chart and the heatmap are hidden behind it.
+        var hidden = chart.Find(".leed-chart-plot");
+        Assert.Equal("visibility: hidden;", hidden.GetAttribute("style"));
+        Assert.NotNull(hidden.QuerySelector("#w-lines"));
+        Assert.NotNull(hidden.QuerySelector("#w-heatmap"));
 
         await chart.InvokeAsync(() => chart.Instance.Append(Columns(4, 1)));
 
         chart.WaitForAssertion(() => Assert.Empty(chart.FindAll("[data-chart-empty]")));
+        Assert.Empty(chart.FindAll("[data-chart-placeholder]"));
+        Assert.Null(chart.Find(".leed-chart-plot").GetAttribute("style"));
     }
 }

@@ -277,18 +277,24 @@ public sealed class LiveLineChartTests : ComponentTestBase
         Assert.Equal(expected, PlotlyText.Escape(text));
 
     [Fact]
-    public async Task AChartWithNoPointYet_SaysWhy_AndTheMessageGoesWithTheFirstAppendedPoint()
+    public async Task AChartWithNoPointYet_SaysWhyInItsPlace_AndShowsWithTheFirstAppendedPoint()
     {
         var arrival = new ChartSeries("metrics/arrival_rate", "arrival rate", []);
-        var chart = Ctx.Render<LiveLineChart>(p => p.Add(c => c.Id, "traffic").Add(c => c.Series, [arrival])
+        var chart = Ctx.Render<LiveLineChart>(p => p.Add(c => c.Id, "traffic").Add(c => c.Series, [arrival]).Add(c => c.Height, 220)
             .Add(c => c.EmptyText, "No episode has finished yet: arrival appears after the first finished episode."));
 
         Assert.Equal("No episode has finished yet: arrival appears after the first finished episode.", chart.Find("[data-chart-empty=traffic]").TextContent.Trim());
-        Assert.Single(chart.FindComponents<PlotlyChart>()); // the chart stays in place, ready for its points
+        Assert.NotNull(chart.Find("[data-chart-placeholder=traffic]"));
+        // The chart stays in place at its size, ready for its points, but no empty axes are shown.
+        Assert.Single(chart.FindComponents<PlotlyChart>());
+        Assert.Contains("height: 220px", chart.Find("div.leed-live-chart").GetAttribute("style"));
+        Assert.Equal("visibility: hidden;", chart.Find(".leed-chart-plot").GetAttribute("style"));
 
         await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(arrival.Key, [new SeriesPoint(384, 0.5)])]));
 
         chart.WaitForAssertion(() => Assert.Empty(chart.FindAll("[data-chart-empty]")));
+        Assert.Empty(chart.FindAll("[data-chart-placeholder]"));
+        Assert.Null(chart.Find(".leed-chart-plot").GetAttribute("style"));
         Assert.Equal(1, Calls("extendTraces"));
     }
 
@@ -311,6 +317,9 @@ public sealed class LiveLineChartTests : ComponentTestBase
             .Add(c => c.EmptyText, "No episode has finished yet.").Add(c => c.EmptyKeys, ["arrival"]));
 
         Assert.Single(chart.FindAll("[data-chart-empty=traffic]"));
+        // The agreement line is drawn: the message sits above the chart, not in its place.
+        Assert.Empty(chart.FindAll("[data-chart-placeholder]"));
+        Assert.Null(chart.Find(".leed-chart-plot").GetAttribute("style"));
         await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta("agreement", [new SeriesPoint(256, 0.5)])]));
         chart.Render();
         Assert.Single(chart.FindAll("[data-chart-empty=traffic]"));

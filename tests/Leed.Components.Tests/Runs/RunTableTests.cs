@@ -314,4 +314,28 @@ public sealed class RunTableTests : ComponentTestBase
         table.WaitForAssertion(() => Assert.Equal(4, Names(table).Length));
         Assert.True(string.IsNullOrEmpty(table.Find("input[data-test=run-search]").GetAttribute("value")));
     }
+
+    [Fact]
+    public void WithTheSearchInTheAddress_TheBoxWritesIt_AndANewSearchFromTheAddressLeavesTheBoxAlone()
+    {
+        var module = Ctx.JSInterop.SetupModule(RunTable.AddressQueryModulePath);
+        module.SetupVoid("bind", _ => true).SetVoidResult();
+        var table = Ctx.Render<RunTable>(p => p
+            .Add(c => c.Rows, Runs)
+            .Add(c => c.Filter, new RunFilterState("leed"))
+            .Add(c => c.FilterChanged, f => _filters.Add(f))
+            .Add(c => c.SearchQueryName, "q"));
+        table.WaitForAssertion(() => Assert.Equal("q", module.VerifyInvoke("bind").Arguments[1]));
+
+        // The browser wrote each keystroke's address before the keystroke reached the table: an address
+        // a keystroke behind the box must not set the box back (what was typed since would be lost).
+        table.Find("input[data-test=run-search]").Input("mappo");
+        table.Render(p => p.Add(c => c.Filter, new RunFilterState("mapp")));
+        Assert.Equal("mappo", table.Find("input[data-test=run-search]").GetAttribute("value"));
+        table.WaitForAssertion(() => Assert.Equal(["Run 0003"], Names(table)));
+
+        // Anything else the address changes still applies.
+        table.Render(p => p.Add(c => c.Filter, new RunFilterState("mappo", RunMetric.Steps, 1e9)));
+        table.WaitForAssertion(() => Assert.Empty(Names(table)));
+    }
 }

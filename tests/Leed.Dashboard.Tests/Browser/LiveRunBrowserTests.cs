@@ -72,6 +72,16 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
             await Expect(page.Locator("[data-chart-empty=chart-sps]")).ToHaveTextAsync("No iteration has finished yet: the speed appears after the first finished iteration.");
             await Expect(page.Locator("[data-chart-empty=chart-weights]")).ToHaveTextAsync("No iteration has finished yet: the weights appear after the first finished iteration.");
             Assert.Empty(registry.Metrics(run.Id));
+            // Each message stands in its chart's place, a box of the chart's size, with no empty axes drawn beneath it.
+            foreach ((string chart, string plot, int height) in EmptyCharts)
+            {
+                ILocator placeholder = page.Locator($"[data-chart-placeholder={chart}]");
+                await Expect(placeholder).ToBeVisibleAsync();
+                LocatorBoundingBoxResult box = (await placeholder.BoundingBoxAsync())!;
+                Assert.InRange(box.Height, height - 2, height + 2);
+                await Expect(page.Locator($"#{plot}")).ToBeHiddenAsync();
+                await Expect(page.Locator($"#{plot} .main-svg").First).ToBeHiddenAsync();
+            }
             await app.ScreenshotAsync(page, "live-run-empty-charts");
 
             registry.Resume(run.Id);
@@ -79,14 +89,26 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
             await Expect(page.Locator("[data-chart-empty=chart-losses]")).ToHaveCountAsync(0, new() { Timeout = 90_000 });
             await Expect(page.Locator("[data-chart-empty=chart-sps]")).ToHaveCountAsync(0);
             await Expect(page.Locator("[data-chart-empty=chart-weights]")).ToHaveCountAsync(0);
+            // In their place the charts themselves, drawn with their points, on the page as it was opened.
+            foreach (string plot in new[] { "chart-losses", "chart-sps", "chart-weights-lines", "chart-weights-heatmap" })
+            {
+                await Expect(page.Locator($"#{plot}")).ToBeVisibleAsync();
+                await page.WaitForFunctionAsync($"() => {{ const c = document.getElementById('{plot}'); return c && c.data && c.data.some(t => (t.x || t.z || []).length > 0); }}");
+            }
+            await Expect(page.Locator("#chart-losses .scatterlayer .trace path.js-line").First).ToBeVisibleAsync();
             // LEED's agreement with its demonstrations is drawn from the first iteration; the message stays until arrival and congestion come.
             await page.WaitForFunctionAsync("() => { const c = document.getElementById('chart-traffic'); return c && c.data && c.data.some(t => t.x.length > 0); }");
+            // That line is drawn, so the chart shows, with the message above it rather than in its place.
+            await Expect(page.Locator("#chart-traffic")).ToBeVisibleAsync();
+            await Expect(page.Locator("[data-chart-placeholder=chart-traffic]")).ToHaveCountAsync(0);
             // The page first, then the store: an episode may finish in between, never the other way round.
             int stillSaid = await traffic.CountAsync();
             bool episodeDone = registry.Metrics(run.Id).Any(record => record.Values.ContainsKey(Engine.Learning.MetricNames.ArrivalRate));
             Assert.True(stillSaid == 1 || episodeDone, "the traffic chart's message went with the agreement line, before any episode finished");
             await Expect(traffic).ToHaveCountAsync(0, new() { Timeout = 120_000 });
             await Expect(page.Locator("[data-chart-empty=chart-return]")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#chart-return")).ToBeVisibleAsync();
+            await Expect(page.Locator("#chart-return .scatterlayer .trace path.js-line").First).ToBeVisibleAsync();
             await page.WaitForFunctionAsync("() => { const c = document.getElementById('chart-traffic'); return c && c.data && c.data[0].x.length > 0; }");
             Assert.Contains(registry.Metrics(run.Id), record => record.Values.ContainsKey(Engine.Learning.MetricNames.ArrivalRate));
             await app.ScreenshotAsync(page, "live-run-charts-filled");
@@ -107,6 +129,15 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
         await done.WaitForFunctionAsync("() => { const c = document.getElementById('chart-losses'); return c && c.data && c.data[0].x.length > 0; }");
         await app.ScreenshotAsync(done, "live-run-ended-without-episode");
     }
+
+    /// <summary>The Live tab's charts before a run's first iteration: placeholder id, the hidden plot's id, the height the placeholder takes.</summary>
+    private static readonly (string Chart, string Plot, int Height)[] EmptyCharts =
+    [
+        ("chart-return", "chart-return", 260), ("chart-losses", "chart-losses", 220), ("chart-traffic", "chart-traffic", 220),
+        ("chart-sps", "chart-sps", 180),
+        // The w_i chart's placeholder covers both its band chart (280) and its heatmap (4 agents: 200).
+        ("chart-weights", "chart-weights-lines", 480), ("chart-weights", "chart-weights-heatmap", 480),
+    ];
 
     /// <summary>A dashboard on a data folder it does not delete, so that a second one can take over the folder.</summary>
     private sealed class Host(string dataDirectory) : AppServerFixture(dataDirectory, ownsData: false);

@@ -1,4 +1,4 @@
-// The Runs table in a real browser: the search box on runs with no notes, tags or group, a note typed at full speed, the fit at 1440 pixels, the column chooser, the sort and filters kept in the address and the chosen columns in the browser across a reload, and odd search text.
+// The Runs table in a real browser: the search box on runs with no notes, tags or group, a note typed at full speed, the fit at 1440 pixels, the column chooser, the sort and filters kept in the address and the chosen columns in the browser across a reload, a search reloaded the instant it is typed, and odd search text.
 using Leed.Engine.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -148,7 +148,7 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         foreach (string name in names) await Expect(Rows(page, name)).ToHaveCountAsync(1);
     }
 
-    // The address follows the box a round trip after each keystroke; a reload before it would load an older search.
+    // The address follows the box at each keystroke, written in the browser (addressQuery.js); this waits until it holds the text.
     private static async Task ExpectSearchInAddressAsync(IPage page, string text) =>
         await page.WaitForFunctionAsync("text => new URL(location.href).searchParams.get('q') === text", text);
 
@@ -252,6 +252,39 @@ public sealed class RunsTableBrowserTests(AppServerFixture app)
         await Expect(other.Locator("input[data-test=run-search]")).ToHaveValueAsync("");
         await Expect(Rows(other, prefix)).ToHaveCountAsync(2);
         await Expect(other.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task ASearchTyped_AndReloadedAtOnce_ComesBackAsTyped_NotThePreviousOne()
+    {
+        string prefix = "zquick" + Guid.NewGuid().ToString("N")[..6];
+        StoreFinishedRuns(prefix, "leed", "ippo", "mappo");
+        IPage page = await app.NewPageAsync();
+        // A search from before: the address holds it, the box shows it.
+        await AppServerFixture.GotoReadyAsync(page, $"runs?q={prefix}", "#runs-page");
+        ILocator search = page.Locator("input[data-test=run-search]");
+        await ExpectRowsAsync(page, prefix, $"{prefix} leed", $"{prefix} ippo", $"{prefix} mappo");
+
+        // A second word typed at full speed, and the page reloaded the moment the last key is up: no waiting for anything.
+        await search.FocusAsync();
+        await page.Keyboard.PressAsync("End");
+        await search.PressSequentiallyAsync(" mappo");
+        await page.ReloadAsync();
+
+        await page.Locator("#runs-page[data-ready='true']").WaitForAsync();
+        await Expect(search).ToHaveValueAsync($"{prefix} mappo");
+        await ExpectRowsAsync(page, prefix, $"{prefix} mappo");
+        Assert.Equal($"{prefix} mappo", System.Web.HttpUtility.ParseQueryString(new Uri(page.Url).Query)["q"]);
+        await app.ScreenshotAsync(page, "runs-search-reloaded-at-once");
+
+        // From an empty box, a new search typed and reloaded at once the same way.
+        await search.FillAsync("");
+        await search.PressSequentiallyAsync(prefix + " ip");
+        await page.ReloadAsync();
+        await page.Locator("#runs-page[data-ready='true']").WaitForAsync();
+        await Expect(search).ToHaveValueAsync($"{prefix} ip");
+        await ExpectRowsAsync(page, prefix, $"{prefix} ippo");
+        await Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
     }
 
     [Theory]

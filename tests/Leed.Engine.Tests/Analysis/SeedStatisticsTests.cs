@@ -98,6 +98,24 @@ public sealed class SeedStatisticsTests
         Assert.Equal(band.Mean, band.Upper);
     }
 
+    [Theory]
+    [InlineData(new double[] { 1, 2, 2, 3, 7, 7, 7, 9 })] // repeated steps: the later point counts
+    [InlineData(new double[] { 5 })]
+    [InlineData(new double[] { 0, 1, 2, 3, 4, 5, 6, 7 })]
+    public void Band_OfOneSeed_IsWhatTheCommonGridAndInterpolationGive(double[] x)
+    {
+        double[] y = [.. x.Select((_, i) => Math.Sin(i) * 100)];
+        double[] grid = SeedStatistics.CommonGrid([x]);
+
+        SeedBand band = SeedStatistics.Band([new MetricSeries(x, y)]);
+
+        Assert.Equal(grid, band.X);
+        Assert.Equal(SeedStatistics.Interpolate(x, y, grid), band.Mean);
+        Assert.Equal(band.Mean, band.Lower);
+        Assert.Equal(band.Mean, band.Upper);
+        Assert.Equal(1, band.Seeds);
+    }
+
     [Fact]
     public void Band_LeavesOutASeedWithNoValuesYet_InsteadOfDrawingNothing()
     {

@@ -189,6 +189,25 @@ public sealed class TrainerWorkloadTests : IDisposable
     }
 
     [Fact]
+    public void FinishedRun_WallSeconds_CoverItsLastSnapshotAndCheckpoint_NotJustItsLastRow()
+    {
+        using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));
+        // One iteration: its row's clock is read first, then its episode is recorded and stored, then the checkpoint.
+        RunRecord run = registry.Submit(Tiny("ippo", iterations: 1));
+        WaitFor(() => registry.Get(run.Id)!.Status is RunStatus.Completed or RunStatus.Failed);
+
+        RunRecord done = registry.Get(run.Id)!;
+        Assert.True(done.Status == RunStatus.Completed, done.Error);
+        MetricRecord last = Assert.Single(new RunStore(_data.Store).MetricsOf(run.Id));
+        Assert.True(done.SnapshotSeconds > 0, "the last iteration's episode is recorded");
+        Assert.True(done.WallSeconds >= last.WallSeconds + done.SnapshotSeconds,
+            $"wall {done.WallSeconds:0.000} s, last row at {last.WallSeconds:0.000} s, then {done.SnapshotSeconds:0.000} s of snapshot");
+        // So the share of training time spent on snapshots is a share, at most all of it.
+        Assert.True(done.SnapshotSeconds <= done.WallSeconds);
+        Assert.Equal(done.WallSeconds, new RunStore(_data.Store).Find(run.Id)!.WallSeconds);
+    }
+
+    [Fact]
     public void PausedRun_ReportsWallSecondsWithoutTheTimeItWasPaused()
     {
         using var registry = new RunRegistry(new RunStore(_data.Store), new TrainerWorkloadFactory(_data.Store));

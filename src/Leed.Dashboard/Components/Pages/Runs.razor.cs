@@ -20,8 +20,11 @@ public partial class Runs : IDisposable
     /// <summary><c>asc</c> or <c>desc</c>.</summary>
     [SupplyParameterFromQuery(Name = "dir")] public string? SortDirectionText { get; set; }
 
+    /// <summary>The query parameter of the search text; the box writes it into the address at every keystroke (<see cref="RunTable.SearchQueryName"/>).</summary>
+    private const string SearchQuery = "q";
+
     /// <summary>The search text (<c>?q=…</c>); longer than the box takes, it is ignored.</summary>
-    [SupplyParameterFromQuery(Name = "q")] public string? SearchText { get; set; }
+    [SupplyParameterFromQuery(Name = SearchQuery)] public string? SearchText { get; set; }
 
     /// <summary>The threshold's metric (<c>?metric=LastReturn</c>), a <see cref="RunMetric"/> name; anything else is ignored.</summary>
     [SupplyParameterFromQuery(Name = "metric")] public string? MetricText { get; set; }
@@ -88,7 +91,7 @@ public partial class Runs : IDisposable
     private void OnFilterChanged(RunFilterState filter)
     {
         if (filter == Filter) return;
-        var query = new Dictionary<string, object?> { ["q"] = filter.Query, ["metric"] = filter.MetricName, ["min"] = filter.MinimumText };
+        var query = new Dictionary<string, object?> { [SearchQuery] = filter.Query, ["metric"] = filter.MetricName, ["min"] = filter.MinimumText };
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(query), new NavigationOptions { ReplaceHistoryEntry = true });
     }
 
