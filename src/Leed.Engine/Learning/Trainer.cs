@@ -98,7 +98,7 @@ public sealed class Trainer : IDisposable
                 throw new ArgumentException($"{_algorithm.Name} needs demonstrations, but no agent has a valid one ({demonstrations.Provenance}).");
             if (_algorithm.Policy == PolicyKind.Replay) _replay = new DemoReplay(_demos.DrivingActions, _envs);
         }
-        if (_algorithm.Policy != PolicyKind.Replay) _policy = new RolloutPolicy(_networks, _algorithm.Policy, _envs, _hp.RolloutThreads, _generator);
+        if (_algorithm.Policy != PolicyKind.Replay) _policy = new RolloutPolicy(_networks, _algorithm.Policy, _envs, _steps, _hp.RolloutThreads, _generator);
         _usableAgents = Math.Max(1, _demos?.UsableAgents ?? 1);
         _weights = new float[_agents];
         float initial = WeightSchedule?.Initial ?? 0f;
@@ -165,6 +165,7 @@ public sealed class Trainer : IDisposable
         // =============================================================================================
         var episodes = new EpisodeTally(_agents, _demos, _hp.DtwEpisodes, Scenario.Map.Width);
         torch.set_num_threads(1); // RolloutThreads are groups of agents, see RolloutPolicy
+        _policy?.BeginRollout();
         for (int t = 0; t < _steps; t++)
         {
             if (_algorithm.CentralizedCritic) WriteStates();
@@ -177,9 +178,8 @@ public sealed class Trainer : IDisposable
             {
                 using var scope = NewDisposeScope();
                 // Values and log-probabilities are not computed here: one batched pass after the rollout gives the same numbers.
-                Tensor action = _policy!.Act(_observations.transpose(0, 1), _rollout?.Logits[t]); // [N, E] int64
-                _actions.copy_(action.t());                                                  // [E, N] int32
-                _rollout?.Store(t, _observations, _states, action);
+                _policy!.Act(t, _observations.transpose(0, 1), _actions, _rollout?.Actions[t], _rollout?.Logits[t]);
+                _rollout?.Store(t, _observations, _states);
             }
             long stepped = Stopwatch.GetTimestamp();
             Timings.RolloutForward += Seconds(forward, stepped);
