@@ -49,11 +49,11 @@ internal sealed class RolloutStorage : IDisposable
     /// <summary><c>[E, N]</c> the critic's values after the last step.</summary>
     public float[] NextValues { get; }
 
-    /// <summary>Stores what the policy saw at step <paramref name="t"/>: observations <c>[E, N, O]</c> and states <c>[E, S]</c> (kept with a centralized critic); the policy writes its actions to <see cref="Actions"/> itself.</summary>
-    public void Store(int t, Tensor observations, Tensor states)
+    /// <summary>Step <paramref name="t"/>'s observations <c>[E, N, O]</c> as memory the environment writes into.</summary>
+    public Span<float> ObservationsAt(int t)
     {
-        Observations[t].copy_(observations);
-        States?[t].copy_(states);
+        using Tensor step = Observations[t];
+        return MemoryMarshal.Cast<byte, float>(step.bytes);
     }
 
     /// <summary>Stores step <paramref name="t"/>'s scaled rewards, dones (terminated or truncated) and alive flags.</summary>

@@ -166,6 +166,7 @@ public sealed class Trainer : IDisposable
         var episodes = new EpisodeTally(_agents, _demos, _hp.DtwEpisodes, Scenario.Map.Width);
         torch.set_num_threads(1); // RolloutThreads are groups of agents, see RolloutPolicy
         _policy?.BeginRollout();
+        _rollout?.Observations[0].copy_(_observations); // then the environment writes each step's observations straight into the rollout
         for (int t = 0; t < _steps; t++)
         {
             if (_algorithm.CentralizedCritic) WriteStates();
@@ -178,13 +179,14 @@ public sealed class Trainer : IDisposable
             {
                 using var scope = NewDisposeScope();
                 // Values and log-probabilities are not computed here: one batched pass after the rollout gives the same numbers.
-                _policy!.Act(t, _observations.transpose(0, 1), _actions, _rollout?.Actions[t], _rollout?.Logits[t]);
-                _rollout?.Store(t, _observations, _states);
+                Tensor observations = _rollout?.Observations[t] ?? _observations;                             // [E, N, O]
+                _policy!.Act(t, observations.transpose(0, 1), _actions, _rollout?.Actions[t], _rollout?.Logits[t]);
+                if (_algorithm.CentralizedCritic) _rollout?.States![t].copy_(_states);
             }
             long stepped = Stopwatch.GetTimestamp();
             Timings.RolloutForward += Seconds(forward, stepped);
 
-            _env.Step(ActionSpan, ObservationSpan);
+            _env.Step(ActionSpan, _rollout is not null && t + 1 < _steps ? _rollout.ObservationsAt(t + 1) : ObservationSpan);
             _replay?.Observe(_env.Positions, _env.Terminated, _env.EpisodeDone);
             _rollout?.Record(t, _env, (float)_hp.RewardScale);
             _paths.Record(_env, Scenario, episodes);
