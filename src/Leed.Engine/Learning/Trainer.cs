@@ -87,7 +87,7 @@ public sealed class Trainer : IDisposable
 
         _networks = new AgentNetworks(_agents, _obsSize, _algorithm.CentralizedCritic ? _stateSize : _obsSize, _env.Layout.MaskOffset,
             _hp.HiddenSize, _hp.HiddenLayers, _hp.ShareParameters, _generator);
-        _optimizer = new EnsembleAdam(_networks.parameters(), epsilon: 1e-5);
+        _optimizer = new EnsembleAdam(_networks.parameters(), epsilon: 1e-5) { Threads = _hp.Threads };
         _slices = _networks.Slices(_hp.MinibatchSize, _optimizer.GradientOf, sliceBytes);
         (_ppoLoss, _maxGradNorm) = (new PpoLoss(_hp), (float)_hp.MaxGradNorm);
 
