@@ -76,6 +76,13 @@ public sealed class EnsembleAdam : IDisposable
         (_beta1, _beta2, _epsilon) = (beta1, beta2, epsilon);
     }
 
+    /// <summary>
+    /// Threads for the clip and the step (the trainer's torch threads): the passes are split into
+    /// contiguous parts, each member's gradients clipped by one thread and each element updated by
+    /// one, so the results are the same numbers at any count.
+    /// </summary>
+    public int Threads { get; set; } = 1;
+
     /// <summary>Updates taken so far (the <c>t</c> of the bias corrections).</summary>
     public long Steps { get; private set; }
 
@@ -98,21 +105,45 @@ public sealed class EnsembleAdam : IDisposable
     /// a square, a sum per parameter, a stack and a scale per parameter (some 30 calls), and the
     /// optimiser's calls are memory-bound, so the passes are what it costs.
     /// </summary>
-    public void ClipGradientNormPerMember(float maxNorm)
+    public void ClipGradientNormPerMember(float maxNorm) =>
+        InParts(_memberSquares.Length, 1, (first, count) => ClipMembers(first, count, maxNorm));
+
+    /// <summary>The clip of members <paramref name="first"/>.. (<paramref name="count"/> of them).</summary>
+    private void ClipMembers(int first, int count, float maxNorm)
     {
         Span<float> gradients = Floats(_gradients);
-        Span<double> squared = _memberSquares.AsSpan();
+        Span<double> squared = _memberSquares.AsSpan(first, count);
         squared.Clear();
         foreach (MemberLayout layout in _layouts)
-            for (int member = 0; member < layout.Members; member++)
-                squared[member] += FusedMath.SumOfSquares(gradients.Slice(layout.Offset + member * layout.MemberLength, layout.MemberLength));
-        Span<float> scale = _memberScale.AsSpan();
-        for (int member = 0; member < scale.Length; member++)
+            for (int member = first; member < Math.Min(first + count, layout.Members); member++)
+                squared[member - first] += FusedMath.SumOfSquares(gradients.Slice(layout.Offset + member * layout.MemberLength, layout.MemberLength));
+        Span<float> scale = _memberScale.AsSpan(first, count);
+        for (int member = 0; member < count; member++)
             scale[member] = Math.Min(1f, maxNorm / ((float)Math.Sqrt(squared[member]) + TinyNorm));
         foreach (MemberLayout layout in _layouts)
-            for (int member = 0; member < layout.Members; member++)
-                if (scale[member] < 1f) FusedMath.Scale(gradients.Slice(layout.Offset + member * layout.MemberLength, layout.MemberLength), scale[member]);
+            for (int member = first; member < Math.Min(first + count, layout.Members); member++)
+                if (scale[member - first] < 1f) FusedMath.Scale(gradients.Slice(layout.Offset + member * layout.MemberLength, layout.MemberLength), scale[member - first]);
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/>(first, count) over <c>[0, length)</c> in up to <see cref="Threads"/>
+    /// contiguous parts whose bounds are multiples of <paramref name="align"/>; on the calling thread alone
+    /// when one thread is asked for or the work is too small to share.
+    /// </summary>
+    private void InParts(int length, int align, Action<int, int> work)
+    {
+        int parts = Math.Min(Threads, Math.Max(1, length / Math.Max(align, 1)));
+        if (parts <= 1 || (long)_layouts.Sum(layout => (long)layout.Members * layout.MemberLength) < ShareFrom)
+        {
+            work(0, length);
+            return;
+        }
+        int Bound(int part) => part == parts ? length : (int)((long)length * part / parts / align * align);
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part => work(Bound(part), Bound(part + 1) - Bound(part)));
+    }
+
+    /// <summary>Below this many parameters a pass is shorter than handing half of it to another thread.</summary>
+    private const long ShareFrom = 1 << 16;
 
     /// <summary>
     /// One update of every parameter, in one pass over the flat buffers (see <see cref="FusedMath.AdamStep"/>).
@@ -123,8 +154,10 @@ public sealed class EnsembleAdam : IDisposable
     {
         Steps++;
         double correction1 = 1 - Math.Pow(_beta1, Steps), correction2 = 1 - Math.Pow(_beta2, Steps);
-        FusedMath.AdamStep(Floats(_values), Floats(_gradients), Floats(_first), Floats(_second), (float)_beta1, (float)_beta2,
-            stepSize: (float)(-learningRate / correction1), inverseRootCorrection2: (float)(1 / Math.Sqrt(correction2)), (float)_epsilon);
+        float stepSize = (float)(-learningRate / correction1), inverseRootCorrection2 = (float)(1 / Math.Sqrt(correction2));
+        InParts((int)_values.numel(), System.Numerics.Vector<float>.Count, (first, count) => FusedMath.AdamStep(
+            Floats(_values).Slice(first, count), Floats(_gradients).Slice(first, count), Floats(_first).Slice(first, count), Floats(_second).Slice(first, count),
+            (float)_beta1, (float)_beta2, stepSize, inverseRootCorrection2, (float)_epsilon));
     }
 
     public void Save(BinaryWriter writer)

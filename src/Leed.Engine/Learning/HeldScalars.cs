@@ -20,5 +20,4 @@ internal static class HeldScalars
     public static readonly Scalar IntegerOne = 1L;
     public static readonly Scalar Half = 0.5;
     public static readonly Scalar MaskedLogit = AgentNetworks.MaskedLogit;
-    public static readonly Scalar TinyAdvantageScale = 1e-8;
 }

@@ -49,12 +49,11 @@ internal sealed class RolloutStorage : IDisposable
     /// <summary><c>[E, N]</c> the critic's values after the last step.</summary>
     public float[] NextValues { get; }
 
-    /// <summary>Stores what the policy saw and did at step <paramref name="t"/>: observations <c>[E, N, O]</c>, states <c>[E, S]</c> (kept with a centralized critic) and actions <c>[N, E]</c>.</summary>
-    public void Store(int t, Tensor observations, Tensor states, Tensor actions)
+    /// <summary>Step <paramref name="t"/>'s observations <c>[E, N, O]</c> as memory the environment writes into.</summary>
+    public Span<float> ObservationsAt(int t)
     {
-        Observations[t].copy_(observations);
-        States?[t].copy_(states);
-        Actions[t].copy_(actions.t());
+        using Tensor step = Observations[t];
+        return MemoryMarshal.Cast<byte, float>(step.bytes);
     }
 
     /// <summary>Stores step <paramref name="t"/>'s scaled rewards, dones (terminated or truncated) and alive flags.</summary>
@@ -94,7 +93,8 @@ internal sealed class RolloutStorage : IDisposable
         for (int k = 0; k < rows; k++)
         {
             Span<float> row = scalars.Slice(k * RolloutBatch.ScalarCount, RolloutBatch.ScalarCount);
-            (row[0], row[1], row[2], row[3], row[4]) = (logprobs[k], Values[k], Advantages[k], Returns[k], Alive[k]);
+            (row[RolloutBatch.Logprob], row[RolloutBatch.Value], row[RolloutBatch.Advantage], row[RolloutBatch.Return], row[RolloutBatch.Alive]) =
+                (logprobs[k], Values[k], Advantages[k], Returns[k], Alive[k]);
         }
         return new RolloutBatch(ObservationRows, States?.view(_steps * _envs, States.shape[2]), Actions.view(_steps * _envs, _agents),
             _rowScalars.view(_steps * _envs, _agents, RolloutBatch.ScalarCount));
@@ -117,26 +117,22 @@ internal sealed class RolloutStorage : IDisposable
 /// </summary>
 internal sealed record RolloutBatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Scalars)
 {
-    public const int ScalarCount = 5;
+    /// <summary>The per-row scalars, in this order.</summary>
+    public const int Logprob = 0, Value = 1, Advantage = 2, Return = 3, Alive = 4, ScalarCount = 5;
 
     /// <summary>The same rows of agents <paramref name="first"/>.. (<paramref name="count"/> of them), each agent's rows for its own network: a minibatch.</summary>
-    public Minibatch Rows(Tensor index, int first, int count)
-    {
-        // Contiguous per field, so the loss's reductions run over the same memory layout as they always did.
-        Tensor scalars = Agents(Scalars, first, count).index_select(0, index).permute(2, 1, 0).contiguous(); // [5, n, mb]
-        return new Minibatch(
-            Agents(Observations, first, count).index_select(0, index).transpose(0, 1),     // [n, mb, O] view
-            States?.index_select(0, index).unsqueeze(0),                                  // [1, mb, S]
-            Agents(Actions, first, count).index_select(0, index).t(),                     // [n, mb]
-            scalars[0], scalars[1], scalars[2], scalars[3], scalars[4]);
-    }
+    public Minibatch Rows(Tensor index, int first, int count) => new(
+        Agents(Observations, first, count).index_select(0, index).transpose(0, 1),                    // [n, mb, O] view
+        States?.index_select(0, index).unsqueeze(0),                                                 // [1, mb, S]
+        Agents(Actions, first, count).index_select(0, index).t(),                                    // [n, mb]
+        Agents(Scalars, first, count).index_select(0, index).permute(2, 1, 0).contiguous());         // [5, n, mb], a field after another
 
     private static Tensor Agents(Tensor rows, int first, int count) => first == 0 && count == rows.shape[1] ? rows : rows.narrow(1, first, count);
 }
 
 /// <summary>
 /// One minibatch per agent (of a slice of <c>n</c> agents), <c>mb</c> rows each (every agent's rows go through its own network).
-/// <see cref="States"/> is <c>[1, mb, S]</c>, shared by the agents' critics, or null without a centralized critic.
+/// <see cref="States"/> is <c>[1, mb, S]</c>, shared by the agents' critics, or null without a centralized critic;
+/// <see cref="Scalars"/> is <c>[5, n, mb]</c>, the fields in <see cref="RolloutBatch"/>'s order.
 /// </summary>
-internal sealed record Minibatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Logprobs, Tensor Values,
-    Tensor Advantages, Tensor Returns, Tensor Alive);
+internal sealed record Minibatch(Tensor Observations, Tensor? States, Tensor Actions, Tensor Scalars);

@@ -30,7 +30,7 @@ public sealed class Trainer : IDisposable
     private readonly VectorCityEnv _env;
     private readonly AgentNetworks _networks;
     private readonly EnsembleAdam _optimizer;
-    private readonly Scalar _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient;
+    private readonly PpoLoss _ppoLoss;
     private readonly float _maxGradNorm;
     private readonly int _usableAgents;          // agents with a usable demonstration (at least 1), for the expert-loss metric
     private readonly Generator _generator;
@@ -87,11 +87,9 @@ public sealed class Trainer : IDisposable
 
         _networks = new AgentNetworks(_agents, _obsSize, _algorithm.CentralizedCritic ? _stateSize : _obsSize, _env.Layout.MaskOffset,
             _hp.HiddenSize, _hp.HiddenLayers, _hp.ShareParameters, _generator);
-        _optimizer = new EnsembleAdam(_networks.parameters(), epsilon: 1e-5);
+        _optimizer = new EnsembleAdam(_networks.parameters(), epsilon: 1e-5) { Threads = _hp.Threads };
         _slices = _networks.Slices(_hp.MinibatchSize, _optimizer.GradientOf, sliceBytes);
-        (_clip, _negativeClip) = (_hp.ClipCoefficient, -_hp.ClipCoefficient);
-        (_ratioLow, _ratioHigh) = (1 - _hp.ClipCoefficient, 1 + _hp.ClipCoefficient);
-        (_entropyCoefficient, _valueCoefficient, _maxGradNorm) = (_hp.EntropyCoefficient, _hp.ValueCoefficient, (float)_hp.MaxGradNorm);
+        (_ppoLoss, _maxGradNorm) = (new PpoLoss(_hp), (float)_hp.MaxGradNorm);
 
         if (demonstrations is not null)
         {
@@ -100,7 +98,7 @@ public sealed class Trainer : IDisposable
                 throw new ArgumentException($"{_algorithm.Name} needs demonstrations, but no agent has a valid one ({demonstrations.Provenance}).");
             if (_algorithm.Policy == PolicyKind.Replay) _replay = new DemoReplay(_demos.DrivingActions, _envs);
         }
-        if (_algorithm.Policy != PolicyKind.Replay) _policy = new RolloutPolicy(_networks, _algorithm.Policy, _envs, _hp.RolloutThreads, _generator);
+        if (_algorithm.Policy != PolicyKind.Replay) _policy = new RolloutPolicy(_networks, _algorithm.Policy, _envs, _steps, _hp.RolloutThreads, _generator);
         _usableAgents = Math.Max(1, _demos?.UsableAgents ?? 1);
         _weights = new float[_agents];
         float initial = WeightSchedule?.Initial ?? 0f;
@@ -167,6 +165,8 @@ public sealed class Trainer : IDisposable
         // =============================================================================================
         var episodes = new EpisodeTally(_agents, _demos, _hp.DtwEpisodes, Scenario.Map.Width);
         torch.set_num_threads(1); // RolloutThreads are groups of agents, see RolloutPolicy
+        _policy?.BeginRollout();
+        _rollout?.Observations[0].copy_(_observations); // then the environment writes each step's observations straight into the rollout
         for (int t = 0; t < _steps; t++)
         {
             if (_algorithm.CentralizedCritic) WriteStates();
@@ -179,14 +179,14 @@ public sealed class Trainer : IDisposable
             {
                 using var scope = NewDisposeScope();
                 // Values and log-probabilities are not computed here: one batched pass after the rollout gives the same numbers.
-                Tensor action = _policy!.Act(_observations.transpose(0, 1), _rollout?.Logits[t]); // [N, E] int64
-                _actions.copy_(action.t());                                                  // [E, N] int32
-                _rollout?.Store(t, _observations, _states, action);
+                Tensor observations = _rollout?.Observations[t] ?? _observations;                             // [E, N, O]
+                _policy!.Act(t, observations.transpose(0, 1), _actions, _rollout?.Actions[t], _rollout?.Logits[t]);
+                if (_algorithm.CentralizedCritic) _rollout?.States![t].copy_(_states);
             }
             long stepped = Stopwatch.GetTimestamp();
             Timings.RolloutForward += Seconds(forward, stepped);
 
-            _env.Step(ActionSpan, ObservationSpan);
+            _env.Step(ActionSpan, _rollout is not null && t + 1 < _steps ? _rollout.ObservationsAt(t + 1) : ObservationSpan);
             _replay?.Observe(_env.Positions, _env.Terminated, _env.EpisodeDone);
             _rollout?.Record(t, _env, (float)_hp.RewardScale);
             _paths.Record(_env, Scenario, episodes);
@@ -271,23 +271,36 @@ public sealed class Trainer : IDisposable
                     Tensor index = order.narrow(0, start, minibatchSize);                                     // [mb]
                     // Drawn for every agent at once, so slicing the agents leaves the random stream as it was.
                     Tensor? expertDraw = expertWeights is null ? null : rand(_agents, _hp.ExpertBatchSize, generator: _generator); // [N, Be]
-                    Tensor sums = zeros(MinibatchSum.Count);                                                  // the metrics' sums over slices
+                    var sums = new double[ExpertSum + 1];                                                     // the metrics' sums over slices
                     _optimizer.ZeroGrad();
                     Timings.Optimizer += Seconds(t0, Stopwatch.GetTimestamp());
                     foreach (AgentSlice slice in _slices)
                     {
                         using var sliceScope = NewDisposeScope();
                         long t1 = Stopwatch.GetTimestamp();
-                        Tensor? perAgentLoss = batch is null ? null : PpoLoss(batch.Rows(index, slice.First, slice.Count), slice, sums); // [n]
-                        // LEED / BC: + w_i * L_E,i, L_E,i = -mean log pi_i(a_e | o_e) over agent i's own demonstration steps.
+                        // What backward starts from: the networks' outputs with the PPO loss's gradients (PpoLoss), and the expert loss.
+                        var outputs = new List<Tensor>(3);
+                        var gradients = new List<Tensor>(3);
+                        if (batch is not null)
+                        {
+                            Minibatch mb = batch.Rows(index, slice.First, slice.Count);
+                            (Tensor logits, Tensor values) = mb.States is null                                             // [n, mb, A], [n, mb]
+                                ? _networks.LogitsAndValues(mb.Observations, slice)                                      // first layers in one matmul
+                                : (_networks.Logits(mb.Observations, slice), _networks.Values(CriticInput(mb.Observations, mb.States), slice));
+                            (Tensor logitGradient, Tensor valueGradient) = _ppoLoss.Gradients(logits, values, mb, sums);
+                            outputs.AddRange([logits, values]);
+                            gradients.AddRange([logitGradient, valueGradient]);
+                        }
+                        // LEED / BC: + sum_i w_i * L_E,i, L_E,i = -mean log pi_i(a_e | o_e) over agent i's own demonstration steps.
                         if (expertDraw is not null)
                         {
-                            Tensor weighted = expertWeights!.narrow(0, slice.First, slice.Count).mul(ExpertLoss(expertDraw, passingDemoSteps, slice, sums)); // [n]
-                            perAgentLoss = perAgentLoss is null ? weighted : perAgentLoss.add(weighted, One);
+                            Tensor weighted = expertWeights!.narrow(0, slice.First, slice.Count).mul(ExpertLoss(expertDraw, passingDemoSteps, slice, sums)).sum();
+                            outputs.Add(weighted);
+                            gradients.Add(ones_like(weighted));
                         }
-                        Tensor loss = (perAgentLoss ?? throw new InvalidOperationException($"{_algorithm.Name} learns but has neither a PPO nor an expert loss.")).sum();
+                        if (outputs.Count == 0) throw new InvalidOperationException($"{_algorithm.Name} learns but has neither a PPO nor an expert loss.");
                         long t2 = Stopwatch.GetTimestamp();
-                        loss.backward();
+                        torch.autograd.backward(outputs, gradients);
                         Timings.UpdateForward += Seconds(t1, t2);
                         Timings.Backward += Seconds(t2, Stopwatch.GetTimestamp());
                     }
@@ -296,15 +309,14 @@ public sealed class Trainer : IDisposable
                     _optimizer.Step(lr);
                     Timings.Optimizer += Seconds(t3, Stopwatch.GetTimestamp());
 
-                    float[] sum = sums.data<float>().ToArray();
-                    float live = Math.Max(sum[MinibatchSum.LiveRows], 1f);
+                    double live = Math.Max(sums[PpoLoss.Sum.LiveRows], 1);
                     if (batch is not null)
                     {
-                        ppo = new PpoTerms(sum[MinibatchSum.Policy] / _agents, sum[MinibatchSum.Value] / _agents, sum[MinibatchSum.Entropy] / _agents,
-                            sum[MinibatchSum.ApproxKl] / live, sum[MinibatchSum.Clipped] / live);
+                        ppo = new PpoTerms((float)(sums[PpoLoss.Sum.Policy] / _agents), (float)(sums[PpoLoss.Sum.Value] / _agents),
+                            (float)(sums[PpoLoss.Sum.Entropy] / _agents), (float)(sums[PpoLoss.Sum.ApproxKl] / live), (float)(sums[PpoLoss.Sum.Clipped] / live));
                         clipFractionSum += ppo.ClipFraction;
                     }
-                    if (expertDraw is not null) expertLoss = sum[MinibatchSum.Expert] / _usableAgents;
+                    if (expertDraw is not null) expertLoss = (float)(sums[ExpertSum] / _usableAgents);
                     minibatches++;
                 }
                 if (batch is not null && _hp.TargetKl is { } targetKl && ppo.ApproxKl > targetKl) break;
@@ -356,72 +368,20 @@ public sealed class Trainer : IDisposable
         Timings.Environment += Seconds(start, Stopwatch.GetTimestamp());
     }
 
-    private static Tensor MaskedMean(Tensor values, Tensor mask, Tensor count) => values.mul(mask).sum(1).div(count); // [N, B] -> [N]
-
-    /// <summary>
-    /// <c>[n]</c>: each agent's PPO loss over its live rows of the minibatch, <c>L_clip,i - c_H H_i + c_V L_V,i</c>;
-    /// adds its terms' sums to <paramref name="sums"/> (<see cref="MinibatchSum"/>).
-    /// </summary>
-    private Tensor PpoLoss(Minibatch mb, AgentSlice slice, Tensor sums)
-    {
-        Tensor liveRows = mb.Alive.sum(1).clamp_min(One);                                                     // [n]
-        (Tensor logits, Tensor newValue) = mb.States is null                                                  // [n, mb, A], [n, mb]
-            ? _networks.LogitsAndValues(mb.Observations, slice)                                               // first layers in one matmul
-            : (_networks.Logits(mb.Observations, slice), _networks.Values(CriticInput(mb.Observations, mb.States), slice));
-        Tensor logProbs = logits.log_softmax(-1);                                                             // [n, mb, A]
-        Tensor newLogprob = logProbs.gather(-1, mb.Actions.unsqueeze(-1)).squeeze(-1);                        // [n, mb]
-        Tensor entropy = logProbs.exp().mul(logProbs).sum(-1).neg();                                          // [n, mb]
-        Tensor logRatio = newLogprob.sub(mb.Logprobs);
-        Tensor ratio = logRatio.exp();                                                                        // [n, mb]
-
-        Tensor advantages = mb.Advantages;                                                                    // [n, mb]
-        if (_hp.NormalizeAdvantages)
-        {
-            Tensor mean = MaskedMean(advantages, mb.Alive, liveRows).unsqueeze(1);                            // [n, 1]
-            Tensor centred = advantages.sub(mean);
-            Tensor variance = centred.mul(centred).mul(mb.Alive).sum(1).div(liveRows.sub(One).clamp_min(One)); // [n]
-            advantages = centred.div(variance.sqrt().unsqueeze(1).add(TinyAdvantageScale, One));
-        }
-
-        // Clipped surrogate, per agent over its live rows.
-        Tensor surrogate = torch.maximum(advantages.neg().mul(ratio), advantages.neg().mul(ratio.clamp(_ratioLow, _ratioHigh)));
-        Tensor policyLoss = MaskedMean(surrogate, mb.Alive, liveRows);                                       // [n]
-
-        Tensor error = newValue.sub(mb.Returns), squaredError = error.mul(error);
-        if (_hp.ClipValueLoss)
-        {
-            Tensor clippedError = mb.Values.add(newValue.sub(mb.Values).clamp(_negativeClip, _clip), One).sub(mb.Returns);
-            squaredError = torch.maximum(squaredError, clippedError.mul(clippedError));
-        }
-        Tensor valueLoss = MaskedMean(squaredError, mb.Alive, liveRows).mul(HeldScalars.Half);                           // [n]
-        Tensor entropyLoss = MaskedMean(entropy, mb.Alive, liveRows);                                        // [n]
-
-        using (no_grad())
-        {
-            Tensor approxKl = ratio.sub(One).sub(logRatio).mul(mb.Alive).sum();
-            Tensor clipped = ratio.sub(One).abs().gt(_clip).to(ScalarType.Float32).mul(mb.Alive).sum();
-            sums.narrow(0, 0, MinibatchSum.Expert).add_(stack([policyLoss.sum(), valueLoss.sum(), entropyLoss.sum(), approxKl, clipped, mb.Alive.sum()]), One);
-        }
-        return policyLoss.sub(entropyLoss.mul(_entropyCoefficient)).add(valueLoss.mul(_valueCoefficient), One);
-    }
-
-    /// <summary>Where <see cref="PpoLoss"/> and the expert loss add their metrics' sums over a minibatch's slices.</summary>
-    private static class MinibatchSum
-    {
-        public const int Policy = 0, Value = 1, Entropy = 2, ApproxKl = 3, Clipped = 4, LiveRows = 5, Expert = 6, Count = 7;
-    }
+    /// <summary>Where the expert loss adds its metric's sum, after <see cref="PpoLoss.Sum"/>'s.</summary>
+    private const int ExpertSum = PpoLoss.Sum.Count;
 
     /// <summary>
     /// <c>[n]</c>: each slice agent's <c>-mean log pi_i(a_e | o_e)</c> over a batch of its own usable
     /// demonstration steps picked by <paramref name="draw"/> (only among the <paramref name="passing"/> steps
     /// when the Q-filter gives them); adds the usable agents' sum to <paramref name="sums"/>.
     /// </summary>
-    private Tensor ExpertLoss(Tensor draw, Tensor? passing, AgentSlice slice, Tensor sums)
+    private Tensor ExpertLoss(Tensor draw, Tensor? passing, AgentSlice slice, double[] sums)
     {
         (Tensor observations, Tensor actions) = _demos!.Rows(draw, slice.First, slice.Count, passing);        // [n, Be, O], [n, Be]
         Tensor logProbs = _networks.Logits(observations, slice).log_softmax(-1);                              // [n, Be, A]
         Tensor loss = logProbs.gather(-1, actions.unsqueeze(-1)).squeeze(-1).mean([1]).neg();                 // [n]
-        using (no_grad()) sums[MinibatchSum.Expert].add_(loss.mul(_demos.UsableMask.narrow(0, slice.First, slice.Count)).sum(), One);
+        using (no_grad()) sums[ExpertSum] += loss.mul(_demos.UsableMask.narrow(0, slice.First, slice.Count)).sum().item<float>();
         return loss;
     }
 
@@ -466,8 +426,6 @@ public sealed class Trainer : IDisposable
     {
         _networks.Dispose();
         _optimizer.Dispose();
-        foreach (Scalar scalar in new[] { _clip, _negativeClip, _ratioLow, _ratioHigh, _entropyCoefficient, _valueCoefficient })
-            scalar.Dispose();
         _generator.Dispose();
         _demos?.Dispose();
         _rollout?.Dispose();

@@ -52,6 +52,7 @@ public static class TrainingMemory
                 + (central ? 2 * steps * envs * state * 4 : 0)
             : 0;
         rollout += envs * agents * (environment.ResolveMaxSteps(map.Width, map.Height) + 2L) * 4; // per-episode paths for DTW
+        if (info.Policy != PolicyKind.Replay) rollout += rows * Directions.ActionCount * 4; // the rollout's random draws (RolloutPolicy's NoiseAhead)
 
         long padded = (map.Width + environment.PatchSize - 1L) * (map.Height + environment.PatchSize - 1L);
         long environmentBytes = envs * (map.CellCount + padded * 4L) + envs * agents * (observation * 4 + 40) + envs * state * 4;

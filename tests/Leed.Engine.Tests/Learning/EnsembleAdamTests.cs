@@ -119,4 +119,30 @@ public sealed class EnsembleAdamTests
         Assert.True(oursBias.allclose(theirsBias, rtol: 1e-5, atol: 1e-6));
         Assert.False(oursBias.allclose(startBias, rtol: 1e-3, atol: 1e-3));
     }
+
+    [Fact]
+    public void TwoThreads_ClipAndStepToExactlyTheNumbersOfOne()
+    {
+        // Large enough to be split (more than 65,536 elements), odd-sized, some members clipped and some not.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(13);
+        Tensor start = randn(9, 101, 75, generator: generator), startBias = randn(9, 1, 75, generator: generator);
+        Parameter[] one = [new(start.clone()), new(startBias.clone())], two = [new(start.clone()), new(startBias.clone())];
+        using var serial = new EnsembleAdam(one, epsilon: 1e-5);
+        using var parallel = new EnsembleAdam(two, epsilon: 1e-5) { Threads = 2 };
+        for (int step = 0; step < 5; step++)
+        {
+            Tensor target = randn(9, 101, 75, generator: generator).mul(torch.arange(9).view(9, 1, 1).to(ScalarType.Float32).div(4));
+            foreach ((EnsembleAdam adam, Parameter[] parameters) in new[] { (serial, one), (parallel, two) })
+            {
+                adam.ZeroGrad();
+                parameters[0].sub(target).square().sum().add(parameters[1].square().sum()).backward();
+                adam.ClipGradientNormPerMember(300f);
+                adam.Step(0.01);
+            }
+        }
+        Assert.True(one[0].eq(two[0]).all().item<bool>());
+        Assert.True(one[1].eq(two[1]).all().item<bool>());
+        Assert.False(one[0].allclose(start, rtol: 1e-3, atol: 1e-3));
+    }
 }

@@ -18,7 +18,7 @@ public sealed class TrainingMemoryTests
         var refused = Assert.Throws<ResourceLimitException>(() => new Trainer(TwentyAgents, null, Algorithm.Ippo, null, huge, seed: 1));
 
         // 4096 x 100,000 x 20 agent-rows, each with a 160-float observation and 30 bytes of rollout scalars (5.5 TB),
-        // and the same flattened per agent for the update (another 5.5 TB).
+        // the same flattened per agent for the update (another 5.5 TB), and the sampling's 5 random floats per row (0.16 TB).
         MemoryEstimate estimate = TrainingMemory.Estimate(TwentyAgents, Algorithm.Ippo, huge);
         Assert.InRange(estimate.RolloutBytes, 10_800_000_000_000L, 11_200_000_000_000L);
         Assert.Equal(estimate.TotalBytes, refused.Needed);
