@@ -128,16 +128,19 @@ public sealed partial class LiteDbStore : ILeedStore
     public ILiteCollection<T> Collection<T>(string name) => new GatedCollection<T>(_database.GetCollection<T>(name), _writeGate);
 
     /// <summary>Stores the file with its SHA-256 in the metadata, so <see cref="Check"/> can tell a damaged chunk from a good one.</summary>
-    public void UploadFile(string id, string fileName, Stream content)
+    /// <remarks>
+    /// One transaction: a file that replaces another (a run's checkpoint) replaces it whole or not
+    /// at all. Without it, a process killed while a checkpoint was being written left the file cut
+    /// short, and resuming the run failed on it where the last whole checkpoint had been.
+    /// </remarks>
+    public void UploadFile(string id, string fileName, Stream content) => InTransaction(() =>
     {
         using var sha = SHA256.Create();
-        lock (_writeGate)
-        {
-            using (var hashing = new CryptoStream(content, sha, CryptoStreamMode.Read, leaveOpen: true))
-                _database.FileStorage.Upload(id, fileName, hashing);
-            _database.FileStorage.SetMetadata(id, new BsonDocument { [ChecksumKey] = Convert.ToHexString(sha.Hash!) });
-        }
-    }
+        using (var hashing = new CryptoStream(content, sha, CryptoStreamMode.Read, leaveOpen: true))
+            _database.FileStorage.Upload(id, fileName, hashing);
+        _database.FileStorage.SetMetadata(id, new BsonDocument { [ChecksumKey] = Convert.ToHexString(sha.Hash!) });
+        return true;
+    });
 
     public bool DownloadFile(string id, Stream destination)
     {

@@ -130,7 +130,8 @@ public sealed class StudyVerbsTests : IDisposable
     [Fact]
     public async Task AStudyKilledMidway_IsFinishedByStudyResume_WithoutRerunningItsFinishedCells()
     {
-        string file = Write("kill.json", Study);
+        // Cells of 100 iterations (about a second and a half each here): the kill below lands while the second one trains.
+        string file = Write("kill.json", Study.Replace("\"iterations\": 30", "\"iterations\": 100", StringComparison.Ordinal));
         // A real child process on the same data folder, killed with SIGKILL once its first cell has finished.
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in new[] { DashboardDll(), "study", "run", file, "--data", Data }) start.ArgumentList.Add(argument);
@@ -184,7 +185,7 @@ public sealed class StudyVerbsTests : IDisposable
             {
                 RunRecord run = runs.Find(cell.RunId!)!;
                 Assert.Equal(RunStatus.Completed, run.Status);
-                Assert.Equal(30, new ComparedRun(run, runs.MetricsOf(run.Id)).Iterations.Count);
+                Assert.Equal(100, new ComparedRun(run, runs.MetricsOf(run.Id)).Iterations.Count);
                 if (!kept.TryGetValue(cell.Key, out var before)) continue;
                 Assert.Equal((before.RunId, before.Ended, before.Rows), (cell.RunId!, run.EndedAt, runs.MetricsOf(run.Id).Count));
             }

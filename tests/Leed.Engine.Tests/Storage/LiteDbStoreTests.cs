@@ -55,6 +55,42 @@ public sealed class LiteDbStoreTests : IDisposable
     }
 
     [Fact]
+    public void AReplacingUpload_CutShort_LeavesThePreviousFileWhole_AfterReopening()
+    {
+        byte[] first = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
+        byte[] second = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 11 + 1)).ToArray();
+        using (var store = LiteDbStore.Open(_folder))
+        {
+            store.UploadFile("checkpoints/run-1", "run-1.ckpt", new MemoryStream(first));
+            // The second checkpoint's writer fails a third of the way in, as a process stopped mid-write does.
+            Assert.Throws<IOException>(() => store.UploadFile("checkpoints/run-1", "run-1.ckpt", new FailingStream(second, failAfter: 100_000)));
+        }
+        using (var reopened = LiteDbStore.Open(_folder))
+        {
+            var copy = new MemoryStream();
+            Assert.True(reopened.DownloadFile("checkpoints/run-1", copy));
+            Assert.Equal(first, copy.ToArray());
+            Assert.True(reopened.Check().Healthy);
+        }
+    }
+
+    /// <summary>Reads <c>content</c> and throws once <c>failAfter</c> bytes have been read.</summary>
+    private sealed class FailingStream(byte[] content, int failAfter) : MemoryStream(content)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (Position >= failAfter) throw new IOException("the writer stopped");
+            return base.Read(buffer, offset, (int)Math.Min(count, failAfter - Position));
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (Position >= failAfter) throw new IOException("the writer stopped");
+            return base.Read(buffer[..(int)Math.Min(buffer.Length, failAfter - Position)]);
+        }
+    }
+
+    [Fact]
     public void InTransaction_Failure_SavesNothing()
     {
         using var store = LiteDbStore.Open(_folder);
