@@ -214,8 +214,9 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
         });
         _lineTraces.Add(new Scatter
         {
-            Name = "mean over agents", LegendGroup = "mean", Mode = ModeFlag.Lines,
+            Name = "mean over agents", LegendGroup = "mean", Mode = Figures.PlotlyFigure.LineMode(keptX.Length),
             X = [.. keptX], Y = [.. kept.Select(i => (object)mean[i])], Line = new Line { Width = 2, Color = BandColour },
+            Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = BandColour, Size = 8 },
         });
         foreach (int agent in _shown.Order())
         {
@@ -223,9 +224,10 @@ public sealed partial class AgentSpreadChart : ComponentBase, IAsyncDisposable
             int[] own = x.Length > MaxPointsPerLine ? Downsampling.LargestTriangleThreeBuckets(x, values, MaxPointsPerLine) : kept;
             _lineTraces.Add(new Scatter
             {
-                Name = $"Agent_{agent}", LegendGroup = $"agent-{agent}", Mode = ModeFlag.Lines,
+                Name = $"Agent_{agent}", LegendGroup = $"agent-{agent}", Mode = Figures.PlotlyFigure.LineMode(own.Length),
                 X = [.. own.Select(i => (object)x[i])], Y = [.. own.Select(i => (object)values[i])],
                 Line = new Line { Width = 1.5m, Color = AgentPalette.Colour(agent) },
+                Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = AgentPalette.Colour(agent), Size = 6 },
             });
         }
         _lineLayout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XAxisTitle } }];

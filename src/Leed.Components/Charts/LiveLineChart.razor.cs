@@ -201,7 +201,9 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
                 rewound = true;
             }
         }
-        if (added || rewound)
+        // A line of one point is drawn as a marker (PlotlyFigure.LineMode); once it has more it is drawn again as a line.
+        bool leavesOnePoint = deltas.Any(delta => delta.NewPoints.Count > 0 && _lines.First(l => l.Key == delta.Key).Points.Count == 1);
+        if (added || rewound || leavesOnePoint)
         {
             foreach (var delta in deltas)
                 _lines.First(l => l.Key == delta.Key).Points.AddRange(delta.NewPoints);
@@ -364,20 +366,25 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     }
 
     private static Scatter LineTrace(string key, string name, IEnumerable<double> x, IEnumerable<double> y,
-        string colour, bool faint, bool showLegend) => new()
+        string colour, bool faint, bool showLegend)
     {
-        // Names are the user's (run names, groups, tags): plain text, whatever they contain.
-        Name = PlotlyText.Escape(name),
-        LegendGroup = key,
-        ShowLegend = showLegend,
-        Mode = ModeFlag.Lines,
-        X = [.. x.Cast<object>()],
+        object[] xs = [.. x.Cast<object>()];
+        return new()
+        {
+            // Names are the user's (run names, groups, tags): plain text, whatever they contain.
+            Name = PlotlyText.Escape(name),
+            LegendGroup = key,
+            ShowLegend = showLegend,
+            Mode = Figures.PlotlyFigure.LineMode(xs.Length),
+            X = [.. xs], // a list: Plotly.Blazor extends it in place
         // Drawn values go to the browser at single precision (7 significant digits, far below a pixel):
         // half the characters of a double, so a 20-run Compare's first plot carries half as much. Exports keep full precision.
-        Y = [.. y.Select(value => (object)(float)value)],
-        Opacity = faint ? 0.25m : 1m,
-        Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = colour, Width = faint ? 1 : 2 },
-    };
+            Y = [.. y.Select(value => (object)(float)value)],
+            Opacity = faint ? 0.25m : 1m,
+            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = colour, Width = faint ? 1 : 2 },
+            Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = colour, Size = 8 },
+        };
+    }
 
     private static bool SameLines(IReadOnlyList<ChartSeries> series, List<Line> lines) =>
         series.Count == lines.Count

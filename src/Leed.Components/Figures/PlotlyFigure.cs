@@ -133,6 +133,9 @@ public static class PlotlyFigure
         return ("x" + suffix, "y" + suffix);
     }
 
+    /// <summary>How a line of <paramref name="points"/> points is drawn: a curve of one point is a marker, or nothing would show.</summary>
+    public static ModeFlag LineMode(int points) => points == 1 ? ModeFlag.Markers : ModeFlag.Lines;
+
     /// <summary>A mean line over its filled band: the upper edge, then the lower edge filled up to it, then the mean on top.</summary>
     public static IEnumerable<ITrace> Band(string key, string name, double[] x, double[] mean, double[] lower, double[] upper, string colour, double alpha = 0.2)
     {
@@ -150,8 +153,7 @@ public static class PlotlyFigure
         };
         yield return new Scatter
         {
-            // A curve of one point is a marker, or nothing would show.
-            Name = Charts.PlotlyText.Escape(name), LegendGroup = key, ShowLegend = true, Mode = x.Length == 1 ? ModeFlag.Markers : ModeFlag.Lines,
+            Name = Charts.PlotlyText.Escape(name), LegendGroup = key, ShowLegend = true, Mode = LineMode(x.Length),
             X = [.. x.Cast<object>()], Y = [.. mean.Cast<object>()], Line = new Line { Color = colour, Width = 2 }, Marker = new Marker { Color = colour, Size = 8 },
         };
     }

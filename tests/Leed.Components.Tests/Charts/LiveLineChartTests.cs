@@ -82,6 +82,20 @@ public sealed class LiveLineChartTests : ComponentTestBase
     }
 
     [Fact]
+    public async Task ALineOfOnePoint_IsAMarker_AndALineOnceItHasTwo()
+    {
+        // A line of one point draws nothing in Plotly: after a run's first iteration the charts looked empty.
+        var chart = RenderChart(smoothing: 0, series: [Return with { Points = [new(0, 2)] }]);
+        Assert.Equal(ModeFlag.Markers, ((Scatter)Traces(chart)[0]).Mode);
+
+        await chart.InvokeAsync(() => chart.Instance.AppendAsync([new SeriesDelta(Return.Key, [new SeriesPoint(1, 4)])]));
+
+        Assert.Equal(ModeFlag.Lines, ((Scatter)Traces(chart)[0]).Mode);
+        Assert.Equal([2.0, 4.0], Ys(Traces(chart)[0]));
+        Assert.Equal(1, Calls("react"));       // drawn again as a line, not extended as markers
+    }
+
+    [Fact]
     public async Task ChangingTheSmoothing_RedrawsOnce_FromEveryPointSoFar()
     {
         var chart = RenderChart(smoothing: 0.5);

@@ -127,6 +127,9 @@ public sealed class LiveRunBrowserTests(AppServerFixture app)
             "No episode finished in this run: arrival and congestion appear only after a finished episode.");
         await Expect(done.Locator("[data-chart-empty=chart-losses]")).ToHaveCountAsync(0);
         await done.WaitForFunctionAsync("() => { const c = document.getElementById('chart-losses'); return c && c.data && c.data[0].x.length > 0; }");
+        // One iteration is one point per line: drawn as a marker, since a line of one point shows nothing.
+        foreach (string plot in new[] { "chart-losses", "chart-sps", "chart-weights-lines" })
+            await Expect(done.Locator($"#{plot} .scatterlayer .trace .points path.point").First).ToBeVisibleAsync();
         await app.ScreenshotAsync(done, "live-run-ended-without-episode");
     }
 
