@@ -133,26 +133,25 @@ internal sealed class NoiseAhead : IDisposable
 {
     private readonly Generator _generator;
     private readonly Tensor _buffer; // [T, N, E, A]
-    private readonly Thread _thread;
-    private readonly ManualResetEventSlim _begin = new(false);
+    private readonly TorchWorker _worker = new("rollout noise");
+    private readonly Action<int, int> _draw;
     private volatile int _drawn;     // steps of this rollout drawn so far
-    private volatile bool _stopping;
-    private Exception? _error;
+    private bool _begun;
 
     public NoiseAhead(Generator generator, int steps, int agents, int envs)
     {
         _generator = generator;
         _buffer = empty(steps, agents, envs, Directions.ActionCount).DetachFromDisposeScope();
-        _drawn = steps;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "rollout noise" };
-        _thread.Start();
+        _draw = (_, _) => DrawAll();
     }
 
-    /// <summary>Starts drawing the next rollout's steps.</summary>
+    /// <summary>Starts drawing the next rollout's steps (after the last rollout's draws, should it have stopped before reading them all).</summary>
     public void Begin()
     {
+        if (_begun) _worker.End();
+        _begun = true;
         _drawn = 0;
-        _begin.Set();
+        _worker.Begin(_draw, 0, 0);
     }
 
     /// <summary>Step <paramref name="t"/>'s draws <c>[N, E, A]</c> (a view of the buffer), waiting for them if they are not drawn yet.</summary>
@@ -161,42 +160,26 @@ internal sealed class NoiseAhead : IDisposable
         var spin = new SpinWait();
         while (_drawn <= t)
         {
-            if (_error is { } error) throw new InvalidOperationException("Drawing the rollout's random numbers failed.", error);
+            // Done without drawing step t: the draws failed (_drawn is read again after the worker is seen done).
+            if (_worker.IsDone && _drawn <= t) throw new InvalidOperationException("Drawing the rollout's random numbers failed.", _worker.End());
             spin.SpinOnce(sleep1Threshold: -1);
         }
         return _buffer[t];
     }
 
-    private void Loop()
+    private void DrawAll()
     {
-        while (true)
+        using var noGrad = no_grad();
+        for (int t = 0; t < _buffer.shape[0]; t++)
         {
-            _begin.Wait();
-            _begin.Reset();
-            if (_stopping) return;
-            try
-            {
-                torch.set_num_threads(1); // per calling thread, as in the rollout groups
-                using var noGrad = no_grad();
-                for (int t = 0; t < _buffer.shape[0]; t++)
-                {
-                    using (var scope = NewDisposeScope()) _buffer[t].exponential_(1, _generator);
-                    _drawn = t + 1;
-                }
-            }
-            catch (Exception error)
-            {
-                _error = error;
-            }
+            using (var scope = NewDisposeScope()) _buffer[t].exponential_(1, _generator);
+            _drawn = t + 1;
         }
     }
 
     public void Dispose()
     {
-        _stopping = true;
-        _begin.Set();
-        _thread.Join();
-        _begin.Dispose();
+        _worker.Dispose();
         _buffer.Dispose();
     }
 }
@@ -210,13 +193,13 @@ internal sealed class NoiseAhead : IDisposable
 internal sealed class AgentGroups : IDisposable
 {
     private readonly (int First, int Count)[] _groups;
-    private readonly Worker[] _workers;
+    private readonly TorchWorker[] _workers;
 
     public AgentGroups(int agents, int groups)
     {
         int count = Math.Clamp(groups, 1, Math.Max(1, agents));
         _groups = [.. Enumerable.Range(0, count).Select(g => (agents * g / count, agents * (g + 1) / count - agents * g / count))];
-        _workers = [.. Enumerable.Range(1, count - 1).Select(g => new Worker($"rollout group {g}"))];
+        _workers = [.. Enumerable.Range(1, count - 1).Select(g => new TorchWorker($"rollout group {g}"))];
     }
 
     /// <summary>Runs <paramref name="work"/>(first agent, agent count) for every group; returns when all are done, rethrowing a group's exception.</summary>
@@ -232,72 +215,79 @@ internal sealed class AgentGroups : IDisposable
         {
             error = caught;
         }
-        foreach (Worker worker in _workers) error ??= worker.End();
+        foreach (TorchWorker worker in _workers) error ??= worker.End();
         if (error is not null) ExceptionDispatchInfo.Throw(error);
     }
 
     public void Dispose()
     {
-        foreach (Worker worker in _workers) worker.Dispose();
+        foreach (TorchWorker worker in _workers) worker.Dispose();
+    }
+}
+
+/// <summary>
+/// A dedicated thread that runs one piece of work at a time, with one torch thread: the rollout's
+/// agent groups and its random draws run on these.
+/// </summary>
+internal sealed class TorchWorker : IDisposable
+{
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _start = new(false), _done = new(false);
+    private Action<int, int>? _work;
+    private int _first, _count;
+    private Exception? _error;
+    private volatile bool _stopping;
+
+    public TorchWorker(string name)
+    {
+        _thread = new Thread(Loop) { IsBackground = true, Name = name };
+        _thread.Start();
     }
 
-    private sealed class Worker : IDisposable
+    public void Begin(Action<int, int> work, int first, int count)
     {
-        private readonly Thread _thread;
-        private readonly ManualResetEventSlim _start = new(false), _done = new(false);
-        private Action<int, int>? _work;
-        private int _first, _count;
-        private Exception? _error;
-        private volatile bool _stopping;
+        (_work, _first, _count, _error) = (work, first, count, null);
+        _done.Reset();
+        _start.Set();
+    }
 
-        public Worker(string name)
-        {
-            _thread = new Thread(Loop) { IsBackground = true, Name = name };
-            _thread.Start();
-        }
+    /// <summary>Whether the work begun last has finished.</summary>
+    public bool IsDone => _done.IsSet;
 
-        public void Begin(Action<int, int> work, int first, int count)
-        {
-            (_work, _first, _count, _error) = (work, first, count, null);
-            _done.Reset();
-            _start.Set();
-        }
+    /// <summary>Waits for the work begun last; its exception, if it threw.</summary>
+    public Exception? End()
+    {
+        _done.Wait();
+        return _error;
+    }
 
-        /// <summary>Waits for the work begun last; its exception, if it threw.</summary>
-        public Exception? End()
+    private void Loop()
+    {
+        while (true)
         {
-            _done.Wait();
-            return _error;
-        }
-
-        private void Loop()
-        {
-            while (true)
+            _start.Wait();
+            _start.Reset();
+            if (_stopping) return;
+            try
             {
-                _start.Wait();
-                _start.Reset();
-                if (_stopping) return;
-                try
-                {
-                    // Per thread in libtorch (OpenMP and MKL read it per calling thread); set here, while the rollout runs at one thread.
-                    torch.set_num_threads(1);
-                    _work!(_first, _count);
-                }
-                catch (Exception error)
-                {
-                    _error = error;
-                }
-                _done.Set();
+                // Per thread in libtorch (OpenMP and MKL read it per calling thread); set here, while the rollout runs at one thread.
+                torch.set_num_threads(1);
+                _work!(_first, _count);
             }
+            catch (Exception error)
+            {
+                _error = error;
+            }
+            _done.Set();
         }
+    }
 
-        public void Dispose()
-        {
-            _stopping = true;
-            _start.Set();
-            _thread.Join();
-            _start.Dispose();
-            _done.Dispose();
-        }
+    public void Dispose()
+    {
+        _stopping = true;
+        _start.Set();
+        _thread.Join();
+        _start.Dispose();
+        _done.Dispose();
     }
 }
