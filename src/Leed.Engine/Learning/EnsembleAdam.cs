@@ -133,7 +133,7 @@ public sealed class EnsembleAdam : IDisposable
     private void InParts(int length, int align, Action<int, int> work)
     {
         int parts = Math.Min(Threads, Math.Max(1, length / Math.Max(align, 1)));
-        if (parts <= 1 || (long)_layouts.Sum(layout => (long)layout.Members * layout.MemberLength) < ShareFrom)
+        if (parts <= 1 || _values.numel() < ShareFrom)
         {
             work(0, length);
             return;
