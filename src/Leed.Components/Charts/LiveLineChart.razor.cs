@@ -368,17 +368,17 @@ public sealed partial class LiveLineChart : ComponentBase, IAsyncDisposable
     private static Scatter LineTrace(string key, string name, IEnumerable<double> x, IEnumerable<double> y,
         string colour, bool faint, bool showLegend)
     {
-        object[] xs = [.. x.Cast<object>()];
+        List<object> xs = [.. x.Cast<object>()]; // a list: Plotly.Blazor extends it in place
         return new()
         {
             // Names are the user's (run names, groups, tags): plain text, whatever they contain.
             Name = PlotlyText.Escape(name),
             LegendGroup = key,
             ShowLegend = showLegend,
-            Mode = Figures.PlotlyFigure.LineMode(xs.Length),
-            X = [.. xs], // a list: Plotly.Blazor extends it in place
-        // Drawn values go to the browser at single precision (7 significant digits, far below a pixel):
-        // half the characters of a double, so a 20-run Compare's first plot carries half as much. Exports keep full precision.
+            Mode = Figures.PlotlyFigure.LineMode(xs.Count),
+            X = xs,
+            // Drawn values go to the browser at single precision (7 significant digits, far below a pixel):
+            // half the characters of a double, so a 20-run Compare's first plot carries half as much. Exports keep full precision.
             Y = [.. y.Select(value => (object)(float)value)],
             Opacity = faint ? 0.25m : 1m,
             Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = colour, Width = faint ? 1 : 2 },
